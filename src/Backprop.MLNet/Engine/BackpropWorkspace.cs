@@ -1,0 +1,203 @@
+using System;
+using System.Numerics.Tensors;
+
+namespace Backprop.MLNet.Engine;
+
+/// <summary>
+/// Buffers and the forward/backward pass for training one <see cref="Network"/> on minibatches of
+/// up to <see cref="MaxRows"/> rows. All buffers are allocated once in the constructor; the passes
+/// allocate nothing. Not thread-safe: one workspace per training thread.
+/// </summary>
+/// <remarks>
+/// Loss and gradient follow scikit-learn's <c>BaseMultilayerPerceptron._backprop</c>: with n rows,
+/// loss = (Σ_rows ℓ + ½·l2·Σ W²) / n (biases are not regularised), ∂W_l = (Δ_lᵀ·A_(l−1) + l2·W_l) / n,
+/// ∂b_l = Σ_rows Δ_l / n, Δ_L = ŷ − y at the output and Δ_l = (Δ_(l+1)·W_(l+1)) ⊙ f′(z_l) below it.
+/// With sample weights w, every Σ_rows becomes Σ_rows w_i·(…) and n becomes Σ w_i, so a row of
+/// weight 2 counts exactly like that row present twice.
+/// </remarks>
+internal sealed class BackpropWorkspace
+{
+    private readonly float[][] _deltas;
+
+    /// <summary>Creates the buffers for training <paramref name="network"/> on batches of up to <paramref name="maxRows"/> rows.</summary>
+    /// <param name="network">The network whose <see cref="Network.Parameters"/> the passes read.</param>
+    /// <param name="maxRows">Largest batch size (≥ 1).</param>
+    public BackpropWorkspace(Network network, int maxRows)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        Network = network;
+        Scratch = network.CreateScratch(maxRows);
+        _deltas = new float[network.LayerCount][];
+        for (int l = 0; l < _deltas.Length; l++)
+        {
+            _deltas[l] = new float[checked(maxRows * network.LayerOutputs(l))];
+        }
+    }
+
+    /// <summary>The network being evaluated.</summary>
+    public Network Network { get; }
+
+    /// <summary>Largest batch size.</summary>
+    public int MaxRows => Scratch.MaxRows;
+
+    /// <summary>The forward-pass buffers (outputs, logits and hidden activations of the last pass).</summary>
+    public InferenceScratch Scratch { get; }
+
+    /// <summary>
+    /// The error at the output logits from the last loss computation, [rows × outputs]: δ = ŷ − y
+    /// (multiplied row-wise by the sample weight when weights were given).
+    /// </summary>
+    public ReadOnlySpan<float> OutputDelta => _deltas[^1].AsSpan(0, Scratch.Rows * Network.OutputSize);
+
+    /// <summary>Runs the forward pass; returns the outputs [rows × outputs] (see <see cref="Network.Forward"/>).</summary>
+    /// <param name="x">Inputs [rows × inputs].</param>
+    /// <param name="rows">Number of rows, 1 ≤ rows ≤ <see cref="MaxRows"/>.</param>
+    public ReadOnlySpan<float> Forward(ReadOnlySpan<float> x, int rows) => Network.Forward(x, rows, Scratch);
+
+    /// <summary>Computes the (weighted) mean loss of a batch including the L2 term, without the gradient.</summary>
+    /// <param name="x">Inputs [rows × inputs].</param>
+    /// <param name="targets">Targets [rows × <see cref="Network.TargetWidth"/>].</param>
+    /// <param name="rows">Number of rows, 1 ≤ rows ≤ <see cref="MaxRows"/>.</param>
+    /// <param name="l2">L2 penalty α (scikit-learn's <c>alpha</c>); 0 for none.</param>
+    /// <param name="sampleWeights">Per-row weights [rows], or empty for all ones.</param>
+    public double ComputeLoss(ReadOnlySpan<float> x, ReadOnlySpan<float> targets, int rows, float l2, ReadOnlySpan<float> sampleWeights = default)
+    {
+        double lossSum = ForwardAndLoss(x, targets, rows, sampleWeights, out double denominator);
+        return (lossSum + (0.5 * l2 * WeightSumOfSquares(l2))) / denominator;
+    }
+
+    /// <summary>
+    /// Forward and backward pass over one batch: returns the batch loss and writes the gradient of
+    /// that loss with respect to <see cref="Network.Parameters"/> (same layout) into <paramref name="gradient"/>.
+    /// </summary>
+    /// <param name="x">Inputs [rows × inputs].</param>
+    /// <param name="targets">Targets [rows × <see cref="Network.TargetWidth"/>].</param>
+    /// <param name="rows">Number of rows, 1 ≤ rows ≤ <see cref="MaxRows"/>.</param>
+    /// <param name="l2">L2 penalty α (scikit-learn's <c>alpha</c>); 0 for none.</param>
+    /// <param name="gradient">Destination, length <see cref="Network.ParameterCount"/>; overwritten.</param>
+    /// <param name="sampleWeights">Per-row weights [rows], or empty for all ones.</param>
+    /// <returns>The loss, see the class remarks.</returns>
+    public double ComputeLossAndGradient(
+        ReadOnlySpan<float> x, ReadOnlySpan<float> targets, int rows, float l2, Span<float> gradient, ReadOnlySpan<float> sampleWeights = default)
+    {
+        Network net = Network;
+        if (gradient.Length != net.ParameterCount)
+        {
+            throw new ArgumentException($"The gradient must have {net.ParameterCount} elements but has {gradient.Length}.", nameof(gradient));
+        }
+
+        double lossSum = ForwardAndLoss(x, targets, rows, sampleWeights, out double denominator);
+
+        int outputs = net.OutputSize;
+        if (!sampleWeights.IsEmpty)
+        {
+            Span<float> outputDelta = _deltas[^1];
+            for (int r = 0; r < rows; r++)
+            {
+                TensorPrimitives.Multiply(outputDelta.Slice(r * outputs, outputs), sampleWeights[r], outputDelta.Slice(r * outputs, outputs));
+            }
+        }
+
+        for (int l = net.LayerCount - 1; l >= 0; l--)
+        {
+            int nIn = net.LayerInputs(l);
+            int nOut = net.LayerOutputs(l);
+            ReadOnlySpan<float> delta = _deltas[l].AsSpan(0, rows * nOut);
+            ReadOnlySpan<float> a = l == 0 ? x[..(rows * nIn)] : Scratch.HiddenActivations(l - 1);
+            WeightGradientKernel.Compute(
+                delta, rows, nOut, a, nIn, gradient.Slice(net.WeightOffset(l), net.WeightCount(l)), gradient.Slice(net.BiasOffset(l), nOut));
+            if (l > 0)
+            {
+                Span<float> below = _deltas[l - 1].AsSpan(0, rows * nIn);
+                InputGradientKernel.Compute(delta, rows, nOut, net.WeightsOf(l), nIn, below);
+                net.HiddenFunction.MultiplyByDerivative(a, below);
+            }
+        }
+
+        double sumOfSquares = WeightSumOfSquares(l2);
+        if (l2 != 0f)
+        {
+            for (int l = 0; l < net.LayerCount; l++)
+            {
+                Span<float> gw = gradient.Slice(net.WeightOffset(l), net.WeightCount(l));
+                TensorPrimitives.MultiplyAdd(net.WeightsOf(l), l2, gw, gw);
+            }
+        }
+
+        TensorPrimitives.Multiply(gradient, (float)(1.0 / denominator), gradient);
+        return (lossSum + (0.5 * l2 * sumOfSquares)) / denominator;
+    }
+
+    /// <summary>Forward pass plus per-row loss and output δ; returns Σ w_i·ℓ_i and the normaliser (rows or Σ w_i).</summary>
+    private double ForwardAndLoss(
+        ReadOnlySpan<float> x, ReadOnlySpan<float> targets, int rows, ReadOnlySpan<float> sampleWeights, out double denominator)
+    {
+        Network net = Network;
+        int outputs = net.OutputSize;
+        int targetWidth = net.TargetWidth;
+        if (targets.Length < rows * targetWidth)
+        {
+            throw new ArgumentException($"Expected at least {rows * targetWidth} target values but got {targets.Length}.", nameof(targets));
+        }
+
+        bool weighted = !sampleWeights.IsEmpty;
+        if (weighted && sampleWeights.Length < rows)
+        {
+            throw new ArgumentException($"Expected {rows} sample weights but got {sampleWeights.Length}.", nameof(sampleWeights));
+        }
+
+        ReadOnlySpan<float> predicted = net.Forward(x, rows, Scratch);
+        ReadOnlySpan<float> logits = Scratch.LastLogits;
+        Span<float> delta = _deltas[^1];
+        OutputLayer output = net.OutputLayer;
+        double lossSum = 0;
+        double weightSum = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            double rowLoss = output.RowLossAndDelta(
+                logits.Slice(r * outputs, outputs),
+                predicted.Slice(r * outputs, outputs),
+                targets.Slice(r * targetWidth, targetWidth),
+                delta.Slice(r * outputs, outputs));
+            if (weighted)
+            {
+                lossSum += sampleWeights[r] * rowLoss;
+                weightSum += sampleWeights[r];
+            }
+            else
+            {
+                lossSum += rowLoss;
+            }
+        }
+
+        denominator = weighted ? weightSum : rows;
+        if (!(denominator > 0))
+        {
+            throw new ArgumentException("The sample weights of a batch must add up to a positive number.", nameof(sampleWeights));
+        }
+
+        return lossSum;
+    }
+
+    /// <summary>Σ W² over all weight matrices (not biases) in double precision; 0 when <paramref name="l2"/> is 0.</summary>
+    private double WeightSumOfSquares(float l2)
+    {
+        if (l2 == 0f)
+        {
+            return 0;
+        }
+
+        double sum = 0;
+        Network net = Network;
+        for (int l = 0; l < net.LayerCount; l++)
+        {
+            ReadOnlySpan<float> w = net.WeightsOf(l);
+            for (int i = 0; i < w.Length; i++)
+            {
+                sum += (double)w[i] * w[i];
+            }
+        }
+
+        return sum;
+    }
+}

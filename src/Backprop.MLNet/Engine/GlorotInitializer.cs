@@ -1,0 +1,51 @@
+using System;
+
+namespace Backprop.MLNet.Engine;
+
+/// <summary>
+/// scikit-learn's MLP initialisation (<c>_init_coef</c>): for every weight layer,
+/// bound = sqrt(factor / (fan_in + fan_out)) with factor = 2 when the hidden activation is the
+/// logistic sigmoid and 6 otherwise (applied to every layer, output layer included), and every
+/// weight and bias drawn uniformly from [−bound, bound].
+/// </summary>
+/// <remarks>
+/// Draw order: layer by layer, all weights of the layer in <see cref="Network.Parameters"/> order,
+/// then its biases, one <see cref="SeededRandom.NextUniform"/> each. The numbers differ from
+/// scikit-learn's (different generator), the distribution is the same.
+/// </remarks>
+internal static class GlorotInitializer
+{
+    /// <summary>The half-width of the uniform initialisation interval of one layer.</summary>
+    /// <param name="fanIn">Number of layer inputs.</param>
+    /// <param name="fanOut">Number of layer outputs.</param>
+    /// <param name="activation">The network's hidden activation.</param>
+    public static double Bound(int fanIn, int fanOut, Activation activation)
+    {
+        double factor = activation == Activation.Sigmoid ? 2.0 : 6.0;
+        return Math.Sqrt(factor / ((double)fanIn + fanOut));
+    }
+
+    /// <summary>Overwrites all parameters of <paramref name="network"/> with fresh draws.</summary>
+    /// <param name="network">The network to initialise.</param>
+    /// <param name="random">The generator to draw from.</param>
+    public static void Initialize(Network network, SeededRandom random)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(random);
+        for (int l = 0; l < network.LayerCount; l++)
+        {
+            double bound = Bound(network.LayerInputs(l), network.LayerOutputs(l), network.Activation);
+            Fill(network.WeightsOf(l), bound, random);
+            Fill(network.BiasesOf(l), bound, random);
+        }
+    }
+
+    /// <summary>Fills <paramref name="values"/> with draws from U[−bound, bound].</summary>
+    private static void Fill(Span<float> values, double bound, SeededRandom random)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = (float)random.NextUniform(-bound, bound);
+        }
+    }
+}

@@ -1,0 +1,106 @@
+using System;
+
+namespace Backprop.MLNet.Engine;
+
+/// <summary>
+/// A small deterministic pseudo-random generator: xoshiro256** (Blackman and Vigna) whose
+/// 256-bit state is expanded from the 32-bit seed with SplitMix64. It is implemented here rather
+/// than using <see cref="Random"/> so that the sequence for a given seed is fixed by this code
+/// alone and can never change with the .NET runtime version; the same seed therefore always gives
+/// the same initial weights and the same shuffles.
+/// </summary>
+internal sealed class SeededRandom
+{
+    private ulong _s0;
+    private ulong _s1;
+    private ulong _s2;
+    private ulong _s3;
+
+    /// <summary>Creates a generator whose whole sequence is determined by <paramref name="seed"/>.</summary>
+    /// <param name="seed">Any integer; negative values are fine.</param>
+    public SeededRandom(int seed)
+    {
+        ulong x = unchecked((ulong)(long)seed);
+        _s0 = SplitMix64(ref x);
+        _s1 = SplitMix64(ref x);
+        _s2 = SplitMix64(ref x);
+        _s3 = SplitMix64(ref x);
+    }
+
+    /// <summary>Returns the next 64 uniformly distributed random bits.</summary>
+    public ulong NextUInt64()
+    {
+        ulong result = unchecked(RotateLeft(_s1 * 5, 7) * 9);
+        ulong t = _s1 << 17;
+        _s2 ^= _s0;
+        _s3 ^= _s1;
+        _s1 ^= _s2;
+        _s0 ^= _s3;
+        _s2 ^= t;
+        _s3 = RotateLeft(_s3, 45);
+        return result;
+    }
+
+    /// <summary>Returns a uniformly distributed double in [0, 1) with 53 random bits.</summary>
+    public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
+
+    /// <summary>Returns a uniformly distributed double in [<paramref name="low"/>, <paramref name="high"/>).</summary>
+    /// <param name="low">Inclusive lower end.</param>
+    /// <param name="high">Exclusive upper end.</param>
+    public double NextUniform(double low, double high) => low + ((high - low) * NextDouble());
+
+    /// <summary>
+    /// Returns an unbiased uniformly distributed integer in [0, <paramref name="exclusiveMax"/>)
+    /// (Lemire's multiply-and-reject method).
+    /// </summary>
+    /// <param name="exclusiveMax">The exclusive upper bound; must be positive.</param>
+    public int NextInt(int exclusiveMax)
+    {
+        if (exclusiveMax <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(exclusiveMax), exclusiveMax, "The bound must be positive.");
+        }
+
+        uint bound = (uint)exclusiveMax;
+        ulong product = unchecked((NextUInt64() >> 32) * bound);
+        uint low = (uint)product;
+        if (low < bound)
+        {
+            uint threshold = unchecked(0u - bound) % bound;
+            while (low < threshold)
+            {
+                product = unchecked((NextUInt64() >> 32) * bound);
+                low = (uint)product;
+            }
+        }
+
+        return (int)(product >> 32);
+    }
+
+    /// <summary>Shuffles <paramref name="values"/> in place with the Fisher–Yates algorithm.</summary>
+    /// <param name="values">The values to permute.</param>
+    public void Shuffle(Span<int> values)
+    {
+        for (int i = values.Length - 1; i > 0; i--)
+        {
+            int j = NextInt(i + 1);
+            (values[i], values[j]) = (values[j], values[i]);
+        }
+    }
+
+    /// <summary>One step of SplitMix64, used only to expand the seed into the generator state.</summary>
+    private static ulong SplitMix64(ref ulong x)
+    {
+        unchecked
+        {
+            x += 0x9E3779B97F4A7C15UL;
+            ulong z = x;
+            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+            return z ^ (z >> 31);
+        }
+    }
+
+    /// <summary>Rotates <paramref name="x"/> left by <paramref name="k"/> bits.</summary>
+    private static ulong RotateLeft(ulong x, int k) => (x << k) | (x >> (64 - k));
+}

@@ -1,0 +1,73 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace Backprop.MLNet;
+
+/// <summary>Which label types each task takes, and the task that <see cref="BackpropTask.Auto"/> infers.</summary>
+internal static class LabelKinds
+{
+    private const string Types = "BackpropTrainer needs a Boolean label (binary classification), a key-typed label " +
+        "(multiclass classification) or a Single/Double label (regression)";
+
+    /// <summary>Resolves the task for a label column of the training data, or throws naming the column and its type.</summary>
+    public static BackpropTask Resolve(BackpropTask requested, string name, DataViewType type)
+    {
+        BackpropTask found = type switch
+        {
+            BooleanDataViewType => BackpropTask.BinaryClassification,
+            KeyDataViewType => BackpropTask.MulticlassClassification,
+            NumberDataViewType n when n == NumberDataViewType.Single || n == NumberDataViewType.Double => BackpropTask.Regression,
+            _ => BackpropTask.Auto,
+        };
+        return Check(requested, found, name, type);
+    }
+
+    /// <summary>The same check on a schema shape (used by <see cref="BackpropTrainer.GetOutputSchema(SchemaShape)"/>).</summary>
+    public static BackpropTask Resolve(BackpropTask requested, SchemaShape.Column column)
+    {
+        BackpropTask found = BackpropTask.Auto;
+        if (column.Kind == SchemaShape.Column.VectorKind.Scalar)
+        {
+            if (column.IsKey)
+                found = BackpropTask.MulticlassClassification;
+            else if (column.ItemType is BooleanDataViewType)
+                found = BackpropTask.BinaryClassification;
+            else if (column.ItemType == NumberDataViewType.Single || column.ItemType == NumberDataViewType.Double)
+                found = BackpropTask.Regression;
+        }
+
+        return Check(requested, found, column.Name, column.GetTypeString());
+    }
+
+    private static BackpropTask Check(BackpropTask requested, BackpropTask found, string name, object type)
+    {
+        if (requested == BackpropTask.Auto)
+        {
+            return found != BackpropTask.Auto
+                ? found
+                : throw Errors.ColumnType("Label", name, type, Types, Fix(BackpropTask.Auto, name));
+        }
+
+        if (found == requested)
+            return requested;
+
+        string expected = requested switch
+        {
+            BackpropTask.BinaryClassification => "binary classification needs a Boolean label",
+            BackpropTask.MulticlassClassification => "multiclass classification needs a key-typed label",
+            _ => "regression needs a Single or Double label",
+        };
+        throw Errors.ColumnType("Label", name, type, expected, Fix(requested, name));
+    }
+
+    private static string Fix(BackpropTask task, string name) => task switch
+    {
+        BackpropTask.BinaryClassification =>
+            $"Convert it, e.g. mlContext.Transforms.Conversion.ConvertType(\"{name}\", outputKind: DataKind.Boolean), or load it as bool.",
+        BackpropTask.MulticlassClassification =>
+            $"Add mlContext.Transforms.Conversion.MapValueToKey(\"{name}\") before the trainer (and MapKeyToValue(\"PredictedLabel\") after it).",
+        BackpropTask.Regression =>
+            $"Convert it, e.g. mlContext.Transforms.Conversion.ConvertType(\"{name}\", outputKind: DataKind.Single).",
+        _ => "For classes given as text or numbers use mlContext.Transforms.Conversion.MapValueToKey; for true/false load a bool; for a real-valued target load a float.",
+    };
+}
