@@ -75,6 +75,21 @@ internal static class MLData
         return (float)(Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2));
     }
 
+    /// <summary>scikit-learn's 8×8 digits: Features (64), Label (Single 0–9, map it to a key).</summary>
+    public static IDataView Digits(MLContext ml) => ml.Data.LoadFromTextFile(DataFile("digits.csv"),
+        [new TextLoader.Column("Features", DataKind.Single, 0, 63), new TextLoader.Column("Label", DataKind.Single, 64)],
+        separatorChar: ',', hasHeader: true);
+
+    /// <summary>Breast Cancer Wisconsin (Diagnostic): Features (30), Label (Boolean, true = malignant).</summary>
+    public static IDataView BreastCancer(MLContext ml) => ml.Data.LoadFromTextFile(DataFile("breast-cancer.csv"),
+        [new TextLoader.Column("Features", DataKind.Single, 0, 29), new TextLoader.Column("Label", DataKind.Boolean, 30)],
+        separatorChar: ',', hasHeader: true);
+
+    /// <summary>The diabetes progression data: Features (10, raw), Label (Single).</summary>
+    public static IDataView Diabetes(MLContext ml) => ml.Data.LoadFromTextFile(DataFile("diabetes.csv"),
+        [new TextLoader.Column("Features", DataKind.Single, 0, 9), new TextLoader.Column("Label", DataKind.Single, 10)],
+        separatorChar: ',', hasHeader: true);
+
     /// <summary>The path of a CSV shipped under examples/data (copied next to the test assembly).</summary>
     public static string DataFile(string name) => Path.Combine(AppContext.BaseDirectory, "data", name);
 }
