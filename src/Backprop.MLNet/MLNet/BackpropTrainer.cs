@@ -271,16 +271,19 @@ public sealed partial class BackpropTrainer : TrainerEstimatorBase<BackpropTrans
         return read.Data;
     }
 
-    private static Network? InitialNetwork(IPredictor? predictor, BackpropTask task, int inputSize, int outputSize)
+    private Network? InitialNetwork(IPredictor? predictor, BackpropTask task, int inputSize, int outputSize)
     {
         if (predictor is null)
             return null;
         if (predictor is not BackpropModelParameters model)
             throw new ArgumentException($"The initial model is a {predictor.GetType().Name}; warm start needs a BackpropModelParameters.", "initialModel");
-        if (model.Task != task || model.InputSize != inputSize || model.OutputSize != outputSize)
+        if (model.Task != task || model.InputSize != inputSize || model.OutputSize != outputSize
+            || !model.HiddenLayerSizes.SequenceEqual(_options.HiddenLayerSizes) || model.Activation != _options.Activation)
             throw new ArgumentException(
-                $"The initial model does not fit this training: it is {model.Task} with {model.InputSize} inputs and {model.OutputSize} outputs, " +
-                $"the data needs {task} with {inputSize} inputs and {outputSize} outputs.", "initialModel");
+                $"The initial model does not fit this training: it is {model.Task} with {model.InputSize} inputs, hidden layers " +
+                $"[{string.Join(", ", model.HiddenLayerSizes)}] ({model.Activation}) and {model.OutputSize} outputs; this trainer and data need " +
+                $"{task} with {inputSize} inputs, hidden layers [{string.Join(", ", _options.HiddenLayerSizes)}] ({_options.Activation}) and {outputSize} outputs.",
+                "initialModel");
         return model.Network;
     }
 
