@@ -38,6 +38,7 @@ internal static class ModelFormat
     /// <summary>What a model entry holds.</summary>
     public sealed record Contents(BackpropTask Task, Network Network, IReadOnlyList<EpochReport> History);
 
+    // *** Binary format ***: the layout in the class remarks, written field by field in that order.
     /// <summary>Writes the layout above (after the base's sizeof(float), which the caller has written).</summary>
     public static void Write(BinaryWriter writer, BackpropTask task, Network network, IReadOnlyList<EpochReport> history)
     {
@@ -60,6 +61,7 @@ internal static class ModelFormat
         }
     }
 
+    // *** Binary format ***: the layout in the class remarks, read and checked field by field in that order.
     /// <summary>Reads and checks the layout above, starting with the base's sizeof(float).</summary>
     public static Contents Read(BinaryReader reader)
     {
