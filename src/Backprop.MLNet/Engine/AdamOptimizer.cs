@@ -87,6 +87,18 @@ internal sealed class AdamOptimizer : IOptimizer
     }
 
     /// <inheritdoc />
+    public OptimizerState GetState() => new(Solver.Adam, [(float[])FirstMoment.Clone(), (float[])SecondMoment.Clone()], StepCount);
+
+    /// <inheritdoc />
+    public void SetState(OptimizerState state)
+    {
+        state.CheckFits(Solver.Adam, 2, ParameterCount);
+        state.Buffers[0].CopyTo(FirstMoment, 0);
+        state.Buffers[1].CopyTo(SecondMoment, 0);
+        StepCount = state.Steps;
+    }
+
+    /// <inheritdoc />
     public void Reset()
     {
         Array.Clear(FirstMoment);

@@ -22,10 +22,13 @@ internal sealed class BackpropWorkspace
     /// <summary>Creates the buffers for training <paramref name="network"/> on batches of up to <paramref name="maxRows"/> rows.</summary>
     /// <param name="network">The network whose <see cref="Network.Parameters"/> the passes read.</param>
     /// <param name="maxRows">Largest batch size (≥ 1).</param>
-    public BackpropWorkspace(Network network, int maxRows)
+    /// <param name="threads">Maximum threads for the matrix kernels (≥ 1, the calling thread included); results are bit-identical for every value.</param>
+    public BackpropWorkspace(Network network, int maxRows, int threads = 1)
     {
         ArgumentNullException.ThrowIfNull(network);
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
         Network = network;
+        Threads = threads;
         Scratch = network.CreateScratch(maxRows);
         _deltas = new float[network.LayerCount][];
         for (int l = 0; l < _deltas.Length; l++)
@@ -40,6 +43,9 @@ internal sealed class BackpropWorkspace
     /// <summary>Largest batch size.</summary>
     public int MaxRows => Scratch.MaxRows;
 
+    /// <summary>Maximum threads the matrix kernels use (see <see cref="KernelWorkerPool"/>); results do not depend on it.</summary>
+    public int Threads { get; }
+
     /// <summary>The forward-pass buffers (outputs, logits and hidden activations of the last pass).</summary>
     public InferenceScratch Scratch { get; }
 
@@ -52,7 +58,7 @@ internal sealed class BackpropWorkspace
     /// <summary>Runs the forward pass; returns the outputs [rows × outputs] (see <see cref="Network.Forward"/>).</summary>
     /// <param name="x">Inputs [rows × inputs].</param>
     /// <param name="rows">Number of rows, 1 ≤ rows ≤ <see cref="MaxRows"/>.</param>
-    public ReadOnlySpan<float> Forward(ReadOnlySpan<float> x, int rows) => Network.Forward(x, rows, Scratch);
+    public ReadOnlySpan<float> Forward(ReadOnlySpan<float> x, int rows) => Network.Forward(x, rows, Scratch, Threads);
 
     /// <summary>Computes the (weighted) mean loss of a batch including the L2 term, without the gradient.</summary>
     /// <param name="x">Inputs [rows × inputs].</param>
@@ -105,12 +111,11 @@ internal sealed class BackpropWorkspace
             ReadOnlySpan<float> delta = _deltas[l].AsSpan(0, rows * nOut);
             ReadOnlySpan<float> a = l == 0 ? x[..(rows * nIn)] : Scratch.HiddenActivations(l - 1);
             WeightGradientKernel.Compute(
-                delta, rows, nOut, a, nIn, gradient.Slice(net.WeightOffset(l), net.WeightCount(l)), gradient.Slice(net.BiasOffset(l), nOut));
+                delta, rows, nOut, a, nIn, gradient.Slice(net.WeightOffset(l), net.WeightCount(l)), gradient.Slice(net.BiasOffset(l), nOut), Threads);
             if (l > 0)
             {
                 Span<float> below = _deltas[l - 1].AsSpan(0, rows * nIn);
-                InputGradientKernel.Compute(delta, rows, nOut, net.WeightsOf(l), nIn, below);
-                net.HiddenFunction.MultiplyByDerivative(a, below);
+                InputGradientKernel.Compute(delta, rows, nOut, net.WeightsOf(l), nIn, below, net.HiddenFunction, a, Threads);
             }
         }
 
@@ -146,7 +151,7 @@ internal sealed class BackpropWorkspace
             throw new ArgumentException($"Expected {rows} sample weights but got {sampleWeights.Length}.", nameof(sampleWeights));
         }
 
-        ReadOnlySpan<float> predicted = net.Forward(x, rows, Scratch);
+        ReadOnlySpan<float> predicted = net.Forward(x, rows, Scratch, Threads);
         ReadOnlySpan<float> logits = Scratch.LastLogits;
         Span<float> delta = _deltas[^1];
         OutputLayer output = net.OutputLayer;

@@ -20,4 +20,14 @@ internal interface IOptimizer
 
     /// <summary>Forgets all accumulated state (velocities, moments, step count).</summary>
     void Reset();
+
+    /// <summary>
+    /// The optimizer's state (SGD: the velocity; Adam: both moments and the step count), copied, so that a
+    /// saved model can resume training exactly where it stopped.
+    /// </summary>
+    OptimizerState GetState();
+
+    /// <summary>Restores a state returned by <see cref="GetState"/> from an optimizer of the same kind and size.</summary>
+    /// <param name="state">The state to copy in.</param>
+    void SetState(OptimizerState state);
 }

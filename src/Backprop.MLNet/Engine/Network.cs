@@ -223,8 +223,9 @@ internal sealed class Network
     /// <param name="x">Inputs, row-major [rows × <see cref="InputSize"/>] (extra trailing values are ignored).</param>
     /// <param name="rows">Number of rows, 1 ≤ rows ≤ <see cref="InferenceScratch.MaxRows"/>.</param>
     /// <param name="scratch">Caller-owned buffers; after the call it also exposes the raw logits and hidden activations.</param>
+    /// <param name="threads">Maximum threads for the matrix kernels, the caller included; results do not depend on it.</param>
     /// <returns>The outputs [rows × <see cref="OutputSize"/>] (probabilities for sigmoid/softmax, values for identity), a view into <paramref name="scratch"/>.</returns>
-    public ReadOnlySpan<float> Forward(ReadOnlySpan<float> x, int rows, InferenceScratch scratch)
+    public ReadOnlySpan<float> Forward(ReadOnlySpan<float> x, int rows, InferenceScratch scratch, int threads = 1)
     {
         ArgumentNullException.ThrowIfNull(scratch);
         scratch.CheckFits(this, rows);
@@ -239,12 +240,8 @@ internal sealed class Network
         {
             int outputs = _layerSizes[l + 1];
             Span<float> z = (l == last ? scratch.LogitsBuffer : scratch.HiddenBuffer(l)).AsSpan(0, rows * outputs);
-            DenseForwardKernel.Compute(a, rows, _layerSizes[l], WeightsOf(l), BiasesOf(l), outputs, z);
-            if (l != last)
-            {
-                HiddenFunction.Apply(z);
-            }
-
+            DenseForwardKernel.Compute(
+                a, rows, _layerSizes[l], WeightsOf(l), BiasesOf(l), outputs, z, l == last ? null : HiddenFunction, threads);
             a = z;
         }
 

@@ -27,6 +27,22 @@ internal sealed class SeededRandom
         _s3 = SplitMix64(ref x);
     }
 
+    /// <summary>The generator's 256-bit state, so that a saved training can continue the same sequence.</summary>
+    /// <returns>Four words; <see cref="SetState"/> restores them.</returns>
+    public ulong[] GetState() => [_s0, _s1, _s2, _s3];
+
+    /// <summary>Restores a state returned by <see cref="GetState"/>.</summary>
+    /// <param name="state">Four words, not all zero (the all-zero state is a fixed point of xoshiro256**).</param>
+    public void SetState(ReadOnlySpan<ulong> state)
+    {
+        if (state.Length != 4 || (state[0] | state[1] | state[2] | state[3]) == 0)
+        {
+            throw new ArgumentException("A xoshiro256** state is four words, not all zero.", nameof(state));
+        }
+
+        (_s0, _s1, _s2, _s3) = (state[0], state[1], state[2], state[3]);
+    }
+
     /// <summary>Returns the next 64 uniformly distributed random bits.</summary>
     public ulong NextUInt64()
     {

@@ -70,4 +70,14 @@ internal sealed class SgdOptimizer : IOptimizer
 
     /// <inheritdoc />
     public void Reset() => Array.Clear(Velocity);
+
+    /// <inheritdoc />
+    public OptimizerState GetState() => new(Solver.Sgd, [(float[])Velocity.Clone()], 0);
+
+    /// <inheritdoc />
+    public void SetState(OptimizerState state)
+    {
+        state.CheckFits(Solver.Sgd, 1, ParameterCount);
+        state.Buffers[0].CopyTo(Velocity, 0);
+    }
 }

@@ -4,16 +4,15 @@ using System.Numerics.Tensors;
 namespace Backprop.MLNet.Engine;
 
 /// <summary>
-/// The parameter-gradient kernel of a dense layer: ∂W = Δᵀ·A and ∂b = Δᵀ·1 (column sums of Δ),
-/// both unscaled. Reference implementation (axpy rows with
-/// <see cref="TensorPrimitives.MultiplyAdd(ReadOnlySpan{float}, float, ReadOnlySpan{float}, Span{float})"/>);
-/// allocation-free.
+/// The parameter-gradient kernel of a dense layer: effectively computes ∂W = Δᵀ·A and ∂b = Δᵀ·1
+/// (column sums of Δ), both unscaled. ∂W runs on the blocked <see cref="PanelGemmProblem"/> reading Δ
+/// transposed in place; ∂b is summed row by row on the calling thread. Allocation-free once warmed up.
 /// </summary>
-internal static class WeightGradientKernel
+internal static unsafe class WeightGradientKernel
 {
     /// <summary>
     /// Computes <c>gw[o, i] = Σ_r delta[r, o]·a[r, i]</c> and <c>gb[o] = Σ_r delta[r, o]</c>.
-    /// All matrices are dense and row-major.
+    /// All matrices are dense and row-major. Bit-identical for every thread count.
     /// </summary>
     /// <param name="delta">Output errors Δ, shape [rows × outputs].</param>
     /// <param name="rows">Number of rows (batch size).</param>
@@ -22,26 +21,37 @@ internal static class WeightGradientKernel
     /// <param name="inputs">Number of layer inputs (fan-in).</param>
     /// <param name="gw">Destination weight gradient, shape [outputs × inputs]; overwritten.</param>
     /// <param name="gb">Destination bias gradient, length outputs; overwritten.</param>
+    /// <param name="threads">Maximum threads, the caller included (1 = run on the caller only).</param>
     public static void Compute(
-        ReadOnlySpan<float> delta, int rows, int outputs, ReadOnlySpan<float> a, int inputs, Span<float> gw, Span<float> gb)
+        ReadOnlySpan<float> delta, int rows, int outputs, ReadOnlySpan<float> a, int inputs, Span<float> gw, Span<float> gb, int threads = 1)
     {
         delta = delta[..(rows * outputs)];
         a = a[..(rows * inputs)];
         gw = gw[..(outputs * inputs)];
         gb = gb[..outputs];
-        gw.Clear();
+        fixed (float* pd = delta, pa = a, pw = gw)
+        {
+            var problem = new PanelGemmProblem
+            {
+                A = pd,
+                RowStrideA = 1,
+                SumStrideA = outputs,
+                B = pa,
+                C = pw,
+                M = outputs,
+                N = inputs,
+                K = rows,
+                Mode = EpilogueMode.None,
+                Isa = KernelPath.Current,
+            };
+            problem.Plan();
+            KernelRunner.Run(problem, threads);
+        }
+
         gb.Clear();
         for (int r = 0; r < rows; r++)
         {
-            ReadOnlySpan<float> aRow = a.Slice(r * inputs, inputs);
-            ReadOnlySpan<float> dRow = delta.Slice(r * outputs, outputs);
-            for (int o = 0; o < outputs; o++)
-            {
-                Span<float> gwRow = gw.Slice(o * inputs, inputs);
-                TensorPrimitives.MultiplyAdd(aRow, dRow[o], gwRow, gwRow);
-            }
-
-            TensorPrimitives.Add(gb, dRow, gb);
+            TensorPrimitives.Add(gb, delta.Slice(r * outputs, outputs), gb);
         }
     }
 }

@@ -1,6 +1,7 @@
 using System.Collections.ObjectModel;
 using Backprop.MLNet;
 using Backprop.MLNet.Engine;
+using Backprop.MLNet.Training;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
@@ -23,16 +24,18 @@ public sealed class BackpropModelParameters : ModelParametersBase<float>, IValue
     private readonly DataViewType _inputType;
     private readonly DataViewType _outputType;
 
-    internal BackpropModelParameters(IHostEnvironment env, BackpropTask task, Network network, IReadOnlyList<EpochReport> history)
+    internal BackpropModelParameters(IHostEnvironment env, ModelFormat.Contents contents)
         : base(env, RegistrationName)
     {
-        Task = task;
-        Network = network;
-        TrainingHistory = history.ToArray().AsReadOnly();
-        HiddenLayerSizes = network.LayerSizes.Skip(1).Take(network.LayerCount - 1).ToArray().AsReadOnly();
-        _inputType = new VectorDataViewType(NumberDataViewType.Single, network.InputSize);
-        _outputType = task == BackpropTask.MulticlassClassification
-            ? new VectorDataViewType(NumberDataViewType.Single, network.OutputSize)
+        Task = contents.Task;
+        Network = contents.Network;
+        Scaling = contents.Scaling;
+        TrainingHistory = contents.History;
+        Checkpoint = contents.Checkpoint;
+        HiddenLayerSizes = Network.LayerSizes.Skip(1).Take(Network.LayerCount - 1).ToArray().AsReadOnly();
+        _inputType = new VectorDataViewType(NumberDataViewType.Single, Network.InputSize);
+        _outputType = Task == BackpropTask.MulticlassClassification || Network.OutputSize > 1
+            ? new VectorDataViewType(NumberDataViewType.Single, Network.OutputSize)
             : NumberDataViewType.Single;
     }
 
@@ -42,7 +45,7 @@ public sealed class BackpropModelParameters : ModelParametersBase<float>, IValue
     /// <summary>The number of input features.</summary>
     public int InputSize => Network.InputSize;
 
-    /// <summary>The number of output units: 1 for binary classification and regression, K for K classes.</summary>
+    /// <summary>The number of output units: 1 for binary classification, K for K classes, the label's length for regression.</summary>
     public int OutputSize => Network.OutputSize;
 
     /// <summary>The width of each hidden layer, input side first.</summary>
@@ -54,11 +57,26 @@ public sealed class BackpropModelParameters : ModelParametersBase<float>, IValue
     /// <summary>The number of weight layers: the hidden layers plus the output layer.</summary>
     public int LayerCount => Network.LayerCount;
 
-    /// <summary>One report per epoch of the training that produced this model, oldest first.</summary>
-    public IReadOnlyList<EpochReport> TrainingHistory { get; }
+    /// <summary>One report per epoch of the training that produced this model, oldest first, and why it stopped.</summary>
+    public TrainingHistory TrainingHistory { get; }
+
+    /// <summary>
+    /// For regression with the label standardised (the default): the mean of each label value over the training
+    /// rows; the network predicts (y − mean) / sd and <c>Score</c> is mapped back. Null when not standardised.
+    /// </summary>
+    public IReadOnlyList<float>? LabelMean => Scaling?.Mean.AsReadOnly();
+
+    /// <summary>For regression with the label standardised: the standard deviation of each label value; else null.</summary>
+    public IReadOnlyList<float>? LabelStandardDeviation => Scaling?.StandardDeviation.AsReadOnly();
 
     /// <summary>The network itself (engine type), shared read-only by every scorer.</summary>
     internal Network Network { get; }
+
+    /// <summary>The label standardisation of a regression model, or null.</summary>
+    internal LabelScaling? Scaling { get; }
+
+    /// <summary>Where training stopped (optimizer state, counters), for an exact warm start; null when unknown.</summary>
+    internal TrainingCheckpoint? Checkpoint { get; }
 
     /// <summary>The weights of weight layer <paramref name="layer"/>, row-major [outputs × inputs]: layer l computes z = W·a + b.</summary>
     /// <param name="layer">0 for the first hidden layer up to <see cref="LayerCount"/> − 1 for the output layer.</param>
@@ -89,7 +107,7 @@ public sealed class BackpropModelParameters : ModelParametersBase<float>, IValue
     {
         BackpropTask.BinaryClassification => PredictionKind.BinaryClassification,
         BackpropTask.MulticlassClassification => PredictionKind.MulticlassClassification,
-        _ => PredictionKind.Regression,
+        _ => OutputSize > 1 ? PredictionKind.MultiOutputRegression : PredictionKind.Regression,
     };
 
     DataViewType IValueMapper.InputType => _inputType;
@@ -102,19 +120,21 @@ public sealed class BackpropModelParameters : ModelParametersBase<float>, IValue
             throw new InvalidOperationException($"Backprop models score VBuffer<float> features, not {typeof(TSrc).Name}.");
 
         var scorer = new RowScorer(this);
-        if (typeof(TDst) == typeof(float) && Task != BackpropTask.MulticlassClassification)
+        if (typeof(TDst) == typeof(float) && _outputType is not VectorDataViewType)
         {
-            ValueMapper<VBuffer<float>, float> map = (in VBuffer<float> src, ref float dst) => dst = scorer.Score(src)[0];
+            ValueMapper<VBuffer<float>, float> map = Task == BackpropTask.BinaryClassification
+                ? (in VBuffer<float> src, ref float dst) => dst = scorer.Logit(src)
+                : (in VBuffer<float> src, ref float dst) => dst = scorer.Predict(src)[0];
             return (ValueMapper<TSrc, TDst>)(Delegate)map;
         }
 
-        if (typeof(TDst) == typeof(VBuffer<float>) && Task == BackpropTask.MulticlassClassification)
+        if (typeof(TDst) == typeof(VBuffer<float>) && _outputType is VectorDataViewType)
         {
             ValueMapper<VBuffer<float>, VBuffer<float>> map = (in VBuffer<float> src, ref VBuffer<float> dst) =>
             {
-                ReadOnlySpan<float> probabilities = scorer.Outputs(src);
-                var editor = VBufferEditor.Create(ref dst, probabilities.Length);
-                probabilities.CopyTo(editor.Values);
+                ReadOnlySpan<float> values = scorer.Predict(src);
+                var editor = VBufferEditor.Create(ref dst, values.Length);
+                values.CopyTo(editor.Values);
                 dst = editor.Commit();
             };
             return (ValueMapper<TSrc, TDst>)(Delegate)map;
@@ -132,19 +152,28 @@ public sealed class BackpropModelParameters : ModelParametersBase<float>, IValue
     {
         private readonly InferenceScratch _scratch = model.Network.CreateScratch(1);
         private readonly float[] _dense = new float[model.InputSize];
+        private readonly float[] _restored = new float[model.Scaling is null ? 0 : model.OutputSize];
 
-        /// <summary>The raw output logits of one row (for a binary model: the score).</summary>
-        public ReadOnlySpan<float> Score(in VBuffer<float> features)
+        /// <summary>The first raw output logit of one row (for a binary model: the score).</summary>
+        public float Logit(in VBuffer<float> features)
         {
             model.Network.Forward(Densify(features), 1, _scratch);
-            return _scratch.LastLogits;
+            return _scratch.LastLogits[0];
         }
 
         /// <summary>The first raw output logit of the row scored last.</summary>
         public float LastLogit => _scratch.LastLogits[0];
 
-        /// <summary>The outputs of one row: probabilities for classifiers, predicted values for regression.</summary>
-        public ReadOnlySpan<float> Outputs(in VBuffer<float> features) => model.Network.Forward(Densify(features), 1, _scratch);
+        /// <summary>The outputs of one row: probabilities for classifiers, predicted values (in label units) for regression.</summary>
+        public ReadOnlySpan<float> Predict(in VBuffer<float> features)
+        {
+            ReadOnlySpan<float> outputs = model.Network.Forward(Densify(features), 1, _scratch);
+            if (model.Scaling is null)
+                return outputs;
+            outputs.CopyTo(_restored);
+            model.Scaling.Restore(_restored);
+            return _restored;
+        }
 
         private ReadOnlySpan<float> Densify(in VBuffer<float> features)
         {
@@ -166,9 +195,9 @@ public sealed class BackpropModelParameters : ModelParametersBase<float>, IValue
 
     private static VersionInfo GetVersionInfo() => new(
         modelSignature: "BPROPMDL",
-        verWrittenCur: 0x00010001, // 0x00010001: first version
-        verReadableCur: 0x00010001,
-        verWeCanReadBack: 0x00010001,
+        verWrittenCur: ModelFormat.CurrentVersion, // history in ModelFormat's remarks
+        verReadableCur: ModelFormat.OldestReadableVersion,
+        verWeCanReadBack: ModelFormat.OldestReadableVersion,
         loaderSignature: LoaderSignature,
         loaderAssemblyName: typeof(BackpropModelParameters).Assembly.FullName);
 
@@ -177,7 +206,7 @@ public sealed class BackpropModelParameters : ModelParametersBase<float>, IValue
     {
         base.SaveCore(ctx);
         ctx.SetVersionInfo(GetVersionInfo());
-        ModelFormat.Write(ctx.Writer, Task, Network, TrainingHistory);
+        ModelFormat.Write(ctx.Writer, new ModelFormat.Contents(Task, Network, Scaling, TrainingHistory, Checkpoint));
     }
 
     /// <summary>
@@ -190,11 +219,6 @@ public sealed class BackpropModelParameters : ModelParametersBase<float>, IValue
         Contracts.CheckValue(env, nameof(env));
         env.CheckValue(ctx, nameof(ctx));
         ctx.CheckAtModel(GetVersionInfo());
-        return new BackpropModelParameters(env, ModelFormat.Read(ctx.Reader));
-    }
-
-    private BackpropModelParameters(IHostEnvironment env, ModelFormat.Contents contents)
-        : this(env, contents.Task, contents.Network, contents.History)
-    {
+        return new BackpropModelParameters(env, ModelFormat.Read(ctx.Reader, ctx.Header.ModelVerWritten));
     }
 }

@@ -19,8 +19,23 @@ public sealed partial class BackpropTrainer
         public string FeatureColumnName { get; set; } = "Features";
 
         /// <summary>The example-weight column, or null for equal weights (scikit-learn: <c>sample_weight</c> in <c>fit</c>).</summary>
-        /// <value>Default null. Not supported yet: setting it throws when the trainer is created.</value>
+        /// <value>
+        /// Default null. A Single column; each row's loss and gradient are multiplied by its weight (a weight of 2 counts
+        /// like the row twice), and the validation loss is weighted too. Rows with a negative or NaN weight are skipped.
+        /// </value>
         public string? ExampleWeightColumnName { get; set; }
+
+        /// <summary>Per-class weights for classification (scikit-learn's <c>class_weight</c> of its other classifiers).</summary>
+        /// <value>Default null: all classes weigh 1. <see cref="Backprop.MLNet.ClassWeights.Balanced"/> or explicit weights; not for regression.</value>
+        public ClassWeights? ClassWeights { get; set; }
+
+        /// <summary>
+        /// For regression: train on the label standardised to mean 0 and variance 1 (measured on the training rows and
+        /// stored in the model) and map <c>Score</c> back, so default options work on targets of any scale
+        /// (scikit-learn leaves this to the user, with <c>TransformedTargetRegressor</c>).
+        /// </summary>
+        /// <value>Default true. The reported losses are then in standardised units.</value>
+        public bool StandardizeRegressionLabel { get; set; } = true;
 
         /// <summary>The task, which fixes the output layer and the loss.</summary>
         /// <value>Default <see cref="BackpropTask.Auto"/>: inferred from the label type when training.</value>
@@ -35,7 +50,7 @@ public sealed partial class BackpropTrainer
         public Activation Activation { get; set; } = Activation.Relu;
 
         /// <summary>The optimizer (scikit-learn: <c>solver</c>).</summary>
-        /// <value>Default <see cref="Backprop.MLNet.Solver.Adam"/>. <see cref="Backprop.MLNet.Solver.Lbfgs"/> is not available yet.</value>
+        /// <value>Default <see cref="Backprop.MLNet.Solver.Adam"/>. <see cref="Backprop.MLNet.Solver.Lbfgs"/> trains on all rows at once (for small data sets).</value>
         public Solver Solver { get; set; } = Solver.Adam;
 
         /// <summary>The initial step size (scikit-learn: <c>learning_rate_init</c>).</summary>
@@ -101,8 +116,13 @@ public sealed partial class BackpropTrainer
         /// <value>Default 10. At least 1.</value>
         public int NumberOfEpochsWithoutImprovement { get; set; } = 10;
 
-        /// <summary>Whether to hold out <see cref="ValidationFraction"/> of the rows and stop on the validation score (scikit-learn: <c>early_stopping</c>).</summary>
-        /// <value>Default false. Not supported yet: true throws when the trainer is created.</value>
+        /// <summary>
+        /// Whether the validation score (accuracy; R² for regression) decides when to stop, keeping the weights of the
+        /// best-scoring epoch (scikit-learn: <c>early_stopping</c>). The validation rows are those passed to
+        /// <c>Fit(train, validation)</c>, or else <see cref="ValidationFraction"/> of the training rows held out (stratified
+        /// for classification).
+        /// </summary>
+        /// <value>Default false. Applies to Sgd and Adam.</value>
         public bool EarlyStopping { get; set; }
 
         /// <summary>The fraction of training rows held out for early stopping (scikit-learn: <c>validation_fraction</c>).</summary>
@@ -124,8 +144,11 @@ public sealed partial class BackpropTrainer
                 throw Errors.Option(nameof(LabelColumnName), LabelColumnName, "must name a column");
             if (string.IsNullOrWhiteSpace(FeatureColumnName))
                 throw Errors.Option(nameof(FeatureColumnName), FeatureColumnName, "must name a column");
-            if (ExampleWeightColumnName is not null)
-                throw new NotSupportedException($"BackpropTrainer option {nameof(ExampleWeightColumnName)} ('{ExampleWeightColumnName}') is not supported in this version; leave it null.");
+            if (ExampleWeightColumnName is not null && string.IsNullOrWhiteSpace(ExampleWeightColumnName))
+                throw Errors.Option(nameof(ExampleWeightColumnName), ExampleWeightColumnName, "must name a column, or be null for equal weights");
+            if (ClassWeights is not null && Task == BackpropTask.Regression)
+                throw Errors.Option(nameof(ClassWeights), ClassWeights.IsBalanced ? "Balanced" : ClassWeights.Weights, "applies to classification only",
+                    "Leave it null for regression.");
             if (!Enum.IsDefined(Task))
                 throw Errors.Option(nameof(Task), Task, "must be a defined BackpropTask");
             if (HiddenLayerSizes is null || HiddenLayerSizes.Length == 0)
@@ -141,8 +164,6 @@ public sealed partial class BackpropTrainer
                 throw Errors.Option(nameof(Activation), Activation, "must be a defined Activation");
             if (!Enum.IsDefined(Solver))
                 throw Errors.Option(nameof(Solver), Solver, "must be a defined Solver");
-            if (Solver == Solver.Lbfgs)
-                throw new NotSupportedException($"BackpropTrainer option {nameof(Solver)} = {Solver.Lbfgs} is not available in this version; use {Solver.Adam} or {Solver.Sgd}.");
             if (!(LearningRate > 0) || !double.IsFinite(LearningRate))
                 throw Errors.Option(nameof(LearningRate), LearningRate, "must be greater than 0 and finite");
             if (!Enum.IsDefined(LearningRateSchedule))
@@ -169,8 +190,6 @@ public sealed partial class BackpropTrainer
                 throw Errors.Option(nameof(NumberOfEpochsWithoutImprovement), NumberOfEpochsWithoutImprovement, "must be at least 1");
             if (!(ValidationFraction > 0 && ValidationFraction < 1))
                 throw Errors.Option(nameof(ValidationFraction), ValidationFraction, "must be strictly between 0 and 1");
-            if (EarlyStopping)
-                throw new NotSupportedException($"BackpropTrainer option {nameof(EarlyStopping)} = true is not available in this version; pass a validation set to Fit(train, validation) to see the validation loss.");
             if (NumberOfThreads is <= 0)
                 throw Errors.Option(nameof(NumberOfThreads), NumberOfThreads, "must be at least 1, or null for all cores");
         }

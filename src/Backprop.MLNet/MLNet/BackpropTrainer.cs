@@ -74,7 +74,8 @@ public sealed partial class BackpropTrainer : TrainerEstimatorBase<BackpropTrans
     private BackpropTrainer(IHostEnvironment env, Options options, bool checkedOptions)
         : base(Contracts.CheckRef(env, nameof(env)).Register(LoadName),
             TrainerUtils.MakeR4VecFeature(options.FeatureColumnName),
-            new SchemaShape.Column(options.LabelColumnName, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single, false))
+            new SchemaShape.Column(options.LabelColumnName, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single, false),
+            TrainerUtils.MakeR4ScalarWeightColumn(options.ExampleWeightColumnName))
     {
         _ = checkedOptions;
         _options = options;
@@ -173,7 +174,8 @@ public sealed partial class BackpropTrainer : TrainerEstimatorBase<BackpropTrans
                     new(DefaultColumnNames.PredictedLabel, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.UInt32, true, predictedLabelAnnotations),
                 ];
             default:
-                return [new(DefaultColumnNames.Score, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.Single, false, trainerOutput)];
+                var scoreKind = label.Kind == SchemaShape.Column.VectorKind.Vector ? SchemaShape.Column.VectorKind.Vector : SchemaShape.Column.VectorKind.Scalar;
+                return [new(DefaultColumnNames.Score, scoreKind, NumberDataViewType.Single, false, trainerOutput)];
         }
     }
 
@@ -190,30 +192,80 @@ public sealed partial class BackpropTrainer : TrainerEstimatorBase<BackpropTrans
         BackpropTask task = LabelKinds.Resolve(_options.Task, labelColumn.Name, labelColumn.Type);
         int inputSize = ((VectorDataViewType)train.Schema.Feature!.Value.Type).Size;
         int outputSize = OutputSizeOf(task, labelColumn);
+        BackpropModelParameters? initialModel = InitialModel(trainContext.InitialPredictor, task, inputSize, outputSize);
 
         using IChannel ch = Host.Start("Training");
         TrainingData trainMatrix = ReadRows(ch, train, task, inputSize, outputSize, "training");
         TrainingData? validMatrix = trainContext.ValidationSet is RoleMappedData valid
             ? ReadRows(ch, valid, task, inputSize, outputSize, "validation")
             : null;
-        Network? initial = InitialNetwork(trainContext.InitialPredictor, task, inputSize, outputSize);
+        if (_options.ClassWeights is { } classWeights)
+        {
+            float[] perClass = classWeights.For(trainMatrix.Targets, task == BackpropTask.BinaryClassification ? 2 : outputSize);
+            trainMatrix = ApplyClassWeights(trainMatrix, perClass);
+            validMatrix = validMatrix is null ? null : ApplyClassWeights(validMatrix, perClass);
+            ch.Info(MessageSensitivity.None, $"BackpropTrainer: class weights [{string.Join(", ", perClass.Select(w => w.ToString("G4", CultureInfo.InvariantCulture)))}].");
+        }
+
+        LabelScaling? scaling = null;
+        if (task == BackpropTask.Regression && (initialModel is null ? _options.StandardizeRegressionLabel : initialModel.Scaling is not null))
+        {
+            // A warm start keeps its model's scaling, so that the network's outputs keep their meaning.
+            scaling = initialModel?.Scaling ?? LabelScaling.Measure(trainMatrix.Targets, trainMatrix.Rows, trainMatrix.TargetWidth);
+            scaling.Standardize(trainMatrix.Targets);
+            if (validMatrix is not null)
+                scaling.Standardize(validMatrix.Targets);
+        }
 
         var settings = Settings(task, outputSize);
+        TrainingCheckpoint? resume = ResumeFrom(ch, initialModel);
         ch.Info(MessageSensitivity.None, $"BackpropTrainer: {task}, layers [{inputSize}, {string.Join(", ", _options.HiddenLayerSizes)}, {outputSize}], " +
-            $"{trainMatrix.Rows} training rows, solver {_options.Solver}, seed {settings.Seed}.");
+            $"{trainMatrix.Rows} training rows, solver {_options.Solver}, seed {settings.Seed}" +
+            (resume is null ? "." : $", continuing after epoch {resume.History.Count}."));
         TrainingResult result = MlpTrainer.Train(
             trainMatrix,
             settings,
-            initial,
-            report =>
+            initial: null,
+            onEpoch: report =>
             {
                 ch.Info(MessageSensitivity.None, FormatReport(report));
                 _options.Progress?.Report(report);
             },
-            Host.CheckAlive,
-            validMatrix);
+            checkAlive: Host.CheckAlive,
+            validation: validMatrix,
+            resume: resume);
         ch.Info(MessageSensitivity.None, $"BackpropTrainer: stopped after {result.Epochs} epochs ({result.StopReason}), final training loss {result.FinalLoss.ToString("G6", CultureInfo.InvariantCulture)}.");
-        return new BackpropModelParameters(Host, task, result.Network, result.History);
+        if (result.StopReason == TrainingStopReason.EpochLimit)
+        {
+            ch.Warning(MessageSensitivity.None,
+                $"BackpropTrainer: reached MaximumNumberOfEpochs ({_options.MaximumNumberOfEpochs}) before the loss stopped improving by Tolerance " +
+                $"({_options.Tolerance.ToString("G3", CultureInfo.InvariantCulture)}): the model may not have converged. Raise MaximumNumberOfEpochs or the LearningRate.");
+        }
+
+        return new BackpropModelParameters(Host, new ModelFormat.Contents(
+            task, result.Network, scaling, new TrainingHistory(result.History, result.StopReason), result.Checkpoint));
+    }
+
+    /// <summary>Multiplies every row's weight (1 without an example-weight column) by the weight of its class.</summary>
+    private static TrainingData ApplyClassWeights(TrainingData data, float[] perClass)
+    {
+        var weights = new float[data.Rows];
+        for (int r = 0; r < data.Rows; r++)
+            weights[r] = (data.Weights?[r] ?? 1f) * perClass[(int)data.Targets[r]];
+        if (weights.All(w => w == 0))
+            throw Errors.Option(nameof(Options.ClassWeights), perClass, "must give a positive weight to a class that has rows");
+        return new TrainingData(data.Features, data.Targets, data.Rows, data.InputSize, data.TargetWidth, weights);
+    }
+
+    /// <summary>The checkpoint a warm start continues from: the whole training state when the solver matches, else the parameters.</summary>
+    private TrainingCheckpoint? ResumeFrom(IChannel ch, BackpropModelParameters? model)
+    {
+        if (model is null)
+            return null;
+        if (model.Checkpoint is { } checkpoint && (checkpoint.Optimizer?.Solver ?? _options.Solver) == _options.Solver && _options.Solver != Solver.Lbfgs)
+            return checkpoint;
+        ch.Info(MessageSensitivity.None, "BackpropTrainer: warm start from the initial model's parameters; its optimizer state is not for this solver, so the optimizer starts afresh.");
+        return new TrainingCheckpoint { Network = model.Network, History = model.TrainingHistory };
     }
 
     private TrainingSettings Settings(BackpropTask task, int outputSize) => new()
@@ -239,10 +291,14 @@ public sealed partial class BackpropTrainer : TrainerEstimatorBase<BackpropTrans
         Tolerance = _options.Tolerance,
         NumberOfEpochsWithoutImprovement = _options.NumberOfEpochsWithoutImprovement,
         NumberOfThreads = _options.NumberOfThreads ?? Environment.ProcessorCount,
+        EarlyStopping = _options.EarlyStopping,
+        ValidationFraction = _options.ValidationFraction,
     };
 
     private static int OutputSizeOf(BackpropTask task, DataViewSchema.Column label)
     {
+        if (task == BackpropTask.Regression && label.Type is VectorDataViewType { Size: var size })
+            return size;
         if (task != BackpropTask.MulticlassClassification)
             return 1;
         ulong count = label.Type.GetKeyCount();
@@ -271,7 +327,7 @@ public sealed partial class BackpropTrainer : TrainerEstimatorBase<BackpropTrans
         return read.Data;
     }
 
-    private Network? InitialNetwork(IPredictor? predictor, BackpropTask task, int inputSize, int outputSize)
+    private BackpropModelParameters? InitialModel(IPredictor? predictor, BackpropTask task, int inputSize, int outputSize)
     {
         if (predictor is null)
             return null;
@@ -284,7 +340,7 @@ public sealed partial class BackpropTrainer : TrainerEstimatorBase<BackpropTrans
                 $"[{string.Join(", ", model.HiddenLayerSizes)}] ({model.Activation}) and {model.OutputSize} outputs; this trainer and data need " +
                 $"{task} with {inputSize} inputs, hidden layers [{string.Join(", ", _options.HiddenLayerSizes)}] ({_options.Activation}) and {outputSize} outputs.",
                 "initialModel");
-        return model.Network;
+        return model;
     }
 
     private static string FormatReport(EpochReport report)

@@ -31,7 +31,7 @@ internal sealed class BinaryView(BackpropModelParameters model) : IPredictor, IV
         var scorer = new BackpropModelParameters.RowScorer(model);
         ValueMapper<VBuffer<float>, float, float> map = (in VBuffer<float> src, ref float score, ref float probability) =>
         {
-            probability = scorer.Outputs(src)[0];
+            probability = scorer.Predict(src)[0];
             score = scorer.LastLogit;
         };
         return (ValueMapper<TSrc, TDst, TDist>)(Delegate)map;

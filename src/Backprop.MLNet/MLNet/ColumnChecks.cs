@@ -23,6 +23,15 @@ internal static class ColumnChecks
         DataViewSchema.Column label = schema.GetColumnOrNull(options.LabelColumnName)
             ?? throw Errors.MissingColumn("Label", options.LabelColumnName, schema.Select(c => c.Name));
         LabelKinds.Resolve(options.Task, label.Name, label.Type);
+
+        if (options.ExampleWeightColumnName is string weightName)
+        {
+            DataViewSchema.Column weight = schema.GetColumnOrNull(weightName)
+                ?? throw Errors.MissingColumn("ExampleWeight", weightName, schema.Select(c => c.Name));
+            if (weight.Type != NumberDataViewType.Single)
+                throw Errors.ColumnType("ExampleWeight", weight.Name, weight.Type, "example weights must be Single",
+                    $"Convert it with mlContext.Transforms.Conversion.ConvertType(\"{weight.Name}\", outputKind: DataKind.Single).");
+        }
     }
 
     /// <summary>Checks the columns of a schema shape (estimator-level schema propagation).</summary>
@@ -36,5 +45,14 @@ internal static class ColumnChecks
         if (!shape.TryFindColumn(options.LabelColumnName, out SchemaShape.Column label))
             throw Errors.MissingColumn("Label", options.LabelColumnName, shape.Select(c => c.Name));
         LabelKinds.Resolve(options.Task, label);
+
+        if (options.ExampleWeightColumnName is string weightName)
+        {
+            if (!shape.TryFindColumn(weightName, out SchemaShape.Column weight))
+                throw Errors.MissingColumn("ExampleWeight", weightName, shape.Select(c => c.Name));
+            if (weight.Kind != SchemaShape.Column.VectorKind.Scalar || weight.ItemType != NumberDataViewType.Single)
+                throw Errors.ColumnType("ExampleWeight", weight.Name, weight.GetTypeString(), "example weights must be Single",
+                    $"Convert it with mlContext.Transforms.Conversion.ConvertType(\"{weight.Name}\", outputKind: DataKind.Single).");
+        }
     }
 }

@@ -8,7 +8,7 @@ namespace Backprop.MLNet;
 /// <summary>
 /// Reads an IDataView once, with a typed cursor, into the engine's contiguous float32 matrices (features
 /// rows × inputs, targets rows × target width). Rows whose features hold NaN/∞ or whose label is missing are
-/// skipped and counted, as ML.NET's own trainers do.
+/// skipped and counted, as ML.NET's own trainers do; so are rows whose example weight is negative or NaN.
 /// </summary>
 internal static class DataReader
 {
@@ -20,30 +20,39 @@ internal static class DataReader
     /// <param name="data">The role-mapped data (feature and label roles set).</param>
     /// <param name="task">The resolved task: decides how the label becomes a target.</param>
     /// <param name="inputSize">The feature vector length.</param>
-    /// <param name="classCount">For multiclass: the number of key values (the label's key count).</param>
-    public static Result Read(IHost host, RoleMappedData data, BackpropTask task, int inputSize, int classCount)
+    /// <param name="outputSize">For multiclass: the number of key values; for regression: the label's length.</param>
+    public static Result Read(IHost host, RoleMappedData data, BackpropTask task, int inputSize, int outputSize)
     {
         DataViewSchema.Column featureColumn = data.Schema.Feature!.Value;
         DataViewSchema.Column labelColumn = data.Schema.Label!.Value;
+        DataViewSchema.Column? weightColumn = data.Schema.Weight;
+        int targetWidth = task == BackpropTask.Regression ? outputSize : 1;
         long? knownRows = data.Data.GetRowCount();
         int capacity = knownRows is long n and > 0 and < int.MaxValue ? (int)n : 1024;
         var features = new GrowableMatrix(inputSize, capacity);
-        var targets = new GrowableMatrix(1, capacity);
+        var targets = new GrowableMatrix(targetWidth, capacity);
+        GrowableMatrix? weights = weightColumn is null ? null : new GrowableMatrix(1, capacity);
         long read = 0, skipped = 0;
-        var present = new bool[Math.Max(classCount, 2)];
+        var present = new bool[Math.Max(outputSize, 2)];
 
-        using DataViewRowCursor cursor = data.Data.GetRowCursor(new[] { featureColumn, labelColumn });
+        var columns = new List<DataViewSchema.Column> { featureColumn, labelColumn };
+        if (weightColumn is { } w)
+            columns.Add(w);
+        using DataViewRowCursor cursor = data.Data.GetRowCursor(columns);
         ValueGetter<VBuffer<float>> getFeatures = cursor.GetGetter<VBuffer<float>>(featureColumn);
-        Func<float> getTarget = TargetGetter(cursor, labelColumn, task);
+        TargetReader getTarget = TargetGetter(cursor, labelColumn, task);
+        ValueGetter<float>? getWeight = weightColumn is null ? null : cursor.GetGetter<float>(weightColumn.Value);
         VBuffer<float> row = default;
+        float weight = 1;
+        Span<float> target = new float[targetWidth];
         while (cursor.MoveNext())
         {
             if ((read & 1023) == 0)
                 host.CheckAlive();
             read++;
             getFeatures(ref row);
-            float target = getTarget();
-            if (float.IsNaN(target) || row.Length != inputSize || !AllFinite(row.GetValues()))
+            getWeight?.Invoke(ref weight);
+            if (!getTarget(target) || row.Length != inputSize || !AllFinite(row.GetValues()) || !(weight >= 0) || float.IsPositiveInfinity(weight))
             {
                 skipped++;
                 continue;
@@ -52,19 +61,27 @@ internal static class DataReader
             if (features.Rows == int.MaxValue)
                 throw Errors.NoData("the data has more than 2^31 - 1 valid rows", "Train on a sample of the rows.");
             row.CopyTo(features.AppendRow());
-            targets.AppendRow()[0] = target;
-            present[task == BackpropTask.MulticlassClassification ? (int)target : target > 0 ? 1 : 0] = true;
+            target.CopyTo(targets.AppendRow());
+            if (weights is not null)
+                weights.AppendRow()[0] = weight;
+            if (task != BackpropTask.Regression)
+                present[task == BackpropTask.MulticlassClassification ? (int)target[0] : target[0] > 0 ? 1 : 0] = true;
         }
 
         int classesSeen = present.Count(p => p);
         if (features.Rows == 0)
             return new Result(null, read, skipped, 0);
-        var matrix = new TrainingData(features.Take(), targets.Take(), features.Rows, inputSize, 1);
+        if (weights is not null && weights.Sum() <= 0)
+            throw Errors.NoData($"every example weight in column '{weightColumn!.Value.Name}' is 0", "Give some rows a positive weight.");
+        var matrix = new TrainingData(features.Take(), targets.Take(), features.Rows, inputSize, targetWidth, weights?.Take());
         return new Result(matrix, read, skipped, classesSeen);
     }
 
-    /// <summary>A getter that turns the label into a target value, NaN for a missing label.</summary>
-    private static Func<float> TargetGetter(DataViewRowCursor cursor, DataViewSchema.Column label, BackpropTask task)
+    /// <summary>Writes one row's target values; false when the label is missing (the row is then skipped).</summary>
+    private delegate bool TargetReader(Span<float> target);
+
+    /// <summary>A reader that turns the label into target values, refusing a missing label.</summary>
+    private static TargetReader TargetGetter(DataViewRowCursor cursor, DataViewSchema.Column label, BackpropTask task)
     {
         switch (task)
         {
@@ -72,10 +89,11 @@ internal static class DataReader
             {
                 ValueGetter<bool> get = cursor.GetGetter<bool>(label);
                 bool value = default;
-                return () =>
+                return target =>
                 {
                     get(ref value);
-                    return value ? 1f : 0f;
+                    target[0] = value ? 1f : 0f;
+                    return true;
                 };
             }
 
@@ -84,33 +102,48 @@ internal static class DataReader
                 // Key values are 1-based; 0 means missing. Class index = key − 1.
                 ValueGetter<uint> get = cursor.GetGetter<uint>(label);
                 uint value = default;
-                return () =>
+                return target =>
                 {
                     get(ref value);
-                    return value == 0 ? float.NaN : value - 1;
+                    target[0] = value - 1;
+                    return value != 0;
                 };
             }
 
             default:
-                if (label.Type == NumberDataViewType.Double)
+                if (label.Type is VectorDataViewType)
+                {
+                    ValueGetter<VBuffer<float>> get = cursor.GetGetter<VBuffer<float>>(label);
+                    VBuffer<float> value = default;
+                    return target =>
+                    {
+                        get(ref value);
+                        if (value.Length != target.Length)
+                            return false;
+                        value.CopyTo(target);
+                        return AllFinite(target);
+                    };
+                }
+                else if (label.Type == NumberDataViewType.Double)
                 {
                     ValueGetter<double> get = cursor.GetGetter<double>(label);
                     double value = default;
-                    return () =>
+                    return target =>
                     {
                         get(ref value);
-                        float target = (float)value;
-                        return float.IsFinite(target) ? target : float.NaN;
+                        target[0] = (float)value;
+                        return float.IsFinite(target[0]);
                     };
                 }
                 else
                 {
                     ValueGetter<float> get = cursor.GetGetter<float>(label);
                     float value = default;
-                    return () =>
+                    return target =>
                     {
                         get(ref value);
-                        return float.IsFinite(value) ? value : float.NaN;
+                        target[0] = value;
+                        return float.IsFinite(value);
                     };
                 }
         }
@@ -148,6 +181,14 @@ internal static class DataReader
             Span<float> row = _values.AsSpan(Rows * width, width);
             Rows++;
             return row;
+        }
+
+        public double Sum()
+        {
+            double sum = 0;
+            for (int i = 0; i < Rows * width; i++)
+                sum += _values[i];
+            return sum;
         }
 
         public float[] Take()

@@ -7,7 +7,7 @@ namespace Backprop.MLNet;
 internal static class LabelKinds
 {
     private const string Types = "BackpropTrainer needs a Boolean label (binary classification), a key-typed label " +
-        "(multiclass classification) or a Single/Double label (regression)";
+        "(multiclass classification) or a Single/Double label or known-size vector of Single (regression)";
 
     /// <summary>Resolves the task for a label column of the training data, or throws naming the column and its type.</summary>
     public static BackpropTask Resolve(BackpropTask requested, string name, DataViewType type)
@@ -17,6 +17,7 @@ internal static class LabelKinds
             BooleanDataViewType => BackpropTask.BinaryClassification,
             KeyDataViewType => BackpropTask.MulticlassClassification,
             NumberDataViewType n when n == NumberDataViewType.Single || n == NumberDataViewType.Double => BackpropTask.Regression,
+            VectorDataViewType { IsKnownSize: true } v when v.ItemType == NumberDataViewType.Single => BackpropTask.Regression,
             _ => BackpropTask.Auto,
         };
         return Check(requested, found, name, type);
@@ -34,6 +35,10 @@ internal static class LabelKinds
                 found = BackpropTask.BinaryClassification;
             else if (column.ItemType == NumberDataViewType.Single || column.ItemType == NumberDataViewType.Double)
                 found = BackpropTask.Regression;
+        }
+        else if (column.Kind == SchemaShape.Column.VectorKind.Vector && !column.IsKey && column.ItemType == NumberDataViewType.Single)
+        {
+            found = BackpropTask.Regression; // multi-output regression
         }
 
         return Check(requested, found, column.Name, column.GetTypeString());
@@ -55,7 +60,7 @@ internal static class LabelKinds
         {
             BackpropTask.BinaryClassification => "binary classification needs a Boolean label",
             BackpropTask.MulticlassClassification => "multiclass classification needs a key-typed label",
-            _ => "regression needs a Single or Double label",
+            _ => "regression needs a Single or Double label, or a known-size vector of Single for several outputs",
         };
         throw Errors.ColumnType("Label", name, type, expected, Fix(requested, name));
     }

@@ -1,18 +1,22 @@
-using System;
-
 namespace Backprop.MLNet.Training;
 
 /// <summary>
-/// The end-of-epoch bookkeeping of scikit-learn's <c>_fit_stochastic</c>: the no-improvement
-/// count (<c>_update_no_improvement_count</c> without early stopping), the inverse-scaling update
-/// (<c>SGDOptimizer.iteration_ends</c>) and the stop-or-decay decision (<c>trigger_stopping</c>).
+/// The learning-rate schedule and the stopping rule of stochastic training, with scikit-learn's semantics
+/// (<c>_update_no_improvement_count</c> and the optimizers' <c>iteration_ends</c>/<c>trigger_stopping</c>).
 /// </summary>
+/// <remarks>
+/// The rule watches a criterion where lower is better: the training loss, or with early stopping minus the
+/// validation score. An epoch whose criterion is not below best − Tolerance counts as "no improvement";
+/// after more than NumberOfEpochsWithoutImprovement such epochs in a row, training stops — except with the
+/// adaptive schedule, which divides the rate by 5 and carries on until the rate is at most 1e-6.
+/// The inverse-scaling schedule sets η = η₀ / (t + 1)^PowerT after each epoch, t = rows seen so far.
+/// </remarks>
 internal sealed class LearningRateController
 {
-    /// <summary>scikit-learn's floor for the adaptive schedule: at or below it, training stops instead of decaying further.</summary>
+    /// <summary>The adaptive schedule stops once the rate is at or below this.</summary>
     public const double MinimumAdaptiveLearningRate = 1e-6;
 
-    /// <summary>The factor by which the adaptive schedule divides the learning rate.</summary>
+    /// <summary>The adaptive schedule's divisor.</summary>
     public const double AdaptiveDivisor = 5.0;
 
     private readonly double _initial;
@@ -20,10 +24,10 @@ internal sealed class LearningRateController
     private readonly double _powerT;
     private readonly double _tolerance;
     private readonly int _patience;
+    private readonly bool _earlyStopping;
 
-    /// <summary>Creates the controller from the settings; the schedule only applies to <see cref="Solver.Sgd"/>.</summary>
-    /// <param name="settings">The training settings.</param>
-    public LearningRateController(TrainingSettings settings)
+    /// <summary>Creates the controller, optionally resuming the counters of a checkpoint.</summary>
+    public LearningRateController(TrainingSettings settings, TrainingCheckpoint? resume = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         _initial = settings.LearningRate;
@@ -31,25 +35,28 @@ internal sealed class LearningRateController
         _powerT = settings.PowerT;
         _tolerance = settings.Tolerance;
         _patience = settings.NumberOfEpochsWithoutImprovement;
-        Current = _initial;
+        _earlyStopping = settings.EarlyStopping;
+        Current = resume?.LearningRate ?? _initial;
+        BestCriterion = resume?.BestCriterion ?? double.PositiveInfinity;
+        NoImprovementCount = resume?.NoImprovementCount ?? 0;
     }
 
-    /// <summary>The learning rate to use for the next updates.</summary>
+    /// <summary>The learning rate for the next epoch.</summary>
     public double Current { get; private set; }
 
-    /// <summary>Lowest epoch loss seen so far (+∞ before the first epoch).</summary>
-    public double BestLoss { get; private set; } = double.PositiveInfinity;
+    /// <summary>The best criterion seen (lowest training loss, or minus the highest validation score).</summary>
+    public double BestCriterion { get; private set; }
 
-    /// <summary>Consecutive epochs whose loss was not below <see cref="BestLoss"/> − tolerance.</summary>
+    /// <summary>Consecutive epochs without an improvement of at least the tolerance.</summary>
     public int NoImprovementCount { get; private set; }
 
-    /// <summary>Records the end of an epoch and decides whether to stop.</summary>
-    /// <param name="epochLoss">The epoch's training loss.</param>
-    /// <param name="samplesSeen">Training rows processed since training started (scikit-learn's <c>t_</c>).</param>
-    /// <returns>The reason to stop now, or <see langword="null"/> to go on.</returns>
-    public TrainingStopReason? EndEpoch(double epochLoss, long samplesSeen)
+    /// <summary>Records an epoch's criterion; returns why to stop, or null to go on.</summary>
+    /// <param name="criterion">The training loss, or minus the validation score with early stopping (lower is better).</param>
+    /// <param name="samplesSeen">Rows seen by the optimizer so far.</param>
+    /// <param name="isBest">Whether this epoch's criterion is strictly the best so far.</param>
+    public TrainingStopReason? EndEpoch(double criterion, long samplesSeen, out bool isBest)
     {
-        if (epochLoss > BestLoss - _tolerance)
+        if (criterion > BestCriterion - _tolerance)
         {
             NoImprovementCount++;
         }
@@ -58,9 +65,10 @@ internal sealed class LearningRateController
             NoImprovementCount = 0;
         }
 
-        if (epochLoss < BestLoss)
+        isBest = criterion < BestCriterion;
+        if (isBest)
         {
-            BestLoss = epochLoss;
+            BestCriterion = criterion;
         }
 
         if (_schedule == LearningRateSchedule.InverseScaling)
@@ -72,7 +80,7 @@ internal sealed class LearningRateController
         {
             if (_schedule != LearningRateSchedule.Adaptive)
             {
-                return TrainingStopReason.NoImprovement;
+                return _earlyStopping ? TrainingStopReason.EarlyStopped : TrainingStopReason.NoImprovement;
             }
 
             if (Current <= MinimumAdaptiveLearningRate)
@@ -86,4 +94,7 @@ internal sealed class LearningRateController
 
         return null;
     }
+
+    /// <summary>Records an epoch's training loss (no early stopping); see <see cref="EndEpoch(double, long, out bool)"/>.</summary>
+    public TrainingStopReason? EndEpoch(double epochLoss, long samplesSeen) => EndEpoch(epochLoss, samplesSeen, out _);
 }

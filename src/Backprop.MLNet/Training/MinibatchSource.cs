@@ -64,13 +64,19 @@ internal sealed class MinibatchSource
     public int BatchCount { get; }
 
     /// <summary>
-    /// Prepares a new epoch: permutes the current row order in place with Fisher–Yates (as
-    /// scikit-learn reshuffles its index array every epoch) when shuffling is on.
+    /// Prepares a new epoch: when shuffling is on, a fresh Fisher–Yates permutation of the rows in their original
+    /// order. (Starting from the original order each epoch, rather than permuting last epoch's order as scikit-learn
+    /// does, makes an epoch's order depend only on the generator's state, so a saved training resumes exactly.)
     /// </summary>
     public void StartEpoch()
     {
         if (_shuffle)
         {
+            for (int i = 0; i < _order.Length; i++)
+            {
+                _order[i] = i;
+            }
+
             _random.Shuffle(_order);
         }
     }

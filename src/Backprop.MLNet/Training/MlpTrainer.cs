@@ -23,15 +23,22 @@ internal static class MlpTrainer
     /// <param name="data">The training data; its target width must match the output kind.</param>
     /// <param name="settings">The hyper-parameters (validated here).</param>
     /// <param name="initial">
-    /// Optional network to continue from (warm start); it must have the architecture described by
+    /// Optional network to continue from (parameters-only warm start); it must have the architecture described by
     /// the data and settings. It is cloned, never modified. <see langword="null"/> draws a fresh
-    /// Glorot initialisation from the seed.
+    /// Glorot initialisation from the seed (unless <paramref name="resume"/> is given).
     /// </param>
     /// <param name="onEpoch">Called once at the end of every epoch with its report.</param>
     /// <param name="checkAlive">Called before every minibatch; may throw (e.g. <see cref="OperationCanceledException"/>) to abort, and the exception propagates.</param>
-    /// <param name="validation">Optional validation data whose mean loss (without the L2 penalty) is reported after every epoch; it does not influence training.</param>
-    /// <returns>The trained network, the per-epoch history and why training stopped.</returns>
-    /// <exception cref="NotSupportedException">The solver is <see cref="Solver.Lbfgs"/>.</exception>
+    /// <param name="validation">
+    /// Optional validation data whose mean loss (without the L2 penalty) is reported after every epoch; with
+    /// <see cref="TrainingSettings.EarlyStopping"/> its score also decides stopping. Without it, early stopping
+    /// holds out <see cref="TrainingSettings.ValidationFraction"/> of <paramref name="data"/>.
+    /// </param>
+    /// <param name="resume">
+    /// A checkpoint of an earlier training to continue exactly (network, optimizer state, shuffling state,
+    /// counters, history); <see cref="TrainingSettings.MaximumNumberOfEpochs"/> more epochs are run.
+    /// </param>
+    /// <returns>The trained network, the per-epoch history, why training stopped and a checkpoint to continue from.</returns>
     /// <exception cref="InvalidOperationException">The loss became NaN or infinite (the message names the epoch).</exception>
     public static TrainingResult Train(
         TrainingData data,
@@ -39,23 +46,38 @@ internal static class MlpTrainer
         Network? initial = null,
         Action<EpochReport>? onEpoch = null,
         Action? checkAlive = null,
-        TrainingData? validation = null)
+        TrainingData? validation = null,
+        TrainingCheckpoint? resume = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(settings);
         settings.Validate();
-        if (settings.Solver == Solver.Lbfgs)
-        {
-            throw new NotSupportedException("The L-BFGS solver is not implemented yet; use Solver.Sgd or Solver.Adam.");
-        }
 
         long start = Stopwatch.GetTimestamp();
         var random = new SeededRandom(settings.Seed);
-        Network network = PrepareNetwork(data, settings, initial, random);
+        Network network = PrepareNetwork(data, settings, resume?.Network ?? initial, random);
+        if (resume?.RandomState is { } state)
+        {
+            random.SetState(state);
+        }
+
+        if (settings.EarlyStopping && validation is null)
+        {
+            // A generator of its own, so that the held-out rows do not depend on how far training has got:
+            // a resumed training holds out the same rows as the training it continues.
+            var splitter = new SeededRandom(unchecked(settings.Seed ^ 0x5EED5EED));
+            (data, validation) = ValidationSplit.Split(data, settings.ValidationFraction, settings.OutputKind != OutputKind.Identity, splitter);
+        }
+
         CheckData(data, network, nameof(data));
         if (validation is not null)
         {
             CheckData(validation, network, nameof(validation));
+        }
+
+        if (settings.Solver == Solver.Lbfgs)
+        {
+            return LbfgsTraining.Train(data, settings, network, resume, onEpoch, checkAlive, validation, start);
         }
 
         int batchSize = Math.Min(settings.BatchSize, data.Rows);
@@ -63,13 +85,21 @@ internal static class MlpTrainer
         var batches = new MinibatchSource(data, batchSize, settings.Shuffle, random);
         var gradient = new float[network.ParameterCount];
         IOptimizer optimizer = CreateOptimizer(settings, network.ParameterCount);
-        var schedule = new LearningRateController(settings);
-        var history = new List<EpochReport>(Math.Min(settings.MaximumNumberOfEpochs, 4096));
+        if (resume?.Optimizer is { } optimizerState)
+        {
+            optimizer.SetState(optimizerState);
+        }
+
+        var schedule = new LearningRateController(settings, resume);
+        var history = new List<EpochReport>(Math.Min((resume?.History.Count ?? 0) + settings.MaximumNumberOfEpochs, 4096));
+        history.AddRange(resume?.History ?? []);
+        float[]? bestParameters = settings.EarlyStopping ? (float[])network.Parameters.Clone() : null;
         float l2 = (float)settings.L2Regularization;
-        long samplesSeen = 0;
+        long samplesSeen = resume?.SamplesSeen ?? 0;
+        int firstEpoch = history.Count + 1;
         TrainingStopReason reason = TrainingStopReason.EpochLimit;
 
-        for (int epoch = 1; epoch <= settings.MaximumNumberOfEpochs; epoch++)
+        for (int epoch = firstEpoch; epoch < firstEpoch + settings.MaximumNumberOfEpochs; epoch++)
         {
             double learningRate = schedule.Current;
             batches.StartEpoch();
@@ -93,19 +123,25 @@ internal static class MlpTrainer
             samplesSeen += data.Rows;
             double epochLoss = accumulated / data.TotalWeight;
             ThrowIfNotFinite(epochLoss, epoch);
-
+            double? validationLoss = validation is null ? null : MeanLoss(workspace, validation);
             var report = new EpochReport
             {
                 Epoch = epoch,
                 TrainingLoss = epochLoss,
-                ValidationLoss = validation is null ? null : MeanLoss(workspace, validation),
+                ValidationLoss = validationLoss,
                 LearningRate = learningRate,
-                Elapsed = Stopwatch.GetElapsedTime(start),
+                Elapsed = (resume?.History.LastOrDefault()?.Elapsed ?? TimeSpan.Zero) + Stopwatch.GetElapsedTime(start),
             };
             history.Add(report);
             onEpoch?.Invoke(report);
 
-            TrainingStopReason? stop = schedule.EndEpoch(epochLoss, samplesSeen);
+            double criterion = settings.EarlyStopping ? -ValidationScore.Compute(workspace, validation!) : epochLoss;
+            TrainingStopReason? stop = schedule.EndEpoch(criterion, samplesSeen, out bool isBest);
+            if (isBest && bestParameters is not null)
+            {
+                network.Parameters.CopyTo(bestParameters, 0);
+            }
+
             if (stop is { } stopReason)
             {
                 reason = stopReason;
@@ -113,7 +149,23 @@ internal static class MlpTrainer
             }
         }
 
-        return new TrainingResult(network, history, reason, optimizer, schedule.Current);
+        if (bestParameters is not null)
+        {
+            bestParameters.CopyTo(network.Parameters, 0); // scikit-learn restores the best validation epoch's weights
+        }
+
+        var checkpoint = new TrainingCheckpoint
+        {
+            Network = network,
+            Optimizer = optimizer.GetState(),
+            RandomState = random.GetState(),
+            SamplesSeen = samplesSeen,
+            LearningRate = schedule.Current,
+            BestCriterion = schedule.BestCriterion,
+            NoImprovementCount = schedule.NoImprovementCount,
+            History = history,
+        };
+        return new TrainingResult(network, history, reason, optimizer, schedule.Current) { Checkpoint = checkpoint };
     }
 
     /// <summary>Creates the optimizer named by the settings.</summary>
@@ -125,7 +177,7 @@ internal static class MlpTrainer
     };
 
     /// <summary>Clones and checks the warm-start network, or creates and initialises a new one from <paramref name="random"/>.</summary>
-    private static Network PrepareNetwork(TrainingData data, TrainingSettings settings, Network? initial, SeededRandom random)
+    internal static Network PrepareNetwork(TrainingData data, TrainingSettings settings, Network? initial, SeededRandom random)
     {
         var fresh = new Network(data.InputSize, settings.HiddenLayerSizes, settings.OutputSize, settings.Activation, settings.OutputKind);
         if (initial is null)
@@ -144,7 +196,7 @@ internal static class MlpTrainer
     }
 
     /// <summary>Throws unless <paramref name="data"/> fits the network's input size and target width.</summary>
-    private static void CheckData(TrainingData data, Network network, string name)
+    internal static void CheckData(TrainingData data, Network network, string name)
     {
         if (data.InputSize != network.InputSize)
         {
@@ -160,7 +212,7 @@ internal static class MlpTrainer
     }
 
     /// <summary>(Weighted) mean loss of <paramref name="data"/> without the L2 penalty, evaluated in batches of the workspace size.</summary>
-    private static double MeanLoss(BackpropWorkspace workspace, TrainingData data)
+    internal static double MeanLoss(BackpropWorkspace workspace, TrainingData data)
     {
         int inputs = data.InputSize;
         int targetWidth = data.TargetWidth;
@@ -193,7 +245,7 @@ internal static class MlpTrainer
     }
 
     /// <summary>Throws the divergence error when <paramref name="loss"/> is NaN or infinite.</summary>
-    private static void ThrowIfNotFinite(double loss, int epoch)
+    internal static void ThrowIfNotFinite(double loss, int epoch)
     {
         if (!double.IsFinite(loss))
         {

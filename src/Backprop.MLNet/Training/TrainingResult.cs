@@ -12,7 +12,7 @@ internal sealed class TrainingResult
     /// <param name="stopReason">Why training stopped.</param>
     /// <param name="optimizer">The optimizer with its final state.</param>
     /// <param name="finalLearningRate">The learning rate the next epoch would have used.</param>
-    public TrainingResult(Network network, IReadOnlyList<EpochReport> history, TrainingStopReason stopReason, IOptimizer optimizer, double finalLearningRate)
+    public TrainingResult(Network network, IReadOnlyList<EpochReport> history, TrainingStopReason stopReason, IOptimizer? optimizer, double finalLearningRate)
     {
         Network = network;
         History = history;
@@ -31,13 +31,16 @@ internal sealed class TrainingResult
     public TrainingStopReason StopReason { get; }
 
     /// <summary>The optimizer with its final state (velocity or Adam moments and step count).</summary>
-    public IOptimizer Optimizer { get; }
+    public IOptimizer? Optimizer { get; }
 
     /// <summary>The learning rate after the last epoch's schedule update.</summary>
     public double FinalLearningRate { get; }
 
     /// <summary>Number of epochs run (scikit-learn's <c>n_iter_</c>).</summary>
     public int Epochs => History.Count;
+
+    /// <summary>Everything needed to continue this training exactly (see <see cref="TrainingCheckpoint"/>).</summary>
+    public TrainingCheckpoint? Checkpoint { get; init; }
 
     /// <summary>Training loss of the last epoch (scikit-learn's <c>loss_</c>).</summary>
     public double FinalLoss => History.Count == 0 ? double.NaN : History[History.Count - 1].TrainingLoss;

@@ -73,6 +73,16 @@ internal sealed class TrainingSettings
     /// <summary>Degree of parallelism; 0 = automatic. Currently ignored (training is single-threaded).</summary>
     public int NumberOfThreads { get; set; }
 
+    /// <summary>
+    /// Whether the validation score (accuracy; R² for identity outputs) decides when to stop and which epoch's
+    /// weights to keep (scikit-learn's <c>early_stopping</c>). Without explicit validation data,
+    /// <see cref="ValidationFraction"/> of the rows are held out (stratified for classification).
+    /// </summary>
+    public bool EarlyStopping { get; set; }
+
+    /// <summary>The fraction of rows held out for early stopping when no validation data is given, in (0, 1).</summary>
+    public double ValidationFraction { get; set; } = 0.1;
+
     /// <summary>Throws <see cref="ArgumentException"/> (or a subclass) naming the first invalid setting.</summary>
     public void Validate()
     {
@@ -106,6 +116,10 @@ internal sealed class TrainingSettings
         RequireFinite(Tolerance, nameof(Tolerance));
         ArgumentOutOfRangeException.ThrowIfNegative(NumberOfEpochsWithoutImprovement, nameof(NumberOfEpochsWithoutImprovement));
         ArgumentOutOfRangeException.ThrowIfNegative(NumberOfThreads, nameof(NumberOfThreads));
+        if (!(ValidationFraction > 0 && ValidationFraction < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(ValidationFraction), ValidationFraction, "ValidationFraction must be in (0, 1).");
+        }
     }
 
     /// <summary>Throws unless <paramref name="value"/> is finite and strictly positive.</summary>

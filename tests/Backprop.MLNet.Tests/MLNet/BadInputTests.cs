@@ -55,11 +55,27 @@ public class BadInputTests
     }
 
     [Fact]
-    public void NotYetAvailableOptionsSayso()
+    public void ClassWeightsAreRefusedForRegressionAndMustFitTheClasses()
     {
-        Assert.Contains("Lbfgs", Assert.Throws<NotSupportedException>(() => new BackpropTrainer(Ml, new BackpropTrainer.Options { Solver = Solver.Lbfgs })).Message);
-        Assert.Contains("EarlyStopping", Assert.Throws<NotSupportedException>(() => new BackpropTrainer(Ml, new BackpropTrainer.Options { EarlyStopping = true })).Message);
-        Assert.Contains("'W'", Assert.Throws<NotSupportedException>(() => new BackpropTrainer(Ml, new BackpropTrainer.Options { ExampleWeightColumnName = "W" })).Message);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => Ml.Regression.Trainers.Backprop(new BackpropTrainer.Options { ClassWeights = ClassWeights.Balanced }));
+        Assert.Equal("Options.ClassWeights", e.ParamName);
+        Assert.Contains("classification only", e.Message);
+
+        var three = Ml.BinaryClassification.Trainers.Backprop(new BackpropTrainer.Options { ClassWeights = ClassWeights.Of(1, 2, 3), MaximumNumberOfEpochs = 1 });
+        var wrong = Assert.Throws<ArgumentOutOfRangeException>(() => three.Fit(MLData.Blobs(Ml, 10, 1)));
+        Assert.Contains("one weight per class, 2 for this label", wrong.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => ClassWeights.Of(1, -1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ClassWeights.Of(0, 0));
+    }
+
+    [Fact]
+    public void ExampleWeightColumnMustExistAndBeSingle()
+    {
+        IDataView data = MLData.Blobs(Ml, 10, 1);
+        var missing = Assert.Throws<ArgumentOutOfRangeException>(() => new BackpropTrainer(Ml, new BackpropTrainer.Options { ExampleWeightColumnName = "W" }).Fit(data));
+        Assert.Contains("ExampleWeight column 'W' was not found", missing.Message);
+        var boolWeights = Assert.Throws<ArgumentOutOfRangeException>(() => new BackpropTrainer(Ml, new BackpropTrainer.Options { ExampleWeightColumnName = "Label" }).Fit(data));
+        Assert.Contains("ExampleWeight column 'Label' is Boolean", boolWeights.Message);
     }
 
     [Fact]

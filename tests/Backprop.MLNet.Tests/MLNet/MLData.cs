@@ -90,6 +90,26 @@ internal static class MLData
         [new TextLoader.Column("Features", DataKind.Single, 0, 9), new TextLoader.Column("Label", DataKind.Single, 10)],
         separatorChar: ',', hasHeader: true);
 
+    /// <summary>A row of a shipped data set: its feature vector and label.</summary>
+    public sealed class Row<TLabel>
+    {
+        public float[] Features { get; set; } = [];
+        public TLabel Label { get; set; } = default!;
+    }
+
+    /// <summary>
+    /// The split of benchmarks/parity/sklearn_parity.py: row i (file order) is a test row when i % 5 == 0, else a
+    /// training row (80/20), so the C# and scikit-learn figures are measured on the same rows.
+    /// </summary>
+    public static (IDataView Train, IDataView Test) FifthSplit<TLabel>(MLContext ml, IDataView data)
+    {
+        Row<TLabel>[] rows = ml.Data.CreateEnumerable<Row<TLabel>>(data, reuseRowObject: false).ToArray();
+        var schema = SchemaDefinition.Create(typeof(Row<TLabel>));
+        schema["Features"].ColumnType = new VectorDataViewType(NumberDataViewType.Single, rows[0].Features.Length);
+        IDataView Part(bool test) => ml.Data.LoadFromEnumerable(rows.Where((_, i) => (i % 5 == 0) == test).ToArray(), schema);
+        return (Part(test: false), Part(test: true));
+    }
+
     /// <summary>The path of a CSV shipped under examples/data (copied next to the test assembly).</summary>
     public static string DataFile(string name) => Path.Combine(AppContext.BaseDirectory, "data", name);
 }

@@ -92,7 +92,7 @@ public class TrainerBehaviourTests
     {
         var ml = new MLContext(seed: 1);
         IDataView train = MLData.Wave(ml, 80, seed: 1), valid = MLData.Wave(ml, 40, seed: 2);
-        var options = new BackpropTrainer.Options { HiddenLayerSizes = [6], MaximumNumberOfEpochs = 5, Seed = 11 };
+        var options = new BackpropTrainer.Options { HiddenLayerSizes = [6], MaximumNumberOfEpochs = 5, Seed = 11, StandardizeRegressionLabel = false };
         var withValidation = new BackpropTrainer(ml, options).Fit(train, valid);
         var without = new BackpropTrainer(ml, options).Fit(train);
 
@@ -114,9 +114,11 @@ public class TrainerBehaviourTests
         var options = new BackpropTrainer.Options { HiddenLayerSizes = [8], LearningRate = 0.01, MaximumNumberOfEpochs = 20, Tolerance = 0, Seed = 2 };
         var first = new BackpropTrainer(ml, options).Fit(data);
         var continued = new BackpropTrainer(ml, options).Fit(data, first.Model);
-        // Continuing starts from the first model's loss level, not from a fresh initialisation.
-        Assert.True(continued.Model.TrainingHistory[0].TrainingLoss < first.Model.TrainingHistory[0].TrainingLoss / 2,
-            $"{continued.Model.TrainingHistory[0].TrainingLoss} vs {first.Model.TrainingHistory[0].TrainingLoss}");
+        // The history continues the first model's (epochs 21 to 40), and the loss goes on from where it was.
+        Assert.Equal(Enumerable.Range(1, 40), continued.Model.TrainingHistory.Select(r => r.Epoch));
+        Assert.Equal(first.Model.TrainingHistory.Select(r => r.TrainingLoss), continued.Model.TrainingHistory.Take(20).Select(r => r.TrainingLoss));
+        Assert.True(continued.Model.TrainingHistory[20].TrainingLoss < first.Model.TrainingHistory[0].TrainingLoss / 2,
+            $"{continued.Model.TrainingHistory[20].TrainingLoss} vs {first.Model.TrainingHistory[0].TrainingLoss}");
         Assert.True(continued.Model.TrainingHistory[^1].TrainingLoss < first.Model.TrainingHistory[^1].TrainingLoss);
 
         var wrongShape = new BackpropTrainer(ml, new BackpropTrainer.Options { HiddenLayerSizes = [9] });

@@ -1,0 +1,171 @@
+using System;
+using System.Collections.Generic;
+using System.Runtime.ExceptionServices;
+using System.Threading;
+
+namespace Backprop.MLNet.Engine;
+
+/// <summary>
+/// A small process-wide pool of dedicated background threads that run the tasks of one
+/// <see cref="KernelJob"/> at a time together with the calling thread. Dispatch allocates nothing:
+/// workers are woken through per-worker events and claim task indices with an interlocked counter.
+/// </summary>
+/// <remarks>
+/// One caller uses the pool at a time. A caller that finds it busy (another training on another
+/// thread) runs its tasks alone instead; since every task computes the same bits whichever thread
+/// runs it, concurrent trainings give exactly the results they would give one after the other.
+/// Workers spin briefly after a job (the next product of a minibatch follows within microseconds)
+/// and then block; they are background threads and never keep the process alive.
+/// </remarks>
+internal sealed class KernelWorkerPool
+{
+    /// <summary>Upper bound on worker threads, whatever thread count is asked for.</summary>
+    public const int MaximumWorkers = 63;
+
+    /// <summary>Spin iterations of the wake-up and completion events before they block.</summary>
+    private const int SpinCount = 2000;
+
+    private readonly object _gate = new();
+    private readonly List<Worker> _workers = [];
+    private readonly ManualResetEventSlim _done = new(false, SpinCount);
+    private KernelJob? _job;
+    private int _taskCount;
+    private int _nextTask;
+    private int _pending;
+    private Exception? _failure;
+
+    /// <summary>The process-wide pool.</summary>
+    public static KernelWorkerPool Shared { get; } = new();
+
+    /// <summary>Number of worker threads started so far.</summary>
+    public int WorkerCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _workers.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs all tasks of <paramref name="job"/> on the caller and up to <paramref name="threads"/> − 1 workers,
+    /// or returns false at once (running nothing) when another caller holds the pool.
+    /// </summary>
+    /// <param name="job">The job; its <see cref="KernelJob.TaskCount"/> must be ≥ 1.</param>
+    /// <param name="threads">Threads to use including the caller (≥ 2).</param>
+    /// <returns>True when the job ran; false when the pool was busy.</returns>
+    public bool TryRun(KernelJob job, int threads)
+    {
+        if (!Monitor.TryEnter(_gate))
+        {
+            return false;
+        }
+
+        try
+        {
+            int helpers = Math.Min(threads - 1, MaximumWorkers);
+            while (_workers.Count < helpers)
+            {
+                _workers.Add(new Worker(this, _workers.Count));
+            }
+
+            int arenaFloats = job.ArenaFloats;
+            for (int w = 0; w < helpers; w++)
+            {
+                _workers[w].Arena.Ensure(arenaFloats);
+            }
+
+            PackBuffer own = PackBuffer.ForCurrentThread;
+            own.Ensure(arenaFloats);
+
+            _job = job;
+            _taskCount = job.TaskCount;
+            _nextTask = 0;
+            _failure = null;
+            _pending = helpers;
+            _done.Reset();
+            for (int w = 0; w < helpers; w++)
+            {
+                _workers[w].Wake.Set();
+            }
+
+            RunTasks(own);
+            _done.Wait();
+            _job = null;
+            if (_failure is not null)
+            {
+                ExceptionDispatchInfo.Throw(_failure);
+            }
+
+            return true;
+        }
+        finally
+        {
+            Monitor.Exit(_gate);
+        }
+    }
+
+    /// <summary>Claims and runs tasks of the current job until none are left.</summary>
+    /// <param name="arena">The running thread's packing buffer.</param>
+    private void RunTasks(PackBuffer arena)
+    {
+        KernelJob job = _job!;
+        int count = _taskCount;
+        try
+        {
+            int task;
+            while ((task = Interlocked.Increment(ref _nextTask) - 1) < count)
+            {
+                job.RunTask(task, arena);
+            }
+        }
+        catch (Exception e)
+        {
+            Interlocked.CompareExchange(ref _failure, e, null);
+            Volatile.Write(ref _nextTask, count);
+        }
+    }
+
+    /// <summary>One dedicated background thread with its wake-up event and packing buffer.</summary>
+    private sealed class Worker
+    {
+        private readonly KernelWorkerPool _pool;
+
+        /// <summary>Starts the thread.</summary>
+        /// <param name="pool">The owning pool.</param>
+        /// <param name="index">Worker number (for the thread name).</param>
+        public Worker(KernelWorkerPool pool, int index)
+        {
+            _pool = pool;
+            var thread = new Thread(Loop, maxStackSize: 256 * 1024)
+            {
+                IsBackground = true,
+                Name = $"Backprop.MLNet kernel worker {index + 1}",
+            };
+            thread.Start();
+        }
+
+        /// <summary>Set by the caller to start this worker on the current job.</summary>
+        public ManualResetEventSlim Wake { get; } = new(false, SpinCount);
+
+        /// <summary>This worker's packing buffer (grown by the caller before each dispatch).</summary>
+        public PackBuffer Arena { get; } = new();
+
+        /// <summary>Waits for jobs forever.</summary>
+        private void Loop()
+        {
+            while (true)
+            {
+                Wake.Wait();
+                Wake.Reset();
+                _pool.RunTasks(Arena);
+                if (Interlocked.Decrement(ref _pool._pending) == 0)
+                {
+                    _pool._done.Set();
+                }
+            }
+        }
+    }
+}
