@@ -94,7 +94,11 @@ internal sealed class LbfgsMinimizer : ILineFunction
     /// Minimises <paramref name="function"/> from the point in <paramref name="parameters"/> and writes
     /// the point with the lowest loss evaluated back into it.
     /// </summary>
-    /// <param name="parameters">In: the start point. Out: the best point (unchanged when the start is not finite or an exception is thrown).</param>
+    /// <param name="parameters">
+    /// In: the start point. Out: the best point (unchanged when the start is not finite or an exception is thrown).
+    /// It is read only on entry and written only on return, so it may be the buffer the objective itself
+    /// evaluates from (e.g. <see cref="Network.Parameters"/> with an objective that copies its argument there).
+    /// </param>
     /// <param name="function">The objective; called at most <paramref name="maxFunctionEvaluations"/> times.</param>
     /// <param name="maxIterations">Maximum number of accepted steps (≥ 0; scikit-learn's <c>max_iter</c>).</param>
     /// <param name="maxFunctionEvaluations">Maximum number of calls of <paramref name="function"/> including the one at the start (≥ 1; scikit-learn's <c>max_fun</c>).</param>
@@ -185,6 +189,9 @@ internal sealed class LbfgsMinimizer : ILineFunction
         }
     }
 
+    /// <summary>True when the directional derivative g·d is negative and finite, so that d is a usable descent direction.</summary>
+    private static bool IsDescent(double slope) => slope < 0 && double.IsFinite(slope);
+
     /// <summary>max |v_i| (NaN when any element is NaN).</summary>
     private static double InfinityNorm(ReadOnlySpan<float> values)
     {
@@ -192,10 +199,12 @@ internal sealed class LbfgsMinimizer : ILineFunction
         foreach (float v in values)
         {
             double a = Math.Abs((double)v);
-            if (!(a <= norm))
+            if (double.IsNaN(a))
             {
-                norm = a;
+                return double.NaN;
             }
+
+            norm = Math.Max(norm, a);
         }
 
         return norm;
@@ -233,14 +242,14 @@ internal sealed class LbfgsMinimizer : ILineFunction
             }
 
             double slope = ComputeDirection();
-            if (!(slope < 0) && _historyCount > 0)
+            if (!IsDescent(slope) && _historyCount > 0)
             {
                 // Rounding made the quasi-Newton direction useless: forget the memory and use −g.
                 _historyCount = 0;
                 slope = ComputeDirection();
             }
 
-            if (!(slope < 0))
+            if (!IsDescent(slope))
             {
                 return Result(LbfgsStopReason.LineSearchFailed, iteration);
             }

@@ -27,8 +27,8 @@ internal sealed class WolfeLineSearch
     private const double RelativeWidthTolerance = 1e-10;
 
     /// <summary>Creates a line search.</summary>
-    /// <param name="sufficientDecrease">c₁ in (0, c₂); default 1e-4 (scipy's L-BFGS-B <c>ftol</c> of its line search).</param>
-    /// <param name="curvature">c₂ in (c₁, 1); default 0.9 (scipy's <c>gtol</c> of its line search).</param>
+    /// <param name="sufficientDecrease">c₁ in (0, c₂); default 1e-4 (Nocedal and Wright's usual value; L-BFGS-B's own line search uses 1e-3).</param>
+    /// <param name="curvature">c₂ in (c₁, 1); default 0.9, as L-BFGS-B's line search.</param>
     /// <param name="maximumEvaluations">Evaluations allowed per search (≥ 1); default 20, as in L-BFGS-B.</param>
     /// <param name="maximumStep">Largest step α tried (&gt; 0); default 1e10, as L-BFGS-B without bounds.</param>
     public WolfeLineSearch(double sufficientDecrease = 1e-4, double curvature = 0.9, int maximumEvaluations = 20, double maximumStep = 1e10)
@@ -201,6 +201,11 @@ internal sealed class WolfeLineSearch
         private readonly int _budget;
 
         /// <summary>Starts a search.</summary>
+        /// <param name="owner">The line search whose constants apply.</param>
+        /// <param name="function">φ.</param>
+        /// <param name="initialLoss">φ(0).</param>
+        /// <param name="initialSlope">φ′(0).</param>
+        /// <param name="budget">Evaluations the caller can still afford.</param>
         public Bracket(WolfeLineSearch owner, ILineFunction function, double initialLoss, double initialSlope, int budget)
         {
             _owner = owner;

@@ -97,6 +97,10 @@ public sealed partial class BackpropTrainer
         /// <value>Default 200. At least 1.</value>
         public int MaximumNumberOfEpochs { get; set; } = 200;
 
+        /// <summary>L-BFGS only: the most loss-and-gradient evaluations over all rows (scikit-learn: <c>max_fun</c>).</summary>
+        /// <value>Default 15000. At least 1. With L-BFGS, <see cref="MaximumNumberOfEpochs"/> bounds the iterations.</value>
+        public int MaximumNumberOfLossEvaluations { get; set; } = 15000;
+
         /// <summary>Whether the rows are shuffled before every epoch (scikit-learn: <c>shuffle</c>).</summary>
         /// <value>Default true.</value>
         public bool Shuffle { get; set; } = true;
@@ -184,6 +188,8 @@ public sealed partial class BackpropTrainer
                 throw Errors.Option(nameof(BatchSize), BatchSize, "must be at least 1");
             if (MaximumNumberOfEpochs <= 0)
                 throw Errors.Option(nameof(MaximumNumberOfEpochs), MaximumNumberOfEpochs, "must be at least 1");
+            if (MaximumNumberOfLossEvaluations <= 0)
+                throw Errors.Option(nameof(MaximumNumberOfLossEvaluations), MaximumNumberOfLossEvaluations, "must be at least 1");
             if (!(Tolerance >= 0) || !double.IsFinite(Tolerance))
                 throw Errors.Option(nameof(Tolerance), Tolerance, "must be at least 0 and finite");
             if (NumberOfEpochsWithoutImprovement <= 0)

@@ -235,12 +235,16 @@ public sealed partial class BackpropTrainer : TrainerEstimatorBase<BackpropTrans
             validation: validMatrix,
             resume: resume);
         ch.Info(MessageSensitivity.None, $"BackpropTrainer: stopped after {result.Epochs} epochs ({result.StopReason}), final training loss {result.FinalLoss.ToString("G6", CultureInfo.InvariantCulture)}.");
-        if (result.StopReason == TrainingStopReason.EpochLimit)
+        string? notConverged = result.StopReason switch
         {
-            ch.Warning(MessageSensitivity.None,
-                $"BackpropTrainer: reached MaximumNumberOfEpochs ({_options.MaximumNumberOfEpochs}) before the loss stopped improving by Tolerance " +
-                $"({_options.Tolerance.ToString("G3", CultureInfo.InvariantCulture)}): the model may not have converged. Raise MaximumNumberOfEpochs or the LearningRate.");
-        }
+            TrainingStopReason.EpochLimit => $"reached MaximumNumberOfEpochs ({_options.MaximumNumberOfEpochs}) before the loss stopped improving by Tolerance " +
+                $"({_options.Tolerance.ToString("G3", CultureInfo.InvariantCulture)}): the model may not have converged. Raise MaximumNumberOfEpochs or the LearningRate.",
+            TrainingStopReason.EvaluationLimit => $"L-BFGS used up MaximumNumberOfLossEvaluations ({_options.MaximumNumberOfLossEvaluations}) before converging: the model may not have converged.",
+            TrainingStopReason.LineSearchFailed => "L-BFGS's line search found no better step before the convergence test was met (often float32 noise near a minimum): the model may not have fully converged.",
+            _ => null,
+        };
+        if (notConverged is not null)
+            ch.Warning(MessageSensitivity.None, "BackpropTrainer: " + notConverged);
 
         return new BackpropModelParameters(Host, new ModelFormat.Contents(
             task, result.Network, scaling, new TrainingHistory(result.History, result.StopReason), result.Checkpoint));
@@ -292,6 +296,7 @@ public sealed partial class BackpropTrainer : TrainerEstimatorBase<BackpropTrans
         NumberOfEpochsWithoutImprovement = _options.NumberOfEpochsWithoutImprovement,
         NumberOfThreads = _options.NumberOfThreads ?? Environment.ProcessorCount,
         EarlyStopping = _options.EarlyStopping,
+        MaximumNumberOfLossEvaluations = _options.MaximumNumberOfLossEvaluations,
         ValidationFraction = _options.ValidationFraction,
     };
 

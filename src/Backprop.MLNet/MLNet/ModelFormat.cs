@@ -21,7 +21,7 @@ namespace Backprop.MLNet;
 /// -- since 0x00010002 --
 /// int      S: label scaling pairs, 0 or the output width (regression only)
 /// S ×      { float mean; float standard deviation (finite, > 0) }: the network predicts (y − mean) / sd
-/// int      stop reason (TrainingStopReason, 0 to 4)
+/// int      stop reason (TrainingStopReason, 0 to 6)
 /// -- all versions --
 /// int      E: number of epoch reports
 /// E ×      { int epoch (≥ 1); double training loss; byte has validation loss (0/1);
@@ -179,8 +179,9 @@ internal static class ModelFormat
         {
             scaling = ReadScaling(reader, task, outputs);
             int reasonCode = reader.ReadInt32();
-            if (reasonCode < 0 || reasonCode > (int)TrainingStopReason.Converged)
-                throw Errors.Corrupt("the stop reason", reasonCode, $"0 to {(int)TrainingStopReason.Converged}");
+            int maxReason = Enum.GetValues<TrainingStopReason>().Cast<int>().Max();
+            if (reasonCode < 0 || reasonCode > maxReason)
+                throw Errors.Corrupt("the stop reason", reasonCode, $"0 to {maxReason}");
             stopReason = (TrainingStopReason)reasonCode;
         }
 

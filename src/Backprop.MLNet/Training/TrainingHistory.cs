@@ -19,8 +19,8 @@ public sealed class TrainingHistory : IReadOnlyList<EpochReport>
     /// <summary>Why the (last) training stopped.</summary>
     public TrainingStopReason StopReason { get; }
 
-    /// <summary>Whether training ended by its stopping rule rather than by running out of epochs.</summary>
-    public bool Converged => StopReason != TrainingStopReason.EpochLimit;
+    /// <summary>Whether training ended by its stopping rule rather than by running out of epochs, evaluations or line-search steps.</summary>
+    public bool Converged => StopReason is not (TrainingStopReason.EpochLimit or TrainingStopReason.EvaluationLimit or TrainingStopReason.LineSearchFailed);
 
     /// <summary>The number of epochs recorded.</summary>
     public int Count => _reports.Length;

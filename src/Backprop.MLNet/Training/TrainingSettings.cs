@@ -80,6 +80,9 @@ internal sealed class TrainingSettings
     /// </summary>
     public bool EarlyStopping { get; set; }
 
+    /// <summary>L-BFGS only: the most loss-and-gradient evaluations (scikit-learn's <c>max_fun</c>).</summary>
+    public int MaximumNumberOfLossEvaluations { get; set; } = 15000;
+
     /// <summary>The fraction of rows held out for early stopping when no validation data is given, in (0, 1).</summary>
     public double ValidationFraction { get; set; } = 0.1;
 
@@ -116,6 +119,7 @@ internal sealed class TrainingSettings
         RequireFinite(Tolerance, nameof(Tolerance));
         ArgumentOutOfRangeException.ThrowIfNegative(NumberOfEpochsWithoutImprovement, nameof(NumberOfEpochsWithoutImprovement));
         ArgumentOutOfRangeException.ThrowIfNegative(NumberOfThreads, nameof(NumberOfThreads));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaximumNumberOfLossEvaluations, 1, nameof(MaximumNumberOfLossEvaluations));
         if (!(ValidationFraction > 0 && ValidationFraction < 1))
         {
             throw new ArgumentOutOfRangeException(nameof(ValidationFraction), ValidationFraction, "ValidationFraction must be in (0, 1).");

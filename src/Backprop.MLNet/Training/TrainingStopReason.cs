@@ -26,4 +26,10 @@ public enum TrainingStopReason
 
     /// <summary>L-BFGS met its convergence test (gradient or change of the loss below tolerance).</summary>
     Converged = 4,
+
+    /// <summary>L-BFGS used up <c>MaximumNumberOfLossEvaluations</c> before converging (a warning goes to the log).</summary>
+    EvaluationLimit = 5,
+
+    /// <summary>L-BFGS's line search found no step that lowers the loss enough (often float32 noise near a minimum; a warning goes to the log).</summary>
+    LineSearchFailed = 6,
 }

@@ -248,7 +248,7 @@ public class LbfgsMinimizerTests
     [InlineData(1e4)]
     public void LineSearchFindsStrongWolfeSteps(double initialStep)
     {
-        // φ(α) = (α − 2)⁴ + α·(1 − α/10)... simply a non-quadratic with its minimum near α = 2.
+        // φ(α) = (α − 2)⁴ + ½·(α − 2)², not quadratic, minimum at α = 2.
         var line = new LineOf(a => (Math.Pow(a - 2, 4) + (0.5 * (a - 2) * (a - 2)), (4 * Math.Pow(a - 2, 3)) + (a - 2)));
         (double loss0, double slope0) = line.Phi(0);
         LineSearchResult s = new WolfeLineSearch().Search(line, loss0, slope0, initialStep, 100);
