@@ -17,10 +17,12 @@ public sealed class KernelAllocationCollection
 public class KernelAllocationTests
 {
     /// <summary>
-    /// 200 minibatches with 2 kernel threads: zero bytes on the training thread
-    /// (<see cref="GC.GetAllocatedBytesForCurrentThread"/>), and process-wide
-    /// (<see cref="GC.GetTotalAllocatedBytes"/>, which also sees the pool's workers) less than 16 KiB —
-    /// below one 32-byte object per minibatch (6.4 KB) plus the test runner's own background noise.
+    /// Windows of 200 minibatches with several kernel threads: in the quietest of 5 windows, zero bytes
+    /// on the training thread (<see cref="GC.GetAllocatedBytesForCurrentThread"/>) and, process-wide
+    /// (<see cref="GC.GetTotalAllocatedBytes"/>, which also sees the pool's workers), less than 4 KiB,
+    /// below one 32-byte object per minibatch (6.4 KB). Taking the quietest window filters out
+    /// one-off noise from the test host (result reporting, tiered JIT), which a per-minibatch
+    /// allocation would show in every window.
     /// </summary>
     [Theory]
     [InlineData(Activation.Relu, 2)]
@@ -39,16 +41,22 @@ public class KernelAllocationTests
             workspace.ComputeLossAndGradient(x, y, rows - 7, 1e-4f, gradient);
         }
 
-        long thread = GC.GetAllocatedBytesForCurrentThread();
-        long total = GC.GetTotalAllocatedBytes(precise: true);
-        for (int i = 0; i < 200; i++)
+        long quietestThread = long.MaxValue;
+        long quietestTotal = long.MaxValue;
+        for (int window = 0; window < 5; window++)
         {
-            workspace.ComputeLossAndGradient(x, y, i % 2 == 0 ? rows : rows - 7, 1e-4f, gradient);
+            long thread = GC.GetAllocatedBytesForCurrentThread();
+            long total = GC.GetTotalAllocatedBytes(precise: true);
+            for (int i = 0; i < 200; i++)
+            {
+                workspace.ComputeLossAndGradient(x, y, i % 2 == 0 ? rows : rows - 7, 1e-4f, gradient);
+            }
+
+            quietestThread = Math.Min(quietestThread, GC.GetAllocatedBytesForCurrentThread() - thread);
+            quietestTotal = Math.Min(quietestTotal, GC.GetTotalAllocatedBytes(precise: true) - total);
         }
 
-        long threadAllocated = GC.GetAllocatedBytesForCurrentThread() - thread;
-        long totalAllocated = GC.GetTotalAllocatedBytes(precise: true) - total;
-        Assert.Equal(0, threadAllocated);
-        Assert.True(totalAllocated < 16 * 1024, $"Allocated {totalAllocated} bytes process-wide in 200 minibatches.");
+        Assert.Equal(0, quietestThread);
+        Assert.True(quietestTotal < 4 * 1024, $"Allocated {quietestTotal} bytes process-wide in 200 minibatches.");
     }
 }
