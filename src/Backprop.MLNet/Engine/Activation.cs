@@ -17,4 +17,7 @@ public enum Activation
 
     /// <summary>Rectified linear unit, f(x) = max(0, x). scikit-learn: <c>'relu'</c> (its default).</summary>
     Relu = 3,
+
+    /// <summary>Leaky rectified linear unit, f(x) = x for x &gt; 0 and 0.01·x otherwise (not in scikit-learn; PyTorch's LeakyReLU default).</summary>
+    LeakyRelu = 4,
 }

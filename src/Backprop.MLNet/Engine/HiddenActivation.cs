@@ -32,6 +32,7 @@ internal abstract class HiddenActivation
         Activation.Sigmoid => SigmoidActivation.Instance,
         Activation.Tanh => TanhActivation.Instance,
         Activation.Relu => ReluActivation.Instance,
+        Activation.LeakyRelu => LeakyReluActivation.Instance,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown hidden activation."),
     };
 

@@ -43,6 +43,9 @@ public class GradientCheckTests
     [InlineData(Activation.Relu, (int)OutputKind.Sigmoid)]
     [InlineData(Activation.Relu, (int)OutputKind.Softmax)]
     [InlineData(Activation.Relu, (int)OutputKind.Identity)]
+    [InlineData(Activation.LeakyRelu, (int)OutputKind.Sigmoid)]
+    [InlineData(Activation.LeakyRelu, (int)OutputKind.Softmax)]
+    [InlineData(Activation.LeakyRelu, (int)OutputKind.Identity)]
     public void AnalyticGradientMatchesCentralDifferences(Activation activation, int outputKind) =>
         Check(activation, (OutputKind)outputKind, weighted: false, seed: 11);
 
@@ -71,7 +74,7 @@ public class GradientCheckTests
 
         double[] p = Array.ConvertAll(network.Parameters, v => (double)v);
         double referenceLoss = ReferenceMlp.Loss(Sizes, activation, kind, p, x, y, Rows, L2, w, out double minAbsZ);
-        if (activation == Activation.Relu)
+        if (activation is Activation.Relu or Activation.LeakyRelu)
         {
             // Guard: a perturbation of h moves a pre-activation by at most h·(1 + Σ|a|) < 1e-5, so
             // every pre-activation must be farther than that from the kink at 0.

@@ -135,6 +135,7 @@ internal static class ReferenceMlp
         Activation.Sigmoid => 1.0 / (1.0 + Math.Exp(-z)),
         Activation.Tanh => Math.Tanh(z),
         Activation.Relu => z > 0 ? z : 0,
+        Activation.LeakyRelu => z > 0 ? z : 0.01 * z,
         _ => throw new ArgumentOutOfRangeException(nameof(activation)),
     };
 
