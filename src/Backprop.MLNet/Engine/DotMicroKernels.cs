@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Backprop.MLNet.Engine;
 
@@ -10,7 +11,7 @@ namespace Backprop.MLNet.Engine;
 /// <remarks>
 /// Every dot product is evaluated the same way in every kernel: lane l of one vector accumulator
 /// adds the products with k ≡ l (mod width) in increasing k by multiply–add, the last partial
-/// vector is zero-padded, and the lanes are then added by <see cref="IVectorOps{TVec}.Sum"/>.
+/// vector is zero-padded, and the lanes are then added by <see cref="IVectorOps{TVec}.Sum4"/> (always for the same group of 4 outputs).
 /// So a row's result never depends on which kernel, tile position, batch size or thread computed
 /// it: one-row inference reproduces a batched forward pass bit for bit.
 /// Weight rows past <c>outputs</c> alias row 0 (computed, then ignored by the caller).
@@ -65,10 +66,10 @@ internal static unsafe class DotMicroKernels
             w0 += width; w1 += width; w2 += width; w3 += width;
         }
 
-        sums[0] = TOps.Sum(c00); sums[1] = TOps.Sum(c01); sums[2] = TOps.Sum(c02); sums[3] = TOps.Sum(c03);
-        sums[4] = TOps.Sum(c10); sums[5] = TOps.Sum(c11); sums[6] = TOps.Sum(c12); sums[7] = TOps.Sum(c13);
-        sums[8] = TOps.Sum(c20); sums[9] = TOps.Sum(c21); sums[10] = TOps.Sum(c22); sums[11] = TOps.Sum(c23);
-        sums[12] = TOps.Sum(c30); sums[13] = TOps.Sum(c31); sums[14] = TOps.Sum(c32); sums[15] = TOps.Sum(c33);
+        TOps.Sum4(c00, c01, c02, c03).Store(sums);
+        TOps.Sum4(c10, c11, c12, c13).Store(sums + 4);
+        TOps.Sum4(c20, c21, c22, c23).Store(sums + 8);
+        TOps.Sum4(c30, c31, c32, c33).Store(sums + 12);
     }
 
     /// <summary>Dot products of 2 rows of A with 4 rows of W (for 16-register instruction sets).</summary>
@@ -114,8 +115,8 @@ internal static unsafe class DotMicroKernels
             w0 += width; w1 += width; w2 += width; w3 += width;
         }
 
-        sums[0] = TOps.Sum(c00); sums[1] = TOps.Sum(c01); sums[2] = TOps.Sum(c02); sums[3] = TOps.Sum(c03);
-        sums[4] = TOps.Sum(c10); sums[5] = TOps.Sum(c11); sums[6] = TOps.Sum(c12); sums[7] = TOps.Sum(c13);
+        TOps.Sum4(c00, c01, c02, c03).Store(sums);
+        TOps.Sum4(c10, c11, c12, c13).Store(sums + 4);
     }
 
     /// <summary>Dot products of one row of A with 4 rows of W (leftover rows and one-row inference).</summary>
@@ -155,7 +156,7 @@ internal static unsafe class DotMicroKernels
             w0 += width; w1 += width; w2 += width; w3 += width;
         }
 
-        sums[0] = TOps.Sum(c0); sums[1] = TOps.Sum(c1); sums[2] = TOps.Sum(c2); sums[3] = TOps.Sum(c3);
+        TOps.Sum4(c0, c1, c2, c3).Store(sums);
     }
 
     /// <summary>Pointers to 4 weight rows; rows past <paramref name="outputs"/> alias the first.</summary>

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Backprop.MLNet.Engine;
 
@@ -40,6 +41,13 @@ internal unsafe interface IVectorOps<TVec>
     /// <summary>Sum of all lanes, in the fixed order of the platform's horizontal add.</summary>
     /// <param name="value">The vector.</param>
     static abstract float Sum(TVec value);
+
+    /// <summary>The lane sums of four vectors, <c>[Σv0, Σv1, Σv2, Σv3]</c>, each in a fixed order (cheaper than four <see cref="Sum"/> calls).</summary>
+    /// <param name="v0">First vector.</param>
+    /// <param name="v1">Second vector.</param>
+    /// <param name="v2">Third vector.</param>
+    /// <param name="v3">Fourth vector.</param>
+    static abstract Vector128<float> Sum4(TVec v0, TVec v1, TVec v2, TVec v3);
 }
 
 /// <summary>512-bit vectors with AVX-512F fused multiply-add.</summary>
@@ -71,6 +79,12 @@ internal readonly unsafe struct Vector512Ops : IVectorOps<Vector512<float>>
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sum(Vector512<float> value) => Vector512.Sum(value);
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Sum4(Vector512<float> v0, Vector512<float> v1, Vector512<float> v2, Vector512<float> v3) =>
+        Vector256Ops.Sum4(
+            v0.GetLower() + v0.GetUpper(), v1.GetLower() + v1.GetUpper(), v2.GetLower() + v2.GetUpper(), v3.GetLower() + v3.GetUpper());
 }
 
 /// <summary>256-bit vectors with FMA3 fused multiply-add.</summary>
@@ -102,6 +116,20 @@ internal readonly unsafe struct Vector256Ops : IVectorOps<Vector256<float>>
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sum(Vector256<float> value) => Vector256.Sum(value);
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Sum4(Vector256<float> v0, Vector256<float> v1, Vector256<float> v2, Vector256<float> v3)
+    {
+        if (Avx.IsSupported)
+        {
+            // hadd(hadd(v0, v1), hadd(v2, v3)) holds the four half-sums of each vector per 128-bit lane.
+            Vector256<float> h = Avx.HorizontalAdd(Avx.HorizontalAdd(v0, v1), Avx.HorizontalAdd(v2, v3));
+            return h.GetLower() + h.GetUpper();
+        }
+
+        return Vector128.Create(Vector256.Sum(v0), Vector256.Sum(v1), Vector256.Sum(v2), Vector256.Sum(v3));
+    }
 }
 
 /// <summary>
@@ -136,4 +164,16 @@ internal readonly unsafe struct Vector128Ops : IVectorOps<Vector128<float>>
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sum(Vector128<float> value) => Vector128.Sum(value);
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Sum4(Vector128<float> v0, Vector128<float> v1, Vector128<float> v2, Vector128<float> v3)
+    {
+        if (Sse3.IsSupported)
+        {
+            return Sse3.HorizontalAdd(Sse3.HorizontalAdd(v0, v1), Sse3.HorizontalAdd(v2, v3));
+        }
+
+        return Vector128.Create(Vector128.Sum(v0), Vector128.Sum(v1), Vector128.Sum(v2), Vector128.Sum(v3));
+    }
 }

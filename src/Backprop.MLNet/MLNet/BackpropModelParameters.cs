@@ -16,7 +16,7 @@ namespace Backprop.MLNet;
 /// The trained network of a <see cref="BackpropTrainer"/>: its shape, weights, biases and training history.
 /// Immutable; read-only views of the learned values are exposed. Saved inside the ML.NET model file.
 /// </summary>
-public sealed class BackpropModelParameters : ModelParametersBase<float>, IValueMapper
+public sealed partial class BackpropModelParameters : ModelParametersBase<float>, IValueMapper
 {
     internal const string LoaderSignature = "BackpropModelParams";
     private const string RegistrationName = nameof(BackpropModelParameters);
