@@ -23,6 +23,7 @@ internal abstract class KernelJob
 internal sealed class KernelJob<TProblem> : KernelJob
     where TProblem : struct, IKernelProblem
 {
+    /// <summary>Backs <see cref="ForCurrentThread"/>.</summary>
     [System.ThreadStatic]
     private static KernelJob<TProblem>? t_instance;
 

@@ -28,6 +28,7 @@ internal enum KernelIsa
 /// </remarks>
 internal static class KernelPath
 {
+    /// <summary>The path forced on this thread, or null for automatic.</summary>
     [ThreadStatic]
     private static KernelIsa? t_forced;
 

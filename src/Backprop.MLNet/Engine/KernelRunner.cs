@@ -41,7 +41,7 @@ internal static class KernelRunner
             }
         }
 
-        PackBuffer arena = PackBuffer.ForCurrentThread;
+        PackBuffer arena = problem.ArenaFloats == 0 ? PackBuffer.None : PackBuffer.ForCurrentThread;
         arena.Ensure(problem.ArenaFloats);
         for (int t = 0; t < tasks; t++)
         {

@@ -25,13 +25,28 @@ internal sealed class KernelWorkerPool
     /// <summary>Spin iterations of the wake-up and completion events before they block.</summary>
     private const int SpinCount = 2000;
 
+    /// <summary>Held by the one caller using the pool.</summary>
     private readonly object _gate = new();
+
+    /// <summary>Workers started so far (only grows).</summary>
     private readonly List<Worker> _workers = [];
+
+    /// <summary>Set by the last worker to finish the current job.</summary>
     private readonly ManualResetEventSlim _done = new(false, SpinCount);
+
+    /// <summary>The job being run, or null between jobs.</summary>
     private KernelJob? _job;
+
+    /// <summary>Task count of the current job.</summary>
     private int _taskCount;
+
+    /// <summary>Next unclaimed task index (claimed with <see cref="Interlocked.Increment(ref int)"/>).</summary>
     private int _nextTask;
+
+    /// <summary>Workers of the current job that have not finished yet.</summary>
     private int _pending;
+
+    /// <summary>The first exception a task threw in the current job, rethrown on the caller.</summary>
     private Exception? _failure;
 
     /// <summary>The process-wide pool.</summary>
@@ -131,6 +146,7 @@ internal sealed class KernelWorkerPool
     /// <summary>One dedicated background thread with its wake-up event and packing buffer.</summary>
     private sealed class Worker
     {
+        /// <summary>The owning pool.</summary>
         private readonly KernelWorkerPool _pool;
 
         /// <summary>Starts the thread.</summary>

@@ -9,11 +9,14 @@ namespace Backprop.MLNet.Engine;
 /// </summary>
 internal sealed unsafe class PackBuffer
 {
+    /// <summary>Alignment in floats (64 bytes: one cache line, one AVX-512 vector).</summary>
     private const int AlignFloats = 16;
 
+    /// <summary>Backs <see cref="ForCurrentThread"/>.</summary>
     [ThreadStatic]
     private static PackBuffer? t_current;
 
+    /// <summary>The pinned backing array (its start may be unaligned; <see cref="Pointer"/> is aligned).</summary>
     private float[] _array = [];
 
     /// <summary>Aligned start of the usable space (valid after <see cref="Ensure"/>).</summary>
@@ -21,6 +24,9 @@ internal sealed unsafe class PackBuffer
 
     /// <summary>Usable length in floats.</summary>
     public int Length { get; private set; }
+
+    /// <summary>A buffer that is never grown, for problems that pack nothing (so one-row inference allocates nothing at all).</summary>
+    public static PackBuffer None { get; } = new();
 
     /// <summary>The calling thread's buffer (created on first use).</summary>
     public static PackBuffer ForCurrentThread => t_current ??= new PackBuffer();

@@ -17,8 +17,8 @@ namespace Backprop.MLNet.Engine;
 /// </remarks>
 internal unsafe struct PanelGemmProblem : IKernelProblem
 {
-    /// <summary>Tasks worth aiming for so that several threads have work.</summary>
-    private const int TargetTasks = 8;
+    /// <summary>Tasks worth aiming for, so that dynamically claimed, similar-sized tasks keep several threads evenly busy.</summary>
+    private const int TargetTasks = 16;
 
     /// <summary>Left operand: element (i, p) is at A[i·RowStrideA + p·SumStrideA].</summary>
     public float* A;
@@ -56,9 +56,16 @@ internal unsafe struct PanelGemmProblem : IKernelProblem
     /// <summary>The micro-kernel path (chosen on the calling thread).</summary>
     public KernelIsa Isa;
 
+    /// <summary>Number of column panels of C.</summary>
     private int _panels;
+
+    /// <summary>Number of row chunks each panel is split into.</summary>
     private int _chunks;
+
+    /// <summary>Rows per chunk (a multiple of the tile height).</summary>
     private int _chunkRows;
+
+    /// <summary>Columns per panel (the path's tile width).</summary>
     private int _columns;
 
     /// <inheritdoc />

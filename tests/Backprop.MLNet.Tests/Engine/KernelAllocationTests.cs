@@ -59,4 +59,29 @@ public class KernelAllocationTests
         Assert.Equal(0, quietestThread);
         Assert.True(quietestTotal < 4 * 1024, $"Allocated {quietestTotal} bytes process-wide in 200 minibatches.");
     }
+
+    /// <summary>One-row inference on a thread that never ran a kernel before allocates nothing (no pool, no packing buffer).</summary>
+    [Fact]
+    public void OneRowInferenceOnAFreshThreadDoesNotAllocate()
+    {
+        Network network = Network.CreateInitialized(37, [20, 9], 3, Activation.Relu, OutputKind.Softmax, seed: 8);
+        float[] x = TestData.Uniform(new SeededRandom(9), 37);
+        var output = new float[3];
+        network.Predict(x, 1, output, network.CreateScratch()); // JIT warm-up on this thread
+        long allocated = -1;
+        var thread = new System.Threading.Thread(() =>
+        {
+            InferenceScratch scratch = network.CreateScratch();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 100; i++)
+            {
+                network.Predict(x, 1, output, scratch);
+            }
+
+            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        });
+        thread.Start();
+        thread.Join();
+        Assert.Equal(0, allocated);
+    }
 }
