@@ -1,0 +1,173 @@
+using System.Diagnostics;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace Backprop.MLNet.Benchmarks;
+
+/// <summary>
+/// The reference workload FMNIST-MLP: Fashion-MNIST (60,000 training rows, 10,000 test rows, pixels / 255),
+/// a 784-256-128-10 network with ReLU, softmax + cross-entropy, Adam (1e-3, 0.9, 0.999, 1e-8), batch 128,
+/// shuffled, no L2, 5 epochs, trained, evaluated and scored through the public ML.NET API.
+/// </summary>
+internal static class FmnistBenchmark
+{
+    private static readonly int[] Hidden = [256, 128];
+    private const int BatchSize = 128;
+    private const int DefaultEpochs = 5;
+    private const int ScoringRepeats = 3;
+    private const int LatencyWarmupCalls = 1_000;
+
+    /// <summary>Runs the workload and prints its table.</summary>
+    /// <param name="options">The command line.</param>
+    public static void Run(BenchmarkOptions options)
+    {
+        int epochs = options.Epochs ?? DefaultEpochs;
+        Console.WriteLine($"== fmnist: FMNIST-MLP, {FashionMnist.Features}-{string.Join("-", Hidden)}-{FashionMnist.Classes} ReLU, softmax + cross-entropy, " +
+            $"Adam (lr 1e-3, 0.9/0.999/1e-8), batch {BatchSize}, shuffled, L2 0, float32, {epochs} epoch{(epochs == 1 ? "" : "s")}, threads {options.EffectiveThreads} ==");
+
+        var loadClock = Stopwatch.StartNew();
+        FashionMnist.Data data = FashionMnist.Load(options.DataDirectory);
+        loadClock.Stop();
+        Console.WriteLine($"Data: {data.Source}: {data.Train.Rows:N0} training rows, {data.Test.Rows:N0} test rows (read in {loadClock.Elapsed.TotalSeconds:F1} s).");
+        if (data.IsSynthetic)
+            Console.WriteLine("WARNING: SYNTHETIC DATA. Timings have the real shape; the accuracy is not Fashion-MNIST's.");
+        Console.WriteLine();
+
+        var mlContext = new MLContext(seed: 0);
+        IDataView train = data.Train.ToDataView(mlContext);
+        IDataView test = data.Test.ToDataView(mlContext);
+        var recorder = new EpochRecorder();
+        BackpropTrainer trainer = mlContext.MulticlassClassification.Trainers.Backprop(new BackpropTrainer.Options
+        {
+            HiddenLayerSizes = Hidden,
+            Activation = Activation.Relu,
+            Solver = Solver.Adam,
+            LearningRate = 1e-3,
+            Beta1 = 0.9,
+            Beta2 = 0.999,
+            Epsilon = 1e-8,
+            L2Regularization = 0,
+            BatchSize = BatchSize,
+            Shuffle = true,
+            MaximumNumberOfEpochs = epochs,
+            Tolerance = 0,
+            Seed = 0,
+            NumberOfThreads = options.Threads,
+            Progress = recorder,
+        });
+
+        // Training: the wall clock of Fit, the per-epoch times the trainer reports, memory.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        var fitClock = Stopwatch.StartNew();
+        BackpropTransformer model = trainer.Fit(train);
+        fitClock.Stop();
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+        using var process = Process.GetCurrentProcess();
+        process.Refresh();
+        long peakWorkingSet = process.PeakWorkingSet64;
+
+        double[] epochSeconds = recorder.EpochSeconds();
+        double median = Stats.Median(epochSeconds);
+
+        // FLOP per epoch: every row goes through each layer's forward product A·Wᵀ and the two backward
+        // products Δ·W and Δᵀ·A, 2·in·out each, so 6·N·Σ(in·out). The engine skips the first layer's Δ·W
+        // (no gradient is needed with respect to the data), so the executed count is 2·N·784·256 lower.
+        int[] sizes = [FashionMnist.Features, .. Hidden, FashionMnist.Classes];
+        long sumInOut = 0;
+        for (int l = 0; l + 1 < sizes.Length; l++)
+            sumInOut += (long)sizes[l] * sizes[l + 1];
+        double flopPerEpoch = 6.0 * data.Train.Rows * sumInOut;
+        double executedFlopPerEpoch = flopPerEpoch - (2.0 * data.Train.Rows * sizes[0] * sizes[1]);
+
+        // Accuracy with ML.NET's evaluator.
+        MulticlassClassificationMetrics metrics = mlContext.MulticlassClassification.Evaluate(model.Transform(test));
+
+        // Batch scoring: Transform and a cursor reading Score and PredictedLabel over every test row; best of 3.
+        double bestScoringSeconds = double.MaxValue;
+        double checksum = 0;
+        for (int repeat = 0; repeat < ScoringRepeats; repeat++)
+        {
+            var clock = Stopwatch.StartNew();
+            checksum += ScoreAll(model, test, out long rowsScored);
+            clock.Stop();
+            if (rowsScored != data.Test.Rows)
+                throw new InvalidOperationException($"Scoring read {rowsScored} rows; expected {data.Test.Rows}.");
+            bestScoringSeconds = Math.Min(bestScoringSeconds, clock.Elapsed.TotalSeconds);
+        }
+
+        // Single-row latency through a PredictionEngine.
+        double[] latencies = PredictionLatencies(mlContext, model, data.Test, options.LatencyCalls, out double latencyChecksum);
+
+        var table = new Table("FMNIST-MLP" + (data.IsSynthetic ? " (SYNTHETIC DATA)" : ""), "value");
+        table.Add("Epochs run", $"{epochSeconds.Length} of {epochs}");
+        table.Add("Seconds/epoch, median", $"{median:F3}");
+        table.Add("Seconds/epoch, min - max", $"{epochSeconds.Min():F3} - {epochSeconds.Max():F3}");
+        table.Add("Seconds per epoch, in order", string.Join(" ", epochSeconds.Select(s => s.ToString("F3"))));
+        table.Add("Fit wall clock (incl. reading the IDataView)", $"{fitClock.Elapsed.TotalSeconds:F2} s");
+        table.Add("FLOP/epoch = 6·N·Σ(in·out)", $"6·{data.Train.Rows}·{sumInOut} = {flopPerEpoch:0.000e0}");
+        table.Add("GFLOP/s (median epoch)", $"{flopPerEpoch / median / 1e9:F1}");
+        table.Add("GFLOP/s, executed FLOP (no layer-1 Δ·W)", $"{executedFlopPerEpoch / median / 1e9:F1}  ({executedFlopPerEpoch:0.000e0} FLOP/epoch)");
+        table.Add("Final training loss", $"{recorder.Reports[^1].TrainingLoss:F4}");
+        table.Add("Test accuracy (micro)", $"{metrics.MicroAccuracy:F4}");
+        table.Add("Test log loss", $"{metrics.LogLoss:F4}");
+        table.Add("Batch scoring rows/s (best of 3)", $"{data.Test.Rows / bestScoringSeconds:N0}  ({bestScoringSeconds * 1e3:F1} ms for {data.Test.Rows:N0} rows)");
+        table.Add("PredictionEngine.Predict latency, median", $"{Stats.Median(latencies):F2} µs");
+        table.Add("PredictionEngine.Predict latency, p90 / p99", $"{Stats.Quantile(latencies, 0.9):F2} / {Stats.Quantile(latencies, 0.99):F2} µs  ({latencies.Length:N0} calls)");
+        table.Add("Peak working set (process, after training)", Stats.Mebibytes(peakWorkingSet));
+        table.Add("Allocated during Fit", Stats.Mebibytes(allocated));
+        table.Print();
+        Console.WriteLine($"Note: epoch 1 includes JIT warm-up. Input data held in memory: {Stats.Mebibytes(4L * FashionMnist.Features * (data.Train.Rows + data.Test.Rows))} " +
+            $"of float features. (checksums {checksum:G6} {latencyChecksum:G6})");
+        Console.WriteLine();
+    }
+
+    /// <summary>Scores every row with Transform and a cursor over Score and PredictedLabel.</summary>
+    private static double ScoreAll(BackpropTransformer model, IDataView data, out long rows)
+    {
+        IDataView scored = model.Transform(data);
+        DataViewSchema.Column scoreColumn = scored.Schema["Score"], labelColumn = scored.Schema["PredictedLabel"];
+        using DataViewRowCursor cursor = scored.GetRowCursor([scoreColumn, labelColumn]);
+        ValueGetter<VBuffer<float>> getScore = cursor.GetGetter<VBuffer<float>>(scoreColumn);
+        ValueGetter<uint> getLabel = cursor.GetGetter<uint>(labelColumn);
+        VBuffer<float> score = default;
+        uint label = 0;
+        double sum = 0;
+        rows = 0;
+        while (cursor.MoveNext())
+        {
+            getScore(ref score);
+            getLabel(ref label);
+            sum += label + score.GetValues()[0];
+            rows++;
+        }
+
+        return sum;
+    }
+
+    /// <summary>Times single <c>Predict</c> calls, cycling through the test rows, after a warm-up.</summary>
+    private static double[] PredictionLatencies(MLContext mlContext, BackpropTransformer model, LabeledData test, int calls, out double checksum)
+    {
+        using PredictionEngine<LabeledRow, MulticlassPrediction> engine =
+            mlContext.Model.CreatePredictionEngine<LabeledRow, MulticlassPrediction>(model, inputSchemaDefinition: test.Schema());
+        LabeledRow[] rows = test.ToRows();
+        var output = new MulticlassPrediction();
+        checksum = 0;
+        for (int i = 0; i < LatencyWarmupCalls; i++)
+            engine.Predict(rows[i % rows.Length], ref output);
+
+        var micros = new double[calls];
+        double tickToMicro = 1e6 / Stopwatch.Frequency;
+        for (int i = 0; i < calls; i++)
+        {
+            LabeledRow row = rows[i % rows.Length];
+            long start = Stopwatch.GetTimestamp();
+            engine.Predict(row, ref output);
+            micros[i] = (Stopwatch.GetTimestamp() - start) * tickToMicro;
+            checksum += output.PredictedLabel;
+        }
+
+        return micros;
+    }
+}
