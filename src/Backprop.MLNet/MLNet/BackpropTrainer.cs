@@ -24,7 +24,7 @@ namespace Backprop.MLNet;
 /// | Is normalization required? | Yes: scale the features (e.g. NormalizeMinMax or NormalizeMeanVariance) |
 /// | Is caching required? | No: the data is read once into memory |
 /// | Required NuGet in addition to Microsoft.ML | Backprop.MLNet |
-/// | Exportable to ONNX | Not yet |
+/// | Exportable to ONNX | Yes (`mlContext.Model.ConvertToOnnx`, package Microsoft.ML.OnnxConverter) |
 ///
 /// ### Training algorithm details
 /// Forward pass z = W·a + b, a = f(z) per layer; output and loss paired by task (sigmoid + log loss,
@@ -192,6 +192,7 @@ public sealed partial class BackpropTrainer : TrainerEstimatorBase<BackpropTrans
         BackpropTask task = LabelKinds.Resolve(_options.Task, labelColumn.Name, labelColumn.Type);
         int inputSize = ((VectorDataViewType)train.Schema.Feature!.Value.Type).Size;
         int outputSize = OutputSizeOf(task, labelColumn);
+        ResourceLimits.CheckNetworkFits(_options, inputSize, outputSize, train.Data.GetRowCount());
         BackpropModelParameters? initialModel = InitialModel(trainContext.InitialPredictor, task, inputSize, outputSize);
 
         using IChannel ch = Host.Start("Training");

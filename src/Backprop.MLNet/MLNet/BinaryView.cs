@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML.Model.OnnxConverter;
 
 namespace Backprop.MLNet;
 
@@ -7,9 +8,10 @@ namespace Backprop.MLNet;
 /// A binary-classification face of <see cref="BackpropModelParameters"/> for ML.NET's binary scorer, which
 /// wants a predictor that maps features to a score and a probability (IValueMapperDist). The score is the
 /// output unit's logit z and the probability is σ(z), the network's own output; nothing is calibrated after
-/// training. Used only while binding the scorer; never saved (the transformer saves the model itself).
+/// training. Used only while binding the scorer; never saved (the transformer saves the model itself). Exported to
+/// ONNX as Score and Probability (see BackpropModelParameters.Onnx.cs).
 /// </summary>
-internal sealed class BinaryView(BackpropModelParameters model) : IPredictor, IValueMapperDist
+internal sealed class BinaryView(BackpropModelParameters model) : IPredictor, IValueMapperDist, IDistCanSaveOnnx
 {
     private readonly IValueMapper _mapper = model;
 
@@ -36,4 +38,12 @@ internal sealed class BinaryView(BackpropModelParameters model) : IPredictor, IV
         };
         return (ValueMapper<TSrc, TDst, TDist>)(Delegate)map;
     }
+
+    bool ICanSaveOnnx.CanSaveOnnx(OnnxContext ctx) => true;
+
+    bool ISingleCanSaveOnnx.SaveAsOnnx(OnnxContext ctx, string[] outputNames, string featureColumn) =>
+        model.SaveBinaryAsOnnx(ctx, outputNames, featureColumn);
+
+    bool IDistCanSaveOnnx.SaveAsOnnx(OnnxContext ctx, string[] outputNames, string featureColumn) =>
+        model.SaveBinaryAsOnnx(ctx, outputNames, featureColumn);
 }

@@ -23,7 +23,7 @@ internal static class LbfgsTraining
     public static TrainingResult Train(TrainingData data, TrainingSettings settings, Network network, TrainingCheckpoint? resume,
         Action<EpochReport>? onEpoch, Action? checkAlive, TrainingData? validation, long start)
     {
-        var workspace = new BackpropWorkspace(network, Math.Min(data.Rows, ChunkRows));
+        var workspace = new BackpropWorkspace(network, Math.Min(data.Rows, ChunkRows), Math.Max(1, settings.NumberOfThreads));
         var chunkGradient = new float[network.ParameterCount];
         float l2 = (float)settings.L2Regularization;
         var history = new List<EpochReport>(resume?.History ?? []);

@@ -81,7 +81,7 @@ internal static class MlpTrainer
         }
 
         int batchSize = Math.Min(settings.BatchSize, data.Rows);
-        var workspace = new BackpropWorkspace(network, batchSize);
+        var workspace = new BackpropWorkspace(network, batchSize, Math.Max(1, settings.NumberOfThreads));
         var batches = new MinibatchSource(data, batchSize, settings.Shuffle, random);
         var gradient = new float[network.ParameterCount];
         IOptimizer optimizer = CreateOptimizer(settings, network.ParameterCount);

@@ -35,6 +35,12 @@ public class InternalsBridgeTests
         { "Microsoft.ML.MLContext", "CancelExecution", "cancellation" },
         { "Microsoft.ML.Data.CatalogUtils", "GetEnvironment", "catalog extensions" },
         { "Microsoft.ML.LoadableClassAttribute", ".ctor", "model loading by signature" },
+        { "Microsoft.ML.Model.OnnxConverter.ISingleCanSaveOnnx", "SaveAsOnnx", "ONNX export (multiclass, regression)" },
+        { "Microsoft.ML.Model.OnnxConverter.IDistCanSaveOnnx", "SaveAsOnnx", "ONNX export (binary)" },
+        { "Microsoft.ML.Model.OnnxConverter.OnnxContext", "AddInitializer", "ONNX weights" },
+        { "Microsoft.ML.Model.OnnxConverter.OnnxContext", "CreateNode", "ONNX operators" },
+        { "Microsoft.ML.Model.OnnxConverter.OnnxContext", "AddIntermediateVariable", "ONNX intermediate values" },
+        { "Microsoft.ML.Model.OnnxConverter.OnnxNode", "AddAttribute", "ONNX operator attributes" },
     };
 
     [Theory]
