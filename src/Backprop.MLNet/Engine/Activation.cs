@@ -20,4 +20,10 @@ public enum Activation
 
     /// <summary>Leaky rectified linear unit, f(x) = x for x &gt; 0 and 0.01·x otherwise (not in scikit-learn; PyTorch's LeakyReLU default).</summary>
     LeakyRelu = 4,
+
+    /// <summary>
+    /// Gaussian error linear unit, tanh form: f(x) = ½·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) (not in scikit-learn;
+    /// PyTorch's GELU(approximate='tanh')).
+    /// </summary>
+    Gelu = 5,
 }

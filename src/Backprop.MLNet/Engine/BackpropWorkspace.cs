@@ -18,18 +18,21 @@ namespace Backprop.MLNet.Engine;
 internal sealed class BackpropWorkspace
 {
     private readonly float[][] _deltas;
+    private readonly TrainingBuffers? _training;
 
     /// <summary>Creates the buffers for training <paramref name="network"/> on batches of up to <paramref name="maxRows"/> rows.</summary>
     /// <param name="network">The network whose <see cref="Network.Parameters"/> the passes read.</param>
     /// <param name="maxRows">Largest batch size (≥ 1).</param>
     /// <param name="threads">Maximum threads for the matrix kernels (≥ 1, the calling thread included); results are bit-identical for every value.</param>
-    public BackpropWorkspace(Network network, int maxRows, int threads = 1)
+    /// <param name="dropout">Dropout of the hidden layers in training passes (<see cref="ComputeLossAndGradient"/>), or null.</param>
+    public BackpropWorkspace(Network network, int maxRows, int threads = 1, Dropout? dropout = null)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
         Network = network;
         Threads = threads;
         Scratch = network.CreateScratch(maxRows);
+        _training = TrainingBuffers.Needed(network, dropout) ? new TrainingBuffers(network, maxRows, dropout) : null;
         _deltas = new float[network.LayerCount][];
         for (int l = 0; l < _deltas.Length; l++)
         {
@@ -68,7 +71,7 @@ internal sealed class BackpropWorkspace
     /// <param name="sampleWeights">Per-row weights [rows], or empty for all ones.</param>
     public double ComputeLoss(ReadOnlySpan<float> x, ReadOnlySpan<float> targets, int rows, float l2, ReadOnlySpan<float> sampleWeights = default)
     {
-        double lossSum = ForwardAndLoss(x, targets, rows, sampleWeights, out double denominator);
+        double lossSum = ForwardAndLoss(x, targets, rows, sampleWeights, out double denominator, training: false);
         return (lossSum + (0.5 * l2 * WeightSumOfSquares(l2))) / denominator;
     }
 
@@ -92,7 +95,7 @@ internal sealed class BackpropWorkspace
             throw new ArgumentException($"The gradient must have {net.ParameterCount} elements but has {gradient.Length}.", nameof(gradient));
         }
 
-        double lossSum = ForwardAndLoss(x, targets, rows, sampleWeights, out double denominator);
+        double lossSum = ForwardAndLoss(x, targets, rows, sampleWeights, out double denominator, training: true);
 
         int outputs = net.OutputSize;
         if (!sampleWeights.IsEmpty)
@@ -109,13 +112,29 @@ internal sealed class BackpropWorkspace
             int nIn = net.LayerInputs(l);
             int nOut = net.LayerOutputs(l);
             ReadOnlySpan<float> delta = _deltas[l].AsSpan(0, rows * nOut);
-            ReadOnlySpan<float> a = l == 0 ? x[..(rows * nIn)] : Scratch.HiddenActivations(l - 1);
+            Dropout? dropout = _training?.Dropout;
+
+            // The layer's input as it was fed forward: after dropout, when there is dropout.
+            ReadOnlySpan<float> a = l == 0 ? x[..(rows * nIn)]
+                : dropout is null ? Scratch.HiddenActivations(l - 1) : dropout.Dropped(l - 1, rows * nIn);
             WeightGradientKernel.Compute(
                 delta, rows, nOut, a, nIn, gradient.Slice(net.WeightOffset(l), net.WeightCount(l)), gradient.Slice(net.BiasOffset(l), nOut), Threads);
             if (l > 0)
             {
+                // f′ is read off the activations before dropout, or off the pre-activations when the function needs them.
                 Span<float> below = _deltas[l - 1].AsSpan(0, rows * nIn);
-                InputGradientKernel.Compute(delta, rows, nOut, net.WeightsOf(l), nIn, below, net.HiddenFunction, a, Threads);
+                ReadOnlySpan<float> derivativeAt = _training is { KeepsPreActivations: true }
+                    ? _training.PreActivation(l - 1, rows * nIn) : Scratch.HiddenActivations(l - 1);
+                if (dropout is null)
+                {
+                    InputGradientKernel.Compute(delta, rows, nOut, net.WeightsOf(l), nIn, below, net.HiddenFunction, derivativeAt, Threads);
+                }
+                else
+                {
+                    InputGradientKernel.Compute(delta, rows, nOut, net.WeightsOf(l), nIn, below, null, default, Threads);
+                    dropout.MultiplyByMask(l - 1, below);
+                    net.HiddenFunction.MultiplyByDerivative(derivativeAt, below);
+                }
             }
         }
 
@@ -135,7 +154,7 @@ internal sealed class BackpropWorkspace
 
     /// <summary>Forward pass plus per-row loss and output δ; returns Σ w_i·ℓ_i and the normaliser (rows or Σ w_i).</summary>
     private double ForwardAndLoss(
-        ReadOnlySpan<float> x, ReadOnlySpan<float> targets, int rows, ReadOnlySpan<float> sampleWeights, out double denominator)
+        ReadOnlySpan<float> x, ReadOnlySpan<float> targets, int rows, ReadOnlySpan<float> sampleWeights, out double denominator, bool training)
     {
         Network net = Network;
         int outputs = net.OutputSize;
@@ -151,7 +170,7 @@ internal sealed class BackpropWorkspace
             throw new ArgumentException($"Expected {rows} sample weights but got {sampleWeights.Length}.", nameof(sampleWeights));
         }
 
-        ReadOnlySpan<float> predicted = net.Forward(x, rows, Scratch, Threads);
+        ReadOnlySpan<float> predicted = net.ForwardTraining(x, rows, Scratch, Threads, training ? _training : null);
         ReadOnlySpan<float> logits = Scratch.LastLogits;
         Span<float> delta = _deltas[^1];
         OutputLayer output = net.OutputLayer;

@@ -11,6 +11,12 @@ internal abstract class HiddenActivation
     /// <summary>The public enum value this function implements.</summary>
     public abstract Activation Kind { get; }
 
+    /// <summary>
+    /// Whether <see cref="MultiplyByDerivative"/> needs the pre-activations z rather than the activations f(z)
+    /// (true for a function that is not invertible, such as GELU; training then keeps z).
+    /// </summary>
+    public virtual bool DerivativeFromPreActivation => false;
+
     /// <summary>Replaces every pre-activation z in <paramref name="values"/> by f(z), in place.</summary>
     /// <param name="values">Pre-activations on entry, activations on return.</param>
     public abstract void Apply(Span<float> values);
@@ -33,6 +39,7 @@ internal abstract class HiddenActivation
         Activation.Tanh => TanhActivation.Instance,
         Activation.Relu => ReluActivation.Instance,
         Activation.LeakyRelu => LeakyReluActivation.Instance,
+        Activation.Gelu => GeluActivation.Instance,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown hidden activation."),
     };
 

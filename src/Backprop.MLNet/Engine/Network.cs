@@ -225,7 +225,20 @@ internal sealed class Network
     /// <param name="scratch">Caller-owned buffers; after the call it also exposes the raw logits and hidden activations.</param>
     /// <param name="threads">Maximum threads for the matrix kernels, the caller included; results do not depend on it.</param>
     /// <returns>The outputs [rows × <see cref="OutputSize"/>] (probabilities for sigmoid/softmax, values for identity), a view into <paramref name="scratch"/>.</returns>
-    public ReadOnlySpan<float> Forward(ReadOnlySpan<float> x, int rows, InferenceScratch scratch, int threads = 1)
+    public ReadOnlySpan<float> Forward(ReadOnlySpan<float> x, int rows, InferenceScratch scratch, int threads = 1) =>
+        ForwardTraining(x, rows, scratch, threads, training: null);
+
+    /// <summary>
+    /// The forward pass of training: like <see cref="Forward(ReadOnlySpan{float}, int, InferenceScratch, int)"/>, and also keeps
+    /// the hidden pre-activations when the activation's derivative needs them and applies dropout to the hidden activations
+    /// (the scratch then holds the activations before dropout; the dropped ones are in <paramref name="training"/>).
+    /// </summary>
+    /// <param name="x">Inputs, row-major [rows × <see cref="InputSize"/>].</param>
+    /// <param name="rows">Number of rows.</param>
+    /// <param name="scratch">Caller-owned buffers.</param>
+    /// <param name="threads">Threads for the matrix products (results do not depend on it).</param>
+    /// <param name="training">The training buffers, or null for inference.</param>
+    internal ReadOnlySpan<float> ForwardTraining(ReadOnlySpan<float> x, int rows, InferenceScratch scratch, int threads, TrainingBuffers? training)
     {
         ArgumentNullException.ThrowIfNull(scratch);
         scratch.CheckFits(this, rows);
@@ -240,9 +253,16 @@ internal sealed class Network
         {
             int outputs = _layerSizes[l + 1];
             Span<float> z = (l == last ? scratch.LogitsBuffer : scratch.HiddenBuffer(l)).AsSpan(0, rows * outputs);
+            bool keepZ = l != last && training is { KeepsPreActivations: true };
             DenseForwardKernel.Compute(
-                a, rows, _layerSizes[l], WeightsOf(l), BiasesOf(l), outputs, z, l == last ? null : HiddenFunction, threads);
-            a = z;
+                a, rows, _layerSizes[l], WeightsOf(l), BiasesOf(l), outputs, z, l == last || keepZ ? null : HiddenFunction, threads);
+            if (keepZ)
+            {
+                z.CopyTo(training!.PreActivation(l, z.Length));
+                HiddenFunction.Apply(z);
+            }
+
+            a = l != last && training?.Dropout is { } dropout ? dropout.Apply(l, z) : z;
         }
 
         Span<float> result = scratch.OutputsBuffer.AsSpan(0, rows * OutputSize);

@@ -130,15 +130,42 @@ public sealed partial class BackpropModelParameters : ISingleCanSaveOnnx
             Activation.Tanh => "Tanh",
             Activation.Relu => "Relu",
             Activation.LeakyRelu => "LeakyRelu",
+            Activation.Gelu => "Gelu",
             _ => throw new NotSupportedException($"The hidden activation {Activation} has no ONNX export yet."),
         };
         if (op.Length == 0)
             return z;
+        if (Activation == Activation.Gelu)
+            return SaveGeluAsOnnx(ctx, z, width, layer);
 
         string a = ctx.AddIntermediateVariable(new VectorDataViewType(NumberDataViewType.Single, width), $"BackpropA{layer}");
         var node = ctx.CreateNode(op, z, a, ctx.GetNodeName(op), StandardDomain);
         if (Activation == Activation.LeakyRelu)
             node.AddAttribute("alpha", LeakyReluActivation.Slope);
         return a;
+    }
+
+    /// <summary>
+    /// GELU in its tanh form from opset-9 operators (ONNX's own Gelu operator arrived in opset 20, which ML.NET does not
+    /// write): a = ½·z·(1 + tanh(C·(z + K·z³))), in the order <see cref="GeluActivation"/> computes it.
+    /// </summary>
+    private static string SaveGeluAsOnnx(OnnxContext ctx, string z, int width, int layer)
+    {
+        var type = new VectorDataViewType(NumberDataViewType.Single, width);
+        string Node(string op, string left, string right, string name)
+        {
+            string result = ctx.AddIntermediateVariable(type, $"BackpropGelu{name}{layer}");
+            ctx.CreateNode(op, [left, right], [result], ctx.GetNodeName(op), StandardDomain);
+            return result;
+        }
+
+        string Constant(float value, string name) => ctx.AddInitializer(value, $"BackpropGelu{name}");
+        string z2 = Node("Mul", z, z, "Square");
+        string kz3 = Node("Mul", Node("Mul", Constant(GeluActivation.K, "K"), z2, "KSquare"), z, "KCube");
+        string u = Node("Mul", Constant(GeluActivation.C, "C"), Node("Add", z, kz3, "Inner"), "U");
+        string t = ctx.AddIntermediateVariable(type, $"BackpropGeluTanh{layer}");
+        ctx.CreateNode("Tanh", u, t, ctx.GetNodeName("Tanh"), StandardDomain);
+        string half = Node("Mul", Constant(0.5f, "Half"), z, "HalfZ");
+        return Node("Mul", half, Node("Add", Constant(1f, "One"), t, "OnePlus"), "A");
     }
 }

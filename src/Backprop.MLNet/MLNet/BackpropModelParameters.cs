@@ -196,7 +196,7 @@ public sealed partial class BackpropModelParameters : ModelParametersBase<float>
     private static VersionInfo GetVersionInfo() => new(
         modelSignature: "BPROPMDL",
         verWrittenCur: ModelFormat.CurrentVersion, // history in ModelFormat's remarks
-        verReadableCur: ModelFormat.OldestReadableVersion,
+        verReadableCur: ModelFormat.CurrentVersion, // code that knows only 0x00010001 cannot read this layout
         verWeCanReadBack: ModelFormat.OldestReadableVersion,
         loaderSignature: LoaderSignature,
         loaderAssemblyName: typeof(BackpropModelParameters).Assembly.FullName);

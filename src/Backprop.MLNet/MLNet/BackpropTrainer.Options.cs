@@ -49,6 +49,13 @@ public sealed partial class BackpropTrainer
         /// <value>Default <see cref="Backprop.MLNet.Activation.Relu"/>.</value>
         public Activation Activation { get; set; } = Activation.Relu;
 
+        /// <summary>
+        /// The probability of dropping each hidden unit during training (inverted dropout: kept units are scaled by
+        /// 1 / (1 − rate), so nothing changes at prediction time, where no unit is dropped). Not in scikit-learn; PyTorch's <c>nn.Dropout(p)</c>.
+        /// </summary>
+        /// <value>Default 0 (no dropout). In [0, 1). Sgd and Adam only.</value>
+        public double DropoutRate { get; set; }
+
         /// <summary>The optimizer (scikit-learn: <c>solver</c>).</summary>
         /// <value>Default <see cref="Backprop.MLNet.Solver.Adam"/>. <see cref="Backprop.MLNet.Solver.Lbfgs"/> trains on all rows at once (for small data sets).</value>
         public Solver Solver { get; set; } = Solver.Adam;
@@ -168,6 +175,10 @@ public sealed partial class BackpropTrainer
                 throw Errors.Option(nameof(Activation), Activation, "must be a defined Activation");
             if (!Enum.IsDefined(Solver))
                 throw Errors.Option(nameof(Solver), Solver, "must be a defined Solver");
+            if (!(DropoutRate >= 0 && DropoutRate < 1))
+                throw Errors.Option(nameof(DropoutRate), DropoutRate, "must be in [0, 1)");
+            if (DropoutRate > 0 && Solver == Solver.Lbfgs)
+                throw Errors.Option(nameof(DropoutRate), DropoutRate, "must be 0 with Solver.Lbfgs (its line search needs a deterministic loss)");
             if (!(LearningRate > 0) || !double.IsFinite(LearningRate))
                 throw Errors.Option(nameof(LearningRate), LearningRate, "must be greater than 0 and finite");
             if (!Enum.IsDefined(LearningRateSchedule))

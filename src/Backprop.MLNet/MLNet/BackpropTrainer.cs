@@ -298,6 +298,7 @@ public sealed partial class BackpropTrainer : TrainerEstimatorBase<BackpropTrans
         NumberOfThreads = _options.NumberOfThreads ?? Environment.ProcessorCount,
         EarlyStopping = _options.EarlyStopping,
         MaximumNumberOfLossEvaluations = _options.MaximumNumberOfLossEvaluations,
+        DropoutRate = _options.DropoutRate,
         ValidationFraction = _options.ValidationFraction,
     };
 

@@ -81,7 +81,8 @@ internal static class MlpTrainer
         }
 
         int batchSize = Math.Min(settings.BatchSize, data.Rows);
-        var workspace = new BackpropWorkspace(network, batchSize, Math.Max(1, settings.NumberOfThreads));
+        Dropout? dropout = settings.DropoutRate > 0 ? new Dropout(settings.DropoutRate, random, network, batchSize) : null;
+        var workspace = new BackpropWorkspace(network, batchSize, Math.Max(1, settings.NumberOfThreads), dropout);
         var batches = new MinibatchSource(data, batchSize, settings.Shuffle, random);
         var gradient = new float[network.ParameterCount];
         IOptimizer optimizer = CreateOptimizer(settings, network.ParameterCount);

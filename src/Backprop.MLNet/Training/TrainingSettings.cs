@@ -80,6 +80,9 @@ internal sealed class TrainingSettings
     /// </summary>
     public bool EarlyStopping { get; set; }
 
+    /// <summary>The probability of dropping each hidden unit in a training pass (inverted dropout), in [0, 1); 0 for none.</summary>
+    public double DropoutRate { get; set; }
+
     /// <summary>L-BFGS only: the most loss-and-gradient evaluations (scikit-learn's <c>max_fun</c>).</summary>
     public int MaximumNumberOfLossEvaluations { get; set; } = 15000;
 
@@ -120,6 +123,10 @@ internal sealed class TrainingSettings
         ArgumentOutOfRangeException.ThrowIfNegative(NumberOfEpochsWithoutImprovement, nameof(NumberOfEpochsWithoutImprovement));
         ArgumentOutOfRangeException.ThrowIfNegative(NumberOfThreads, nameof(NumberOfThreads));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaximumNumberOfLossEvaluations, 1, nameof(MaximumNumberOfLossEvaluations));
+        if (!(DropoutRate >= 0 && DropoutRate < 1) || (DropoutRate > 0 && Solver == Solver.Lbfgs))
+        {
+            throw new ArgumentOutOfRangeException(nameof(DropoutRate), DropoutRate, "DropoutRate must be in [0, 1), and 0 with L-BFGS.");
+        }
         if (!(ValidationFraction > 0 && ValidationFraction < 1))
         {
             throw new ArgumentOutOfRangeException(nameof(ValidationFraction), ValidationFraction, "ValidationFraction must be in (0, 1).");

@@ -46,6 +46,9 @@ public class GradientCheckTests
     [InlineData(Activation.LeakyRelu, (int)OutputKind.Sigmoid)]
     [InlineData(Activation.LeakyRelu, (int)OutputKind.Softmax)]
     [InlineData(Activation.LeakyRelu, (int)OutputKind.Identity)]
+    [InlineData(Activation.Gelu, (int)OutputKind.Sigmoid)]
+    [InlineData(Activation.Gelu, (int)OutputKind.Softmax)]
+    [InlineData(Activation.Gelu, (int)OutputKind.Identity)]
     public void AnalyticGradientMatchesCentralDifferences(Activation activation, int outputKind) =>
         Check(activation, (OutputKind)outputKind, weighted: false, seed: 11);
 
@@ -53,6 +56,7 @@ public class GradientCheckTests
     [Theory]
     [InlineData(Activation.Tanh, (int)OutputKind.Softmax)]
     [InlineData(Activation.Relu, (int)OutputKind.Identity)]
+    [InlineData(Activation.Gelu, (int)OutputKind.Sigmoid)]
     public void WeightedGradientMatchesCentralDifferences(Activation activation, int outputKind) =>
         Check(activation, (OutputKind)outputKind, weighted: true, seed: 12);
 

@@ -136,6 +136,7 @@ internal static class ReferenceMlp
         Activation.Tanh => Math.Tanh(z),
         Activation.Relu => z > 0 ? z : 0,
         Activation.LeakyRelu => z > 0 ? z : 0.01 * z,
+        Activation.Gelu => 0.5 * z * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * (z + (0.044715 * z * z * z)))),
         _ => throw new ArgumentOutOfRangeException(nameof(activation)),
     };
 

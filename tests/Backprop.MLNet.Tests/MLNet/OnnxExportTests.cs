@@ -17,7 +17,7 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
 
     public static TheoryData<Activation> Activations => new()
     {
-        Activation.Identity, Activation.Sigmoid, Activation.Tanh, Activation.Relu, Activation.LeakyRelu,
+        Activation.Identity, Activation.Sigmoid, Activation.Tanh, Activation.Relu, Activation.LeakyRelu, Activation.Gelu,
     };
 
     [Theory]

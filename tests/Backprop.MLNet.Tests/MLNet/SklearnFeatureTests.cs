@@ -233,6 +233,24 @@ public sealed class SklearnFeatureTests : IDisposable
     }
 
     [Fact]
+    public void DropoutTrainsButNeverDropsAtPredictionTime()
+    {
+        var ml = new MLContext(seed: 1);
+        IDataView data = MLData.Blobs(ml, 300, seed: 6);
+        BackpropTransformer Fit(double rate) => ml.BinaryClassification.Trainers.Backprop(new BackpropTrainer.Options
+        {
+            HiddenLayerSizes = [32], DropoutRate = rate, LearningRate = 0.01, MaximumNumberOfEpochs = 40, Seed = 2, Activation = Activation.Gelu,
+        }).Fit(data);
+        BackpropTransformer dropped = Fit(0.5), plain = Fit(0);
+        Assert.NotEqual(AllParameters(plain.Model), AllParameters(dropped.Model));
+        Assert.Equal(AllParameters(dropped.Model), AllParameters(Fit(0.5).Model)); // seeded masks
+        float[] once = dropped.Transform(data).GetColumn<float>("Score").ToArray();
+        float[] twice = dropped.Transform(data).GetColumn<float>("Score").ToArray();
+        Assert.Equal(once, twice);
+        Assert.True(ml.BinaryClassification.Evaluate(dropped.Transform(data)).Accuracy > 0.9);
+    }
+
+    [Fact]
     public void EpochLimitWithoutConvergenceWarnsInTheLog()
     {
         var ml = new MLContext(seed: 1);

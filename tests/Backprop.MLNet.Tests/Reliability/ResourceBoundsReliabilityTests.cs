@@ -1,0 +1,108 @@
+using System.Globalization;
+using Microsoft.ML;
+
+namespace Backprop.MLNet.Tests;
+
+/// <summary>
+/// Runs alone (not beside other test classes), because it reads process-wide counters: allocated bytes,
+/// heap size and OS handles.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ReliabilityMeasurementCollection
+{
+    /// <summary>The collection name.</summary>
+    public const string Name = "Reliability measurements (not parallel)";
+}
+
+/// <summary>A network that cannot fit is refused before allocation; training allocates (almost) nothing per epoch.</summary>
+[Collection(ReliabilityMeasurementCollection.Name)]
+public sealed class ResourceBoundsReliabilityTests(Xunit.Abstractions.ITestOutputHelper output)
+{
+    [Fact]
+    public void NetworkBeyondOneArrayIsRefusedBeforeAllocationNamingItsSize()
+    {
+        var ml = new MLContext(seed: 1);
+        IDataView data = MLData.Blobs(ml, 10, seed: 1);
+        var trainer = ml.BinaryClassification.Trainers.Backprop(new BackpropTrainer.Options { HiddenLayerSizes = [1 << 20, 1 << 20] });
+        long parameters = 3L * (1 << 20) + ((1L << 20) + 1) * (1 << 20) + ((1L << 20) + 1); // 2 inputs, 1 output
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => trainer.Fit(data));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal("Options.HiddenLayerSizes", e.ParamName);
+        Assert.Contains("HiddenLayerSizes", e.Message);
+        Assert.Contains(parameters.ToString("N0", CultureInfo.InvariantCulture) + " parameters", e.Message);
+        Assert.Contains("GiB", e.Message);
+        Assert.Contains("[2, 1048576, 1048576, 1]", e.Message);
+        // The weights alone would be 4 TiB; refusing them costs only ML.NET's pipeline set-up (about 5 KB here).
+        Assert.True(allocated < 1 << 20, $"Fit allocated {allocated:N0} bytes before refusing the network");
+        output.WriteLine($"{allocated:N0} bytes allocated; {e.Message}");
+    }
+
+    [Fact]
+    public void NetworkBeyondTheMemoryAvailableIsRefusedBeforeAllocation()
+    {
+        // 2,116,230,001 parameters: fits one array, but L-BFGS keeps ~49 parameter-sized buffers (≈ 386 GiB).
+        var ml = new MLContext(seed: 1);
+        var trainer = ml.BinaryClassification.Trainers.Backprop(new BackpropTrainer.Options { HiddenLayerSizes = [46000, 46000], Solver = Solver.Lbfgs });
+        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        Assert.True(available < 300L << 30, $"this test needs a machine with less than 300 GiB; it has {available:N0} bytes");
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => trainer.Fit(MLData.Blobs(ml, 10, seed: 1)));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Contains("HiddenLayerSizes", e.Message);
+        Assert.Contains("2,116,230,001 parameters", e.Message);
+        Assert.Contains("with Lbfgs needs about", e.Message);
+        Assert.Contains("GiB of memory available", e.Message);
+        Assert.True(allocated < 1 << 20, $"Fit allocated {allocated:N0} bytes before refusing the network");
+    }
+
+    [Fact]
+    public void MemoryLimitCountsTheSolversBuffers()
+    {
+        // [8192, 8192] on 2 inputs: 67,149,825 parameters. Adam (weights + 4 buffers) ≈ 1.25 GiB, SGD ≈ 1.0 GiB.
+        var adam = new BackpropTrainer.Options { HiddenLayerSizes = [8192, 8192], Solver = Solver.Adam, BatchSize = 1 };
+        var sgd = new BackpropTrainer.Options { HiddenLayerSizes = [8192, 8192], Solver = Solver.Sgd, BatchSize = 1 };
+        long limit = 1200L << 20;
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => ResourceLimits.CheckNetworkFits(adam, 2, 1, 100, limit));
+        Assert.Contains("67,149,825 parameters", e.Message);
+        Assert.Contains("1.172 GiB of memory available", e.Message);
+        ResourceLimits.CheckNetworkFits(sgd, 2, 1, 100, limit); // fits: no exception
+    }
+
+    /// <summary>
+    /// After warm-up, an epoch allocates only its <see cref="EpochReport"/> (≈ 64 B), its log message (one formatted
+    /// string of ≈ 130 characters, ≈ 300 B, plus ML.NET's channel message) and the history list's growth. Training
+    /// N and 2N epochs (50 minibatches each) on the same data through the ML.NET API, the difference per extra epoch
+    /// must stay below 2 KiB: a single 48-byte object per minibatch would already cost 2.4 KB per epoch.
+    /// </summary>
+    [Fact]
+    public void AnEpochAllocatesAlmostNothingAfterWarmUp()
+    {
+        const int epochs = 20;
+        var ml = new MLContext(seed: 1);
+        IDataView data = ml.Data.Cache(MLData.Blobs(ml, 500, seed: 4)); // read once, so each Fit reads alike
+        long Allocated(int maximumEpochs)
+        {
+            var trainer = ml.BinaryClassification.Trainers.Backprop(new BackpropTrainer.Options
+            {
+                HiddenLayerSizes = [16], BatchSize = 10, MaximumNumberOfEpochs = maximumEpochs, Tolerance = 0,
+                NumberOfEpochsWithoutImprovement = 10_000, Seed = 3,
+            });
+            long before = GC.GetTotalAllocatedBytes(precise: true);
+            BackpropTransformer model = trainer.Fit(data);
+            long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+            Assert.Equal(maximumEpochs, model.Model.TrainingHistory.Count);
+            return allocated;
+        }
+
+        Allocated(epochs); // warm-up: JIT, ML.NET's caches
+        // The quietest of three pairs filters one-off noise (tiered JIT, the test host), which a per-batch allocation would show in every pair.
+        double perEpoch = Enumerable.Range(0, 3).Min(_ => (Allocated(2 * epochs) - Allocated(epochs)) / (double)epochs);
+        output.WriteLine($"{perEpoch:F0} bytes per extra epoch (50 minibatches each)");
+        Assert.True(perEpoch < 2048, $"an extra epoch allocated {perEpoch:F0} bytes");
+    }
+}
