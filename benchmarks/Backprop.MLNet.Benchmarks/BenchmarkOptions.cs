@@ -22,6 +22,9 @@ internal sealed class BenchmarkOptions
     /// <summary>Timed single-row PredictionEngine calls.</summary>
     public int LatencyCalls { get; private init; } = 20_000;
 
+    /// <summary>The training seed (weight initialisation and shuffling) of the fmnist and digits workloads.</summary>
+    public int Seed { get; private init; }
+
     /// <summary>The folder of the Fashion-MNIST IDX files.</summary>
     public string DataDirectory { get; private init; } = "/usr/share/datasets/fashion-mnist";
 
@@ -42,6 +45,7 @@ internal sealed class BenchmarkOptions
         int? threads = null, epochs = null;
         double gemmSeconds = 1.0;
         int latencyCalls = 20_000;
+        int seed = 0;
         string dataDirectory = "/usr/share/datasets/fashion-mnist";
         for (int i = 1; i < args.Length; i++)
         {
@@ -63,6 +67,11 @@ internal sealed class BenchmarkOptions
                 case "--latency-calls":
                     latencyCalls = PositiveInt(name, value);
                     break;
+                case "--seed":
+                    seed = int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int parsed)
+                        ? parsed
+                        : throw new ArgumentException($"Option {name} must be an integer; got '{value}'.");
+                    break;
                 case "--data":
                     dataDirectory = value;
                     break;
@@ -78,6 +87,7 @@ internal sealed class BenchmarkOptions
             Epochs = epochs,
             GemmSeconds = gemmSeconds,
             LatencyCalls = latencyCalls,
+            Seed = seed,
             DataDirectory = dataDirectory,
         };
     }

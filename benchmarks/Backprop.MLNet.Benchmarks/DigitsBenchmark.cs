@@ -40,7 +40,7 @@ internal static class DigitsBenchmark
             BackpropTrainer trainer = mlContext.MulticlassClassification.Trainers.Backprop(new BackpropTrainer.Options
             {
                 MaximumNumberOfEpochs = epochs,
-                Seed = 0,
+                Seed = options.Seed,
                 NumberOfThreads = options.Threads,
                 Progress = recorder,
             });

@@ -51,7 +51,7 @@ internal static class FmnistBenchmark
             Shuffle = true,
             MaximumNumberOfEpochs = epochs,
             Tolerance = 0,
-            Seed = 0,
+            Seed = options.Seed,
             NumberOfThreads = options.Threads,
             Progress = recorder,
         });

@@ -24,6 +24,7 @@ internal static class Program
           --gemm-seconds S    measuring time per kernel shape and thread count (default 1)
           --latency-calls N   single-row PredictionEngine calls timed by fmnist (default 20000)
           --data DIR          the Fashion-MNIST IDX files (default /usr/share/datasets/fashion-mnist)
+          --seed N            the training seed of fmnist and digits (default 0)
         """;
 
     private static int Main(string[] args)

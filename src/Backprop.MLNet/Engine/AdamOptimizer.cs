@@ -1,5 +1,4 @@
 using System;
-using System.Runtime.Intrinsics;
 
 namespace Backprop.MLNet.Engine;
 
@@ -61,74 +60,35 @@ internal sealed class AdamOptimizer : IOptimizer
     public int ParameterCount => FirstMoment.Length;
 
     /// <inheritdoc />
-    public void Step(Span<float> parameters, ReadOnlySpan<float> gradient, double learningRate)
+    public unsafe void Step(Span<float> parameters, ReadOnlySpan<float> gradient, double learningRate)
     {
         int n = FirstMoment.Length;
         parameters = parameters[..n];
         gradient = gradient[..n];
         StepCount++;
         double t = StepCount;
-        float stepSize = (float)(learningRate * Math.Sqrt(1 - Math.Pow(Beta2, t)) / (1 - Math.Pow(Beta1, t)));
-        float b1 = (float)Beta1;
-        float b2 = (float)Beta2;
-        float c1 = (float)(1 - Beta1);
-        float c2 = (float)(1 - Beta2);
-        float eps = (float)Epsilon;
-        Span<float> m = FirstMoment;
-        Span<float> v = SecondMoment;
-        int i = 0;
-
-        // The same operations in the same order in every lane as in the scalar tail (no fused multiply-add),
-        // so the result does not depend on the vector width.
-        if (Vector512.IsHardwareAccelerated)
+        fixed (float* p = parameters, g = gradient, m = FirstMoment, v = SecondMoment)
         {
-            var vb1 = Vector512.Create(b1);
-            var vb2 = Vector512.Create(b2);
-            var vc1 = Vector512.Create(c1);
-            var vc2 = Vector512.Create(c2);
-            var veps = Vector512.Create(eps);
-            var vstep = Vector512.Create(stepSize);
-            for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
+            var update = new AdamUpdate
             {
-                var g = Vector512.Create(gradient.Slice(i, Vector512<float>.Count));
-                var mi = (vb1 * Vector512.Create(m.Slice(i, Vector512<float>.Count))) + (vc1 * g);
-                var vi = (vb2 * Vector512.Create(v.Slice(i, Vector512<float>.Count))) + (vc2 * g * g);
-                mi.CopyTo(m.Slice(i));
-                vi.CopyTo(v.Slice(i));
-                var p = Vector512.Create(parameters.Slice(i, Vector512<float>.Count));
-                (p - (vstep * mi / (Vector512.Sqrt(vi) + veps))).CopyTo(parameters.Slice(i));
-            }
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            var vb1 = Vector256.Create(b1);
-            var vb2 = Vector256.Create(b2);
-            var vc1 = Vector256.Create(c1);
-            var vc2 = Vector256.Create(c2);
-            var veps = Vector256.Create(eps);
-            var vstep = Vector256.Create(stepSize);
-            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
-            {
-                var g = Vector256.Create(gradient.Slice(i, Vector256<float>.Count));
-                var mi = (vb1 * Vector256.Create(m.Slice(i, Vector256<float>.Count))) + (vc1 * g);
-                var vi = (vb2 * Vector256.Create(v.Slice(i, Vector256<float>.Count))) + (vc2 * g * g);
-                mi.CopyTo(m.Slice(i));
-                vi.CopyTo(v.Slice(i));
-                var p = Vector256.Create(parameters.Slice(i, Vector256<float>.Count));
-                (p - (vstep * mi / (Vector256.Sqrt(vi) + veps))).CopyTo(parameters.Slice(i));
-            }
-        }
-
-        for (; i < n; i++)
-        {
-            float g = gradient[i];
-            float mi = (b1 * m[i]) + (c1 * g);
-            float vi = (b2 * v[i]) + (c2 * g * g);
-            m[i] = mi;
-            v[i] = vi;
-            parameters[i] -= stepSize * mi / (MathF.Sqrt(vi) + eps);
+                Parameters = p,
+                Gradient = g,
+                FirstMoment = m,
+                SecondMoment = v,
+                Count = n,
+                StepSize = (float)(learningRate * Math.Sqrt(1 - Math.Pow(Beta2, t)) / (1 - Math.Pow(Beta1, t))),
+                Beta1 = (float)Beta1,
+                Beta2 = (float)Beta2,
+                OneMinusBeta1 = (float)(1 - Beta1),
+                OneMinusBeta2 = (float)(1 - Beta2),
+                Epsilon = (float)Epsilon,
+            };
+            KernelRunner.Run(update, Threads);
         }
     }
+
+    /// <summary>Threads the update may use (each element is updated alone, so the result does not depend on it).</summary>
+    public int Threads { get; init; } = 1;
 
     /// <inheritdoc />
     public OptimizerState GetState() => new(Solver.Adam, [(float[])FirstMoment.Clone(), (float[])SecondMoment.Clone()], StepCount);

@@ -27,8 +27,10 @@ internal static class DataReader
         DataViewSchema.Column labelColumn = data.Schema.Label!.Value;
         DataViewSchema.Column? weightColumn = data.Schema.Weight;
         int targetWidth = task == BackpropTask.Regression ? outputSize : 1;
-        long? knownRows = data.Data.GetRowCount();
-        int capacity = knownRows is long n and > 0 and < int.MaxValue ? (int)n : 1024;
+        // Size the matrices exactly, so the data is held once: when the view does not know its row count, count the
+        // rows first with a cursor that activates no column (upstream transforms then compute nothing).
+        long rowCount = data.Data.GetRowCount() ?? CountRows(host, data.Data);
+        int capacity = rowCount is > 0 and < int.MaxValue ? (int)rowCount : 1024;
         var features = new GrowableMatrix(inputSize, capacity);
         var targets = new GrowableMatrix(targetWidth, capacity);
         GrowableMatrix? weights = weightColumn is null ? null : new GrowableMatrix(1, capacity);
@@ -75,6 +77,19 @@ internal static class DataReader
             throw Errors.NoData($"every example weight in column '{weightColumn!.Value.Name}' is 0", "Give some rows a positive weight.");
         var matrix = new TrainingData(features.Take(), targets.Take(), features.Rows, inputSize, targetWidth, weights?.Take());
         return new Result(matrix, read, skipped, classesSeen);
+    }
+
+    private static long CountRows(IHost host, IDataView data)
+    {
+        long rows = 0;
+        using DataViewRowCursor cursor = data.GetRowCursor(Array.Empty<DataViewSchema.Column>());
+        while (cursor.MoveNext())
+        {
+            if ((rows++ & 65535) == 0)
+                host.CheckAlive();
+        }
+
+        return rows;
     }
 
     /// <summary>Writes one row's target values; false when the label is missing (the row is then skipped).</summary>

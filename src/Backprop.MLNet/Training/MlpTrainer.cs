@@ -173,7 +173,7 @@ internal static class MlpTrainer
     private static IOptimizer CreateOptimizer(TrainingSettings settings, int parameterCount) => settings.Solver switch
     {
         Solver.Sgd => new SgdOptimizer(parameterCount, settings.Momentum, settings.UseNesterovMomentum),
-        Solver.Adam => new AdamOptimizer(parameterCount, settings.Beta1, settings.Beta2, settings.Epsilon),
+        Solver.Adam => new AdamOptimizer(parameterCount, settings.Beta1, settings.Beta2, settings.Epsilon) { Threads = Math.Max(1, settings.NumberOfThreads) },
         _ => throw new NotSupportedException($"Solver {settings.Solver} is not implemented yet."),
     };
 
