@@ -19,7 +19,7 @@ namespace Backprop.MLNet;
 /// bridge (see MLNet/IgnoresAccessChecksTo.cs): the base class keeps the model, the training schema and the
 /// feature column, and one of ML.NET's scorers, picked by the task, makes the output columns.
 /// </remarks>
-public sealed class BackpropTransformer : SingleFeaturePredictionTransformerBase<BackpropModelParameters>
+public sealed class BackpropTransformer : SingleFeaturePredictionTransformerBase<BackpropModelParameters>, ITransformer
 {
     internal const string LoaderSignature = "BackpropPredXfer";
     private const string RegistrationName = nameof(BackpropTransformer);
@@ -49,6 +49,26 @@ public sealed class BackpropTransformer : SingleFeaturePredictionTransformerBase
             throw Errors.Corrupt("the label column name", _labelColumnName, "a column of the saved training schema");
         SetScorer();
     }
+
+    /// <summary>
+    /// False forces ML.NET's row-by-row scorer in <see cref="Transform(IDataView)"/> (tests compare the two paths).
+    /// </summary>
+    internal bool BlockScoring { get; set; } = true;
+
+    /// <summary>
+    /// Scores <paramref name="input"/>: the columns, types, annotations and values of ML.NET's scorer for the task,
+    /// computed in blocks of rows by the batched network (see <see cref="BlockScoringDataView"/>) whenever that is exact.
+    /// </summary>
+    /// <param name="input">The data to score; it must have the feature column the model was trained on.</param>
+    /// <returns>The input columns followed by the scored columns.</returns>
+    public new IDataView Transform(IDataView input)
+    {
+        IDataView scored = base.Transform(input);
+        return BlockScoring ? BlockScoringDataView.WrapOrKeep(Model, FeatureColumnName, input, scored) : scored;
+    }
+
+    /// <summary>ML.NET's chains and tools call the transformer through ITransformer: this sends them to <see cref="Transform(IDataView)"/>.</summary>
+    IDataView ITransformer.Transform(IDataView input) => Transform(input);
 
     private static IHost CheckedHost(IHostEnvironment env, ModelLoadContext ctx)
     {
