@@ -19,7 +19,7 @@ var options = new BackpropTrainer.Options
     MaximumNumberOfEpochs = 200,
     Progress = new EveryNthEpoch(50),
 };
-var pipeline = mlContext.Transforms.NormalizeMeanVariance("Features")
+var pipeline = mlContext.Transforms.NormalizeMeanVariance("Features", fixZero: false)
     .Append(mlContext.BinaryClassification.Trainers.Backprop(options));
 
 Console.WriteLine("Training a 30-32-16-1 network on 80% of the breast cancer data...");
@@ -35,9 +35,9 @@ Console.WriteLine($"  F1        {metrics.F1Score:F4}");
 Console.WriteLine($"  Log loss  {metrics.LogLoss:F4}");
 Console.WriteLine(metrics.ConfusionMatrix.GetFormattedConfusionTable());
 
-IReadOnlyList<EpochReport> history = model.LastTransformer.Model.TrainingHistory;
+TrainingHistory history = model.LastTransformer.Model.TrainingHistory;
 Console.WriteLine($"Training loss: {history[0].TrainingLoss:F4} after epoch 1, {history[^1].TrainingLoss:F4} after epoch {history[^1].Epoch} " +
-    $"({(history.Count < options.MaximumNumberOfEpochs ? "stopped: no improvement of 1e-4 for 10 epochs" : "epoch limit")}), {history[^1].Elapsed.TotalSeconds:F2} s.");
+    $"(stopped: {history.StopReason}), {history[^1].Elapsed.TotalSeconds:F2} s.");
 
 string modelPath = Path.Combine(AppContext.BaseDirectory, "breast-cancer-model.zip");
 mlContext.Model.Save(model, data.Schema, modelPath);
