@@ -17,6 +17,8 @@ internal static class Program
           digits   scikit-learn's digits (examples/data/digits.csv), default options, 200 epochs
           gemm     the three matrix kernels at FMNIST-MLP's shapes, batch 128, 1 and 2 threads
           all      the three, in that order
+          samestart  the engine from scikit-learn's initial weights, no shuffling, 5 epochs
+                   (run benchmarks/parity/fmnist_same_start.py first)
 
         Options:
           --threads N         NumberOfThreads for training and scoring (default: all cores)
@@ -58,6 +60,8 @@ internal static class Program
             DigitsBenchmark.Run(options);
         if (options.Workload is "gemm" or "all")
             GemmBenchmark.Run(options);
+        if (options.Workload is "samestart")
+            SameStartBenchmark.Run(options);
         return 0;
     }
 }

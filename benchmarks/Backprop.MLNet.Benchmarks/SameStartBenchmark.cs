@@ -1,0 +1,54 @@
+using Backprop.MLNet.Engine;
+using Backprop.MLNet.Training;
+
+namespace Backprop.MLNet.Benchmarks;
+
+/// <summary>
+/// "Same start, same order": trains the engine from scikit-learn's own initial weights on the rows in file order
+/// (no shuffling), so the loss curve can be set against scikit-learn's epoch by epoch
+/// (benchmarks/parity/fmnist_same_start.py writes the weights and data and prints scikit-learn's curve).
+/// </summary>
+internal static class SameStartBenchmark
+{
+    /// <summary>Runs the comparison from the files in <paramref name="folder"/>.</summary>
+    public static void Run(BenchmarkOptions options, string folder = "/tmp/fmnist-same-start")
+    {
+        Console.WriteLine($"== samestart: 784-256-128-10 ReLU, Adam 1e-3, batch 128, no L2, no shuffling, from scikit-learn's initial weights in {folder} ==");
+        if (!File.Exists(Path.Combine(folder, "w0.bin")))
+        {
+            Console.WriteLine("No weights found: run benchmarks/parity/fmnist_same_start.py first.");
+            return;
+        }
+
+        float[] xtr = Read(folder, "xtr"), ytr = Read(folder, "ytr"), xte = Read(folder, "xte"), yte = Read(folder, "yte");
+        var parameters = new List<float>();
+        for (int layer = 0; layer < 3; layer++)
+        {
+            parameters.AddRange(Read(folder, $"w{layer}"));
+            parameters.AddRange(Read(folder, $"b{layer}"));
+        }
+
+        var network = Network.FromParameters([784, 256, 128, 10], Activation.Relu, OutputKind.Softmax, parameters.ToArray());
+        var settings = new TrainingSettings
+        {
+            HiddenLayerSizes = [256, 128], Activation = Activation.Relu, OutputKind = OutputKind.Softmax, OutputSize = 10,
+            Solver = Solver.Adam, LearningRate = 1e-3, L2Regularization = 0, BatchSize = 128, MaximumNumberOfEpochs = 5,
+            Shuffle = false, Tolerance = 0, NumberOfThreads = options.EffectiveThreads,
+        };
+        var data = new TrainingData(xtr, ytr, ytr.Length, 784, 1);
+        var test = new TrainingData(xte, yte, yte.Length, 784, 1);
+        Network trained = MlpTrainer.Train(data, settings, network, report =>
+            Console.WriteLine($"Backprop.MLNet epoch {report.Epoch}: training loss {report.TrainingLoss:F4}")).Network;
+        var workspace = new BackpropWorkspace(trained, 1000);
+        Console.WriteLine($"Backprop.MLNet test accuracy {ValidationScore.Compute(workspace, test):F4}");
+        Console.WriteLine();
+    }
+
+    private static float[] Read(string folder, string name)
+    {
+        byte[] bytes = File.ReadAllBytes(Path.Combine(folder, name + ".bin"));
+        var values = new float[bytes.Length / sizeof(float)];
+        Buffer.BlockCopy(bytes, 0, values, 0, values.Length * sizeof(float));
+        return values;
+    }
+}
