@@ -179,13 +179,7 @@ internal sealed class Network
     /// <param name="layer">Weight layer index.</param>
     public Span<float> BiasesOf(int layer) => Parameters.AsSpan(_biasOffsets[layer], BiasCount(layer));
 
-    /// <summary>Heap view of W_layer (same layout as <see cref="WeightsOf"/>).</summary>
-    /// <param name="layer">Weight layer index.</param>
-    public Memory<float> WeightsMemoryOf(int layer) => Parameters.AsMemory(_weightOffsets[layer], WeightCount(layer));
 
-    /// <summary>Heap view of b_layer.</summary>
-    /// <param name="layer">Weight layer index.</param>
-    public Memory<float> BiasesMemoryOf(int layer) => Parameters.AsMemory(_biasOffsets[layer], BiasCount(layer));
 
     /// <summary>A deep copy: same architecture, its own copy of the parameters.</summary>
     public Network Clone() => FromParameters(_layerSizes, Activation, OutputKind, Parameters);
@@ -278,18 +272,6 @@ internal sealed class Network
     /// <param name="scratch">Caller-owned buffers (one per thread).</param>
     public void Predict(ReadOnlySpan<float> x, int rows, Span<float> output, InferenceScratch scratch) =>
         Forward(x, rows, scratch).CopyTo(output);
-
-    /// <summary>Runs the forward pass and copies both the outputs and the raw output logits.</summary>
-    /// <param name="x">Inputs, row-major [rows × <see cref="InputSize"/>].</param>
-    /// <param name="rows">Number of rows.</param>
-    /// <param name="output">Destination [rows × <see cref="OutputSize"/>] for the outputs.</param>
-    /// <param name="logits">Destination [rows × <see cref="OutputSize"/>] for the logits (for a binary classifier, the raw score).</param>
-    /// <param name="scratch">Caller-owned buffers (one per thread).</param>
-    public void Predict(ReadOnlySpan<float> x, int rows, Span<float> output, Span<float> logits, InferenceScratch scratch)
-    {
-        Forward(x, rows, scratch).CopyTo(output);
-        scratch.LastLogits.CopyTo(logits);
-    }
 
     /// <summary>Builds the full layer-size array from input, hidden and output sizes.</summary>
     private static int[] BuildLayerSizes(int inputSize, IReadOnlyList<int> hiddenSizes, int outputSize)

@@ -94,7 +94,4 @@ internal sealed class LearningRateController
 
         return null;
     }
-
-    /// <summary>Records an epoch's training loss (no early stopping); see <see cref="EndEpoch(double, long, out bool)"/>.</summary>
-    public TrainingStopReason? EndEpoch(double epochLoss, long samplesSeen) => EndEpoch(epochLoss, samplesSeen, out _);
 }

@@ -28,7 +28,7 @@ public class NetworkTests
 
         // Views alias the flat array.
         network.WeightsOf(1)[0] = 7f;
-        network.BiasesMemoryOf(2).Span[1] = 9f;
+        network.BiasesOf(2)[1] = 9f;
         Assert.Equal(7f, network.Parameters[16]);
         Assert.Equal(9f, network.Parameters[52]);
     }
@@ -85,7 +85,8 @@ public class NetworkTests
         var score = new float[1];
         for (int r = 0; r < rows; r++)
         {
-            network.Predict(x.AsSpan(r * 5, 5), 1, probability, score, scratch);
+            network.Predict(x.AsSpan(r * 5, 5), 1, probability, scratch);
+            score[0] = scratch.LastLogits[0];
             Assert.Equal(batchedLogits[r], score[0]);
             Assert.Equal(batched[r], probability[0], 1e-7);
             Assert.Equal(1 / (1 + Math.Exp(-score[0])), probability[0], 1e-6);
