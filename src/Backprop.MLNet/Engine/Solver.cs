@@ -19,8 +19,8 @@ public enum Solver
     Adam = 1,
 
     /// <summary>
-    /// Limited-memory BFGS, a full-batch quasi-Newton method. scikit-learn: <c>'lbfgs'</c>.
-    /// Declared for completeness; training with it currently throws <see cref="System.NotSupportedException"/>.
+    /// Limited-memory BFGS, a full-batch quasi-Newton method with a strong-Wolfe line search, for small data sets
+    /// (every iteration sees all rows). scikit-learn: <c>'lbfgs'</c>.
     /// </summary>
     Lbfgs = 2,
 }

@@ -174,7 +174,7 @@ internal static class MlpTrainer
     {
         Solver.Sgd => new SgdOptimizer(parameterCount, settings.Momentum, settings.UseNesterovMomentum),
         Solver.Adam => new AdamOptimizer(parameterCount, settings.Beta1, settings.Beta2, settings.Epsilon) { Threads = Math.Max(1, settings.NumberOfThreads) },
-        _ => throw new NotSupportedException($"Solver {settings.Solver} is not implemented yet."),
+        _ => throw new ArgumentOutOfRangeException(nameof(settings), settings.Solver, "Stochastic training runs Sgd or Adam; L-BFGS is trained by LbfgsTraining."),
     };
 
     /// <summary>Clones and checks the warm-start network, or creates and initialises a new one from <paramref name="random"/>.</summary>

@@ -70,7 +70,7 @@ internal sealed class TrainingSettings
     /// <summary>Epochs without an improvement of at least <see cref="Tolerance"/> tolerated before stopping (<c>n_iter_no_change</c>). Default 10.</summary>
     public int NumberOfEpochsWithoutImprovement { get; set; } = 10;
 
-    /// <summary>Degree of parallelism; 0 = automatic. Currently ignored (training is single-threaded).</summary>
+    /// <summary>Threads of the matrix kernels and the Adam step (values below 1 mean 1); results do not depend on it.</summary>
     public int NumberOfThreads { get; set; }
 
     /// <summary>
