@@ -36,6 +36,8 @@ internal static class FmnistBenchmark
         var mlContext = new MLContext(seed: 0);
         IDataView train = data.Train.ToDataView(mlContext);
         IDataView test = data.Test.ToDataView(mlContext);
+        CheckEveryLabelPresent(train, data.Train.Rows);
+        CheckEveryLabelPresent(test, data.Test.Rows);
         var recorder = new EpochRecorder();
         BackpropTrainer trainer = mlContext.MulticlassClassification.Trainers.Backprop(new BackpropTrainer.Options
         {
@@ -121,6 +123,28 @@ internal static class FmnistBenchmark
         Console.WriteLine($"Note: epoch 1 includes JIT warm-up. Input data held in memory: {Stats.Mebibytes(4L * FashionMnist.Features * (data.Train.Rows + data.Test.Rows))} " +
             $"of float features. (checksums {checksum:G6} {latencyChecksum:G6})");
         Console.WriteLine();
+    }
+
+    /// <summary>
+    /// Guards the data view: every row must reach the trainer with a key label (a missing key, 0, would make the trainer
+    /// skip the row and the evaluator ignore it, silently benchmarking fewer rows and classes).
+    /// </summary>
+    private static void CheckEveryLabelPresent(IDataView view, int expectedRows)
+    {
+        DataViewSchema.Column labelColumn = view.Schema["Label"];
+        using DataViewRowCursor cursor = view.GetRowCursor([labelColumn]);
+        ValueGetter<uint> getLabel = cursor.GetGetter<uint>(labelColumn);
+        uint key = 0;
+        int rows = 0, missing = 0;
+        while (cursor.MoveNext())
+        {
+            getLabel(ref key);
+            rows++;
+            missing += key == 0 ? 1 : 0;
+        }
+
+        if (rows != expectedRows || missing != 0)
+            throw new InvalidOperationException($"The data view has {rows} rows ({expectedRows} expected) and {missing} missing labels.");
     }
 
     /// <summary>Scores every row with Transform and a cursor over Score and PredictedLabel.</summary>

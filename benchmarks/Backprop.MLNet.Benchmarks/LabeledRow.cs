@@ -3,13 +3,17 @@ using Microsoft.ML.Data;
 
 namespace Backprop.MLNet.Benchmarks;
 
-/// <summary>One example: a feature vector and a class as an ML.NET key (class c is key value c + 1; 0 means missing).</summary>
+/// <summary>
+/// One example: a feature vector and a class for an ML.NET key column. LoadFromEnumerable stores a key-typed uint
+/// field as the 0-based class and adds 1 itself (class c becomes key value c + 1; 0 stays for "missing"), so the
+/// field holds the class c, not the key.
+/// </summary>
 internal sealed class LabeledRow
 {
     /// <summary>The features; the schema gives the vector its known size.</summary>
     public float[] Features { get; set; } = [];
 
-    /// <summary>The class as a key value: 1-based.</summary>
+    /// <summary>The class, 0-based (ML.NET turns it into the 1-based key).</summary>
     public uint Label { get; set; }
 }
 
@@ -44,7 +48,7 @@ internal sealed record LabeledData(float[][] Features, byte[] Classes, int Featu
 
     /// <summary>The rows as <see cref="LabeledRow"/>s (sharing the feature arrays).</summary>
     public LabeledRow[] ToRows() =>
-        Enumerable.Range(0, Rows).Select(i => new LabeledRow { Features = Features[i], Label = Classes[i] + 1u }).ToArray();
+        Enumerable.Range(0, Rows).Select(i => new LabeledRow { Features = Features[i], Label = Classes[i] }).ToArray();
 
     /// <summary>The rows as a data view.</summary>
     /// <param name="mlContext">The context.</param>
