@@ -319,7 +319,10 @@ public sealed partial class BackpropTrainer : TrainerEstimatorBase<BackpropTrans
     {
         DataReader.Result read = DataReader.Read(Host, data, task, inputSize, outputSize);
         if (read.RowsSkipped > 0)
-            ch.Warning(MessageSensitivity.None, $"BackpropTrainer: skipped {read.RowsSkipped} of {read.RowsRead} {purpose} rows whose features hold NaN or infinity or whose label is missing.");
+            ch.Warning(MessageSensitivity.None, $"BackpropTrainer: skipped {read.RowsSkipped} of {read.RowsRead} {purpose} rows whose features hold NaN or infinity or whose label is missing." +
+                (task == BackpropTask.MulticlassClassification
+                    ? " (A multiclass label is missing when its key is 0. Note that mlContext.Data.LoadFromEnumerable adds 1 to a key-typed integer field: store the 0-based class there.)"
+                    : ""));
         if (read.Data is null)
         {
             throw read.RowsRead == 0

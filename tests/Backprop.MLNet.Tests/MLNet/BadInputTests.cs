@@ -200,6 +200,27 @@ public class BadInputTests
         Assert.All(model.Model.GetWeights(0), w => Assert.True(float.IsFinite(w)));
     }
 
+    private sealed class KeyRow
+    {
+        [VectorType(2)] public float[] Features { get; set; } = [];
+        [KeyType(3)] public uint Label { get; set; }
+    }
+
+    [Fact]
+    public void OneBasedKeysThroughLoadFromEnumerableAreReportedAsMissingWithTheReason()
+    {
+        // LoadFromEnumerable adds 1 to a key-typed uint field: storing 1..3 yields keys 2..4, and 4 (past the key count)
+        // reads as missing. The trainer must not train silently on the wrong classes: it skips and says why.
+        var ml = new MLContext(seed: 1);
+        var messages = new List<string>();
+        ml.Log += (_, e) => { lock (messages) messages.Add(e.Message); };
+        var rows = Enumerable.Range(0, 30).Select(i => new KeyRow { Features = [i % 3, 1], Label = (uint)(i % 3) + 1 }).ToArray();
+        IDataView data = ml.Data.LoadFromEnumerable(rows);
+        Assert.Equal(0u, data.GetColumn<uint>("Label").Skip(2).First()); // the stored 3 became the missing key
+        ml.MulticlassClassification.Trainers.Backprop(hiddenLayerSizes: [3], maximumNumberOfEpochs: 2).Fit(data);
+        Assert.Contains(messages, m => m.Contains("skipped 10 of 30 training rows") && m.Contains("LoadFromEnumerable adds 1"));
+    }
+
     [Fact]
     public void AllRowsInvalidThrowsWithTheCountAndTheFix()
     {
