@@ -109,3 +109,17 @@ def print_table(title, rows):
     for name, value in rows:
         print(f"{name.ljust(width)} | {value}")
     print()
+
+
+def load_and_report(directory):
+    """Prints the BLAS in use and where the data came from; returns what load() returns."""
+    blas_libraries, blas_warning = blas_report()
+    print(f"BLAS loaded: {blas_libraries}")
+    if blas_warning:
+        print(blas_warning)
+    data = load(directory)
+    x_train, _, x_test, _, source, synthetic = data
+    print(f"Data: {source}: {len(x_train):,} training rows, {len(x_test):,} test rows")
+    if synthetic:
+        print("WARNING: SYNTHETIC DATA. Timings have the real shape; the accuracy is not Fashion-MNIST's.")
+    return data

@@ -46,14 +46,7 @@ def main():
           f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}, "
           f"{time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}")
 
-    blas_libraries, blas_warning = fmnist_data.blas_report()
-    print(f"BLAS loaded: {blas_libraries}")
-    if blas_warning:
-        print(blas_warning)
-    x_train, y_train, x_test, y_test, source, synthetic = fmnist_data.load(args.data)
-    print(f"Data: {source}: {len(x_train):,} training rows, {len(x_test):,} test rows")
-    if synthetic:
-        print("WARNING: SYNTHETIC DATA. Timings have the real shape; the accuracy is not Fashion-MNIST's.")
+    x_train, y_train, x_test, y_test, source, synthetic = fmnist_data.load_and_report(args.data)
     print(f"== scikit-learn FMNIST-MLP: 784-256-128-10 ReLU, Adam 1e-3, batch 128, shuffled, "
           f"{args.epochs} epochs, {args.threads} BLAS threads ==")
 
