@@ -75,106 +75,17 @@ internal static class MlpTrainer
             CheckData(validation, network, nameof(validation));
         }
 
-        if (settings.Solver == Solver.Lbfgs)
-        {
-            return LbfgsTraining.Train(data, settings, network, resume, onEpoch, checkAlive, validation, start);
-        }
-
-        int batchSize = Math.Min(settings.BatchSize, data.Rows);
-        Dropout? dropout = settings.DropoutRate > 0 ? new Dropout(settings.DropoutRate, random, network, batchSize) : null;
-        var workspace = new BackpropWorkspace(network, batchSize, Math.Max(1, settings.NumberOfThreads), dropout);
-        var batches = new MinibatchSource(data, batchSize, settings.Shuffle, random);
-        var gradient = new float[network.ParameterCount];
-        IOptimizer optimizer = CreateOptimizer(settings, network.ParameterCount);
-        if (resume?.Optimizer is { } optimizerState)
-        {
-            optimizer.SetState(optimizerState);
-        }
-
-        var schedule = new LearningRateController(settings, resume);
-        var history = new List<EpochReport>(Math.Min((resume?.History.Count ?? 0) + settings.MaximumNumberOfEpochs, 4096));
-        history.AddRange(resume?.History ?? []);
-        float[]? bestParameters = settings.EarlyStopping ? (float[])network.Parameters.Clone() : null;
-        float l2 = (float)settings.L2Regularization;
-        long samplesSeen = resume?.SamplesSeen ?? 0;
-        int firstEpoch = history.Count + 1;
-        TrainingStopReason reason = TrainingStopReason.EpochLimit;
-
-        for (int epoch = firstEpoch; epoch < firstEpoch + settings.MaximumNumberOfEpochs; epoch++)
-        {
-            double learningRate = schedule.Current;
-            batches.StartEpoch();
-            double accumulated = 0;
-            for (int b = 0; b < batches.BatchCount; b++)
-            {
-                checkAlive?.Invoke();
-                Minibatch batch = batches.GetBatch(b);
-                double batchWeight = batch.WeightSum;
-                if (batchWeight == 0)
-                {
-                    continue; // Only zero-weight rows: nothing to learn from this batch.
-                }
-
-                double batchLoss = workspace.ComputeLossAndGradient(batch.Features, batch.Targets, batch.Rows, l2, gradient, batch.Weights);
-                ThrowIfNotFinite(batchLoss, epoch);
-                accumulated += batchLoss * batchWeight;
-                optimizer.Step(network.Parameters, gradient, learningRate);
-            }
-
-            samplesSeen += data.Rows;
-            double epochLoss = accumulated / data.TotalWeight;
-            ThrowIfNotFinite(epochLoss, epoch);
-            double? validationLoss = validation is null ? null : MeanLoss(workspace, validation);
-            var report = new EpochReport
-            {
-                Epoch = epoch,
-                TrainingLoss = epochLoss,
-                ValidationLoss = validationLoss,
-                LearningRate = learningRate,
-                Elapsed = (resume?.History.LastOrDefault()?.Elapsed ?? TimeSpan.Zero) + Stopwatch.GetElapsedTime(start),
-            };
-            history.Add(report);
-            onEpoch?.Invoke(report);
-
-            double criterion = settings.EarlyStopping ? -ValidationScore.Compute(workspace, validation!) : epochLoss;
-            TrainingStopReason? stop = schedule.EndEpoch(criterion, samplesSeen, out bool isBest);
-            if (isBest && bestParameters is not null)
-            {
-                network.Parameters.CopyTo(bestParameters, 0);
-            }
-
-            if (stop is { } stopReason)
-            {
-                reason = stopReason;
-                break;
-            }
-        }
-
-        if (bestParameters is not null)
-        {
-            bestParameters.CopyTo(network.Parameters, 0); // scikit-learn restores the best validation epoch's weights
-        }
-
-        var checkpoint = new TrainingCheckpoint
-        {
-            Network = network,
-            Optimizer = optimizer.GetState(),
-            RandomState = random.GetState(),
-            SamplesSeen = samplesSeen,
-            LearningRate = schedule.Current,
-            BestCriterion = schedule.BestCriterion,
-            NoImprovementCount = schedule.NoImprovementCount,
-            History = history,
-        };
-        return new TrainingResult(network, history, reason, optimizer, schedule.Current) { Checkpoint = checkpoint };
+        var run = new TrainingRun(data, settings, network, random, resume, onEpoch, checkAlive, validation, start);
+        ISolver solver = settings.Solver == Solver.Lbfgs ? new LbfgsSolver() : new StochasticSolver();
+        return solver.Train(run);
     }
 
     /// <summary>Creates the optimizer named by the settings.</summary>
-    private static IOptimizer CreateOptimizer(TrainingSettings settings, int parameterCount) => settings.Solver switch
+    internal static IOptimizer CreateOptimizer(TrainingSettings settings, int parameterCount) => settings.Solver switch
     {
         Solver.Sgd => new SgdOptimizer(parameterCount, settings.Momentum, settings.UseNesterovMomentum),
         Solver.Adam => new AdamOptimizer(parameterCount, settings.Beta1, settings.Beta2, settings.Epsilon) { Threads = Math.Max(1, settings.NumberOfThreads) },
-        _ => throw new ArgumentOutOfRangeException(nameof(settings), settings.Solver, "Stochastic training runs Sgd or Adam; L-BFGS is trained by LbfgsTraining."),
+        _ => throw new ArgumentOutOfRangeException(nameof(settings), settings.Solver, "Stochastic training runs Sgd or Adam; L-BFGS is trained by LbfgsSolver."),
     };
 
     /// <summary>Clones and checks the warm-start network, or creates and initialises a new one from <paramref name="random"/>.</summary>

@@ -12,17 +12,20 @@ namespace Backprop.MLNet.Training;
 /// One epoch report per accepted L-BFGS iteration (scikit-learn's <c>n_iter_</c>). Batch size, learning rate, momentum and
 /// the no-improvement rule do not apply.
 /// </summary>
-internal static class LbfgsTraining
+internal sealed class LbfgsSolver : ISolver
 {
     /// <summary>scipy's default factr (1e7) times double machine epsilon.</summary>
     public const double FunctionTolerance = 1e7 * 2.220446049250313e-16;
 
     private const int ChunkRows = 4096;
 
-    /// <summary>Trains <paramref name="network"/> in place on all rows at once.</summary>
-    public static TrainingResult Train(TrainingData data, TrainingSettings settings, Network network, TrainingCheckpoint? resume,
-        Action<EpochReport>? onEpoch, Action? checkAlive, TrainingData? validation, long start)
+    /// <summary>Trains the run's network in place on all rows at once.</summary>
+    /// <param name="run">The prepared training.</param>
+    /// <returns>The trained network, one report per iteration, why it stopped.</returns>
+    public TrainingResult Train(TrainingRun run)
     {
+        (TrainingData data, TrainingSettings settings, Network network, _, TrainingCheckpoint? resume,
+            Action<EpochReport>? onEpoch, Action? checkAlive, TrainingData? validation, long start) = run;
         var workspace = new BackpropWorkspace(network, Math.Min(data.Rows, ChunkRows), Math.Max(1, settings.NumberOfThreads));
         var chunkGradient = new float[network.ParameterCount];
         float l2 = (float)settings.L2Regularization;
