@@ -72,11 +72,7 @@ public sealed class SaveLoadTests : IDisposable
     [Fact]
     public void TruncatedModelEntriesFailWithAClearException()
     {
-        var ml = new MLContext(seed: 9);
-        (IDataView data, ITransformer model) = Train(ml, "binary");
-        string path = Path.Combine(_directory, "model.zip");
-        ml.Model.Save(model, data.Schema, path);
-        byte[] entry = ModelEntry.Read(path, out string entryName);
+        byte[] entry = SaveAndReadEntry("binary", out string path, out string entryName);
 
         // Cut the BackpropModelParameters entry at a spread of offsets (every offset is in the reliability issue's fuzz test).
         foreach (int length in new[] { 0, 3, 4, 10, 20, 40, entry.Length / 2, entry.Length - 1 })
@@ -94,11 +90,7 @@ public sealed class SaveLoadTests : IDisposable
     [Fact]
     public void CorruptedFieldsAreNamedInTheException()
     {
-        var ml = new MLContext(seed: 9);
-        (IDataView data, ITransformer model) = Train(ml, "binary");
-        string path = Path.Combine(_directory, "model.zip");
-        ml.Model.Save(model, data.Schema, path);
-        byte[] entry = ModelEntry.Read(path, out string entryName);
+        byte[] entry = SaveAndReadEntry("binary", out string path, out string entryName);
         int body = ModelEntry.BodyOffset(entry); // ML.NET's model header precedes the layout of ModelFormat
 
         (int Offset, byte[] Bytes, string Expected)[] cases =
@@ -124,11 +116,7 @@ public sealed class SaveLoadTests : IDisposable
     [Fact]
     public void NonFiniteSavedWeightIsRejected()
     {
-        var ml = new MLContext(seed: 9);
-        (IDataView data, ITransformer model) = Train(ml, "regression");
-        string path = Path.Combine(_directory, "model.zip");
-        ml.Model.Save(model, data.Schema, path);
-        byte[] entry = ModelEntry.Read(path, out string entryName);
+        byte[] entry = SaveAndReadEntry("regression", out string path, out string entryName);
         // body: sizeof(float), task, activation, L=3, widths[3], long P, then the first parameter.
         int firstParameter = ModelEntry.BodyOffset(entry) + 4 * 4 + 3 * 4 + 8;
         BitConverter.GetBytes(float.NaN).CopyTo(entry, firstParameter);
@@ -137,6 +125,16 @@ public sealed class SaveLoadTests : IDisposable
         Exception root = Innermost(Assert.ThrowsAny<Exception>(() => new MLContext().Model.Load(bad, out _)));
         Assert.IsType<FormatException>(root);
         Assert.Contains("parameter 0", root.Message);
+    }
+
+    /// <summary>Trains and saves a small pipeline for <paramref name="task"/>; returns its BackpropModelParameters entry.</summary>
+    private byte[] SaveAndReadEntry(string task, out string path, out string entryName)
+    {
+        var ml = new MLContext(seed: 9);
+        (IDataView data, ITransformer model) = Train(ml, task);
+        path = Path.Combine(_directory, "model.zip");
+        ml.Model.Save(model, data.Schema, path);
+        return ModelEntry.Read(path, out entryName);
     }
 
     internal static (IDataView Data, ITransformer Model) Train(MLContext ml, string task)
