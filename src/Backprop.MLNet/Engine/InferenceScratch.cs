@@ -31,6 +31,13 @@ internal sealed class InferenceScratch
             _hidden[h] = new float[checked(maxRows * _layerSizes[h + 1])];
         }
 
+        int widest = 0;
+        for (int l = 0; l + 1 < _layerSizes.Length; l++)
+        {
+            widest = Math.Max(widest, _layerSizes[l]);
+        }
+
+        NonzeroBuffer = new int[widest];
         int outputs = _layerSizes[^1];
         LogitsBuffer = new float[checked(maxRows * outputs)];
         OutputsBuffer = new float[maxRows * outputs];
@@ -50,6 +57,9 @@ internal sealed class InferenceScratch
 
     /// <summary>The whole logits buffer, [<see cref="MaxRows"/> × outputs].</summary>
     internal float[] LogitsBuffer { get; }
+
+    /// <summary>Room for the indices of one row's non-zero inputs to any layer (see <see cref="PackedNetwork"/>).</summary>
+    internal int[] NonzeroBuffer { get; }
 
     /// <summary>The whole outputs buffer, [<see cref="MaxRows"/> × outputs].</summary>
     internal float[] OutputsBuffer { get; }

@@ -69,14 +69,30 @@ public sealed partial class BackpropModelParameters : ModelParametersBase<float>
     /// <summary>For regression with the label standardised: the standard deviation of each label value; else null.</summary>
     public IReadOnlyList<float>? LabelStandardDeviation => Scaling?.StandardDeviation.AsReadOnly();
 
+    /// <summary>Backs <see cref="Packed"/>.</summary>
+    private PackedNetwork? _packed;
+
     /// <summary>The network itself (engine type), shared read-only by every scorer.</summary>
     internal Network Network { get; }
+
+    /// <summary>
+    /// The prediction layout of <see cref="Network"/>, packed on first use and shared by every scorer of this model (the
+    /// network of a model never changes). See <see cref="PackedNetwork"/>.
+    /// </summary>
+    internal PackedNetwork Packed => _packed ?? CreatePacked();
 
     /// <summary>The label standardisation of a regression model, or null.</summary>
     internal LabelScaling? Scaling { get; }
 
     /// <summary>Where training stopped (optimizer state, counters), for an exact warm start; null when unknown.</summary>
     internal TrainingCheckpoint? Checkpoint { get; }
+
+    /// <summary>Packs the network once; threads racing here agree on the first copy published.</summary>
+    private PackedNetwork CreatePacked()
+    {
+        Interlocked.CompareExchange(ref _packed, new PackedNetwork(Network), null);
+        return _packed;
+    }
 
     /// <summary>The weights of weight layer <paramref name="layer"/>, row-major [outputs × inputs]: layer l computes z = W·a + b.</summary>
     /// <param name="layer">0 for the first hidden layer up to <see cref="LayerCount"/> − 1 for the output layer.</param>
@@ -151,13 +167,14 @@ public sealed partial class BackpropModelParameters : ModelParametersBase<float>
     internal sealed class RowScorer(BackpropModelParameters model)
     {
         private readonly InferenceScratch _scratch = model.Network.CreateScratch(1);
+        private readonly PackedNetwork _network = model.Packed;
         private readonly float[] _dense = new float[model.InputSize];
         private readonly float[] _restored = new float[model.Scaling is null ? 0 : model.OutputSize];
 
         /// <summary>The first raw output logit of one row (for a binary model: the score).</summary>
         public float Logit(in VBuffer<float> features)
         {
-            model.Network.Forward(Densify(features), 1, _scratch);
+            _network.Forward(Densify(features), 1, _scratch);
             return _scratch.LastLogits[0];
         }
 
@@ -167,7 +184,7 @@ public sealed partial class BackpropModelParameters : ModelParametersBase<float>
         /// <summary>The outputs of one row: probabilities for classifiers, predicted values (in label units) for regression.</summary>
         public ReadOnlySpan<float> Predict(in VBuffer<float> features)
         {
-            ReadOnlySpan<float> outputs = model.Network.Forward(Densify(features), 1, _scratch);
+            ReadOnlySpan<float> outputs = _network.Forward(Densify(features), 1, _scratch);
             if (model.Scaling is null)
                 return outputs;
             outputs.CopyTo(_restored);

@@ -68,16 +68,8 @@ internal sealed class ScoreBlock
     /// <param name="threads">Threads for the matrix kernels (results do not depend on it).</param>
     public void Score(int rows, int threads)
     {
-        Network network = _model.Network;
-        network.Forward(_features, rows, _scratch, threads);
-
-        // The output activation again, one row at a time: the matrix kernels give a row the same bits in any batch, but
-        // TensorPrimitives.Sigmoid does not (its SIMD body and its scalar tail round differently, and a block of binary
-        // logits is one long span), so each row's outputs come from the very call a one-row forward pass makes.
-        float[] logits = _scratch.LogitsBuffer, outputs = _scratch.OutputsBuffer;
-        for (int r = 0; r < rows; r++)
-            network.OutputLayer.Activate(logits.AsSpan(r * _outputs, _outputs), outputs.AsSpan(r * _outputs, _outputs), _outputs);
-        _model.Scaling?.Restore(outputs.AsSpan(0, rows * _outputs));
+        _model.Packed.Forward(_features, rows, _scratch, threads);
+        _model.Scaling?.Restore(_scratch.OutputsBuffer.AsSpan(0, rows * _outputs));
         Rows = rows;
     }
 
