@@ -73,8 +73,9 @@ internal sealed unsafe class PackedNetwork
     /// <param name="rows">Number of rows, 1 ≤ rows ≤ <see cref="InferenceScratch.MaxRows"/>.</param>
     /// <param name="scratch">Caller-owned buffers from <see cref="Network.CreateScratch"/>; after the call they also hold the logits and hidden activations.</param>
     /// <param name="threads">Maximum threads, the caller included; results do not depend on it.</param>
+    /// <param name="isa">The kernel path, or null for the calling thread's (<see cref="KernelPath.Current"/>).</param>
     /// <returns>The outputs [rows × outputs] (probabilities for sigmoid/softmax, values for identity), a view into <paramref name="scratch"/>.</returns>
-    public ReadOnlySpan<float> Forward(ReadOnlySpan<float> x, int rows, InferenceScratch scratch, int threads = 1)
+    public ReadOnlySpan<float> Forward(ReadOnlySpan<float> x, int rows, InferenceScratch scratch, int threads = 1, KernelIsa? isa = null)
     {
         ArgumentNullException.ThrowIfNull(scratch);
         scratch.CheckFits(_network, rows);
@@ -83,7 +84,7 @@ internal sealed unsafe class PackedNetwork
             throw new ArgumentException($"Expected at least {rows * inputSize} input values but got {x.Length}.", nameof(x));
 
         int last = _layers.Length - 1;
-        KernelIsa isa = KernelPath.Current;
+        KernelIsa path = isa ?? KernelPath.Current;
         EpilogueMode hiddenMode = KernelEpilogue.ModeOf(_network.HiddenFunction);
         for (int l = 0; l <= last; l++)
         {
@@ -104,7 +105,7 @@ internal sealed unsafe class PackedNetwork
                     NonzeroCount = rows == 1 ? ListNonzero(a, layer.Inputs, nonzero) : 0,
                     Activation = l == last ? null : _network.HiddenFunction,
                     Mode = l == last ? EpilogueMode.None : hiddenMode,
-                    Isa = isa,
+                    Isa = path,
                 };
                 KernelRunner.Run(problem, threads);
             }

@@ -5,9 +5,9 @@ namespace Backprop.MLNet;
 
 /// <summary>
 /// An unshuffled cursor of a <see cref="BlockScoringDataView"/>: the main input cursor supplies the pass-through
-/// columns, the position and the row id; a look-ahead input cursor over the feature column fills a
-/// <see cref="ScoreBlock"/> with the next rows whenever the main cursor enters a new block, and the added columns are
-/// read from that block (see the remarks on <see cref="BlockScoringDataView"/>).
+/// columns, the position and the row id; a look-ahead input cursor over the feature column feeds a
+/// <see cref="BlockPipeline"/>, which reads and scores blocks ahead, and the added columns are read from the block the
+/// main cursor is in (see the remarks on <see cref="BlockScoringDataView"/>).
 /// </summary>
 internal sealed class BlockScoringCursor : DataViewRowCursor
 {
@@ -16,11 +16,10 @@ internal sealed class BlockScoringCursor : DataViewRowCursor
     private readonly bool[] _active;
     private readonly DataViewRowCursor _main;
     private readonly DataViewRowCursor? _ahead;
-    private readonly ValueGetter<VBuffer<float>>? _getFeatures;
-    private readonly ScoreBlock? _block;
-    private VBuffer<float> _features;
+    private readonly BlockPipeline? _pipeline;
+    private ScoreBlock? _block;
+    private long _blockIndex;
     private int _row = -1;
-    private bool _aheadDone;
     private bool _disposed;
 
     /// <summary>Opens the input cursors: the main one over the active pass-through columns, the look-ahead one (only when an added column is active) over the features.</summary>
@@ -47,8 +46,7 @@ internal sealed class BlockScoringCursor : DataViewRowCursor
         if (scores)
         {
             _ahead = input.GetRowCursor([_plan.Features]);
-            _getFeatures = _ahead.GetGetter<VBuffer<float>>(_plan.Features);
-            _block = new ScoreBlock(view.Model, view.BlockRows);
+            _pipeline = new BlockPipeline(view.Model, _ahead, _plan.Features, view.BlockRows, BlockScoringDataView.Threads);
         }
     }
 
@@ -71,7 +69,7 @@ internal sealed class BlockScoringCursor : DataViewRowCursor
         return _active[column.Index];
     }
 
-    /// <summary>Moves the main cursor; on entering a new block, reads and scores the next block through the look-ahead cursor.</summary>
+    /// <summary>Moves the main cursor; on entering a new block, takes the next scored block from the pipeline.</summary>
     /// <returns>False at the end of the input.</returns>
     public override bool MoveNext()
     {
@@ -81,36 +79,18 @@ internal sealed class BlockScoringCursor : DataViewRowCursor
             return false;
         }
 
-        if (_block is not null && ++_row >= _block.Rows)
-            ReadBlock();
+        if (_pipeline is not null && (_block is null || ++_row >= _block.Rows))
+            NextBlock();
         return true;
     }
 
-    /// <summary>Reads up to a block of feature vectors with the look-ahead cursor and scores them.</summary>
-    private void ReadBlock()
+    /// <summary>Moves to the next scored block (the pipeline reads and scores ahead).</summary>
+    private void NextBlock()
     {
-        int rows = 0;
-        while (rows < _block!.Capacity && !_aheadDone)
-        {
-            if (!_ahead!.MoveNext())
-            {
-                _aheadDone = true;
-                break;
-            }
-
-            _getFeatures!(ref _features);
-            _block.SetFeatures(rows++, _features);
-        }
-
-        if (rows == 0)
-        {
-            throw new InvalidOperationException(
-                "The input of the Backprop transformer gave its look-ahead cursor fewer rows than its main cursor, so two " +
-                "unshuffled cursors of the same IDataView disagree, which breaks IDataView's repeatability contract. " +
-                "Cache the input (mlContext.Data.Cache) or score it with a PredictionEngine.");
-        }
-
-        _block.Score(rows, BlockScoringDataView.Threads);
+        _block = _pipeline!.Next(_blockIndex++) ?? throw new InvalidOperationException(
+            "The input of the Backprop transformer gave its look-ahead cursor fewer rows than its main cursor, so two " +
+            "unshuffled cursors of the same IDataView disagree, which breaks IDataView's repeatability contract. " +
+            "Cache the input (mlContext.Data.Cache) or score it with a PredictionEngine.");
         _row = 0;
     }
 
@@ -167,6 +147,7 @@ internal sealed class BlockScoringCursor : DataViewRowCursor
             return;
         if (disposing)
         {
+            _pipeline?.Stop();
             _ahead?.Dispose();
             _main.Dispose();
         }

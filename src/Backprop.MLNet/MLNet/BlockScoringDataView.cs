@@ -6,7 +6,8 @@ namespace Backprop.MLNet;
 /// <summary>
 /// The view <see cref="BackpropTransformer.Transform(IDataView)"/> returns: the same schema and values as ML.NET's
 /// row-by-row scorer (the <c>fallback</c> view, whose schema object this view shares), but an unshuffled cursor
-/// scores its rows in blocks through the batched, multithreaded <see cref="Engine.Network.Forward"/>.
+/// scores its rows in blocks through the batched kernels of <see cref="Engine.PackedNetwork"/>, several blocks at once
+/// on the consumer's thread and thread-pool helpers (<see cref="BlockPipeline"/>).
 /// </summary>
 /// <remarks>
 /// <para><b>Design: two cursors over the same input.</b> ML.NET's data pipeline is pulled one row at a time, so a
@@ -35,8 +36,11 @@ namespace Backprop.MLNet;
 /// </remarks>
 internal sealed partial class BlockScoringDataView : IDataView
 {
-    /// <summary>Rows scored per forward pass.</summary>
-    internal const int DefaultBlockRows = 256;
+    /// <summary>
+    /// Rows scored per forward pass: a multiple of the 6-row tile, small enough that a block's inputs and one weight panel
+    /// stay in a core's L2 cache and that the blocks of a cursor share the work evenly, large enough that per-block costs vanish.
+    /// </summary>
+    internal const int DefaultBlockRows = 144;
 
     private readonly IDataView _input;
     private readonly RowToRowScorerBase _fallback;
@@ -65,7 +69,7 @@ internal sealed partial class BlockScoringDataView : IDataView
     /// <summary>Rows scored per forward pass.</summary>
     internal int BlockRows { get; }
 
-    /// <summary>Threads for the matrix kernels of one block (results do not depend on it).</summary>
+    /// <summary>Threads scoring blocks, the consumer's included (results do not depend on it).</summary>
     internal static int Threads => Environment.ProcessorCount;
 
     /// <summary>The scorer's schema: the input columns, then the added columns, with the scorer's annotations.</summary>

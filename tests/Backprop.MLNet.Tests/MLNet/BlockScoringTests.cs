@@ -249,6 +249,104 @@ public sealed class BlockScoringTests
     }
 
     /// <summary>ML.NET's row-by-row scorer: the base class's non-virtual Transform.</summary>
+    /// <summary>
+    /// Tiny blocks make the pipeline wrap its ring hundreds of times with a helper scoring ahead: every value is still
+    /// the row-by-row scorer's, whoever scored each block.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(5)]
+    [InlineData(6)]
+    [InlineData(7)]
+    public void ManySmallBlocksScoredAheadAreBitIdentical(int blockRows)
+    {
+        var ml = new MLContext(seed: 1);
+        BackpropTransformer model = Model("multiclass");
+        IDataView data = ScoreData(ml, 1000);
+        IDataView rowByRow = RowByRow(model, data);
+        IDataView blocked = BlockScoringDataView.WrapOrKeep(model.Model, "Features", data, rowByRow, blockRows);
+        Assert.IsType<BlockScoringDataView>(blocked);
+        Assert.Equal(ReadAll(rowByRow, rowByRow.Schema), ReadAll(blocked, blocked.Schema));
+    }
+
+    /// <summary>
+    /// Cursors abandoned after a few rows (while blocks are still being scored ahead) leave nothing behind: later cursors
+    /// read every row correctly.
+    /// </summary>
+    [Fact]
+    public void CursorsDisposedMidwayDoNotDisturbLaterCursors()
+    {
+        var ml = new MLContext(seed: 1);
+        BackpropTransformer model = Model("binary");
+        IDataView data = ScoreData(ml, 2000);
+        IDataView blocked = model.Transform(data);
+        DataViewSchema.Column score = blocked.Schema["Score"];
+        for (int i = 0; i < 50; i++)
+        {
+            using DataViewRowCursor cursor = blocked.GetRowCursor([score]);
+            for (int row = 0; row < 1 + (i * 7 % (Block * 2)) && cursor.MoveNext(); row++)
+            {
+            }
+        }
+
+        Assert.Equal(ReadAll(RowByRow(model, data), blocked.Schema), ReadAll(blocked, blocked.Schema));
+    }
+
+    /// <summary>An input whose second cursor sees fewer rows than its first breaks IDataView's contract: the cursor says so.</summary>
+    [Fact]
+    public void AnInputThatDoesNotRepeatIsReported()
+    {
+        var ml = new MLContext(seed: 1);
+        BackpropTransformer model = Model("regression");
+        var rows = new ShrinkingRows(rows: 2 * Block, lostOnSecondPass: Block + 10);
+        IDataView blocked = model.Transform(ml.Data.LoadFromEnumerable(rows));
+        var error = Assert.Throws<InvalidOperationException>(() => ReadAll(blocked, blocked.Schema));
+        Assert.Contains("look-ahead cursor fewer rows than its main cursor", error.Message);
+        Assert.Contains("mlContext.Data.Cache", error.Message);
+    }
+
+    /// <summary>An exception of the input while reading ahead reaches the consumer unchanged.</summary>
+    [Fact]
+    public void AnInputErrorWhileReadingAheadSurfacesUnchanged()
+    {
+        var ml = new MLContext(seed: 1);
+        BackpropTransformer model = Model("binary");
+        IDataView blocked = model.Transform(ml.Data.LoadFromEnumerable(new ThrowingRows(rows: 3 * Block, failAt: Block + 3)));
+        var error = Assert.Throws<InvalidDataException>(() => ReadAll(blocked, [blocked.Schema["Score"]]));
+        Assert.Equal("row " + (Block + 3) + " is unreadable", error.Message);
+    }
+
+    /// <summary>Rows that come back fewer on every enumeration after the first (the look-ahead cursor's).</summary>
+    private sealed class ShrinkingRows(int rows, int lostOnSecondPass) : IEnumerable<ScoreRow>
+    {
+        private int _passes;
+
+        public IEnumerator<ScoreRow> GetEnumerator()
+        {
+            int count = Interlocked.Increment(ref _passes) == 1 ? rows : rows - lostOnSecondPass;
+            for (int i = 0; i < count; i++)
+                yield return new ScoreRow { Id = i, Features = [i % 3, 1], Tag = "" };
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+
+    /// <summary>Rows whose enumeration throws at row <c>failAt</c>.</summary>
+    private sealed class ThrowingRows(int rows, int failAt) : IEnumerable<ScoreRow>
+    {
+        public IEnumerator<ScoreRow> GetEnumerator()
+        {
+            for (int i = 0; i < rows; i++)
+            {
+                if (i == failAt)
+                    throw new InvalidDataException($"row {i} is unreadable");
+                yield return new ScoreRow { Id = i, Features = [i % 3, 1], Tag = "" };
+            }
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+
     private static IDataView RowByRow(BackpropTransformer model, IDataView data) =>
         ((SingleFeaturePredictionTransformerBase<BackpropModelParameters>)model).Transform(data);
 
