@@ -6,7 +6,7 @@ namespace Backprop.MLNet.Engine;
 internal static class KernelRunner
 {
     /// <summary>Below this many multiply–adds (≈ 10 µs of work) waking workers costs more than it saves.</summary>
-    private const long MinimumParallelWork = 1L << 18;
+    internal const long MinimumParallelWork = 1L << 18;
 
     /// <summary>
     /// Runs every task of <paramref name="problem"/>, using up to <paramref name="threads"/> threads

@@ -168,13 +168,16 @@ public sealed partial class BackpropModelParameters : ModelParametersBase<float>
     {
         private readonly InferenceScratch _scratch = model.Network.CreateScratch(1);
         private readonly PackedNetwork _network = model.Packed;
+
+        /// <summary>Threads one row may use: a large first layer is split over the cores (results do not depend on it).</summary>
+        private static int Threads => Environment.ProcessorCount;
         private readonly float[] _dense = new float[model.InputSize];
         private readonly float[] _restored = new float[model.Scaling is null ? 0 : model.OutputSize];
 
         /// <summary>The first raw output logit of one row (for a binary model: the score).</summary>
         public float Logit(in VBuffer<float> features)
         {
-            _network.Forward(Densify(features), 1, _scratch);
+            _network.Forward(Densify(features), 1, _scratch, Threads);
             return _scratch.LastLogits[0];
         }
 
@@ -184,7 +187,7 @@ public sealed partial class BackpropModelParameters : ModelParametersBase<float>
         /// <summary>The outputs of one row: probabilities for classifiers, predicted values (in label units) for regression.</summary>
         public ReadOnlySpan<float> Predict(in VBuffer<float> features)
         {
-            ReadOnlySpan<float> outputs = _network.Forward(Densify(features), 1, _scratch);
+            ReadOnlySpan<float> outputs = _network.Forward(Densify(features), 1, _scratch, Threads);
             if (model.Scaling is null)
                 return outputs;
             outputs.CopyTo(_restored);

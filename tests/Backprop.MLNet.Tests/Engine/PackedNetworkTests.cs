@@ -123,6 +123,29 @@ public class PackedNetworkTests
         }
     }
 
+    /// <summary>
+    /// A wide first layer is split over threads even for one row (it is large enough to pass the parallel threshold):
+    /// 1, 2, 3 and 8 threads give the same bits, equal to the row inside a batch.
+    /// </summary>
+    [Fact]
+    public void OneRowOverAWideLayerIsSplitOverThreadsWithTheSameBits()
+    {
+        var network = new Network(784, [256], 10, Activation.Relu, OutputKind.Softmax);
+        network.InitializeGlorot(6);
+        var packed = new PackedNetwork(network);
+        var problem = new PanelForwardProblem { Layer = new PackedNetwork.Layer(784, 256, 0), Rows = 1 };
+        Assert.True(problem.Work >= KernelRunner.MinimumParallelWork, "one row of a 784×256 layer should be split over threads");
+
+        float[] x = TestData.Uniform(new SeededRandom(7), 5 * 784);
+        float[] batch = packed.Forward(x, 5, network.CreateScratch(5)).ToArray();
+        InferenceScratch one = network.CreateScratch(1);
+        foreach (int threads in new[] { 1, 2, 3, 8 })
+        {
+            for (int r = 0; r < 5; r++)
+                Assert.Equal(batch.AsSpan(r * 10, 10).ToArray(), packed.Forward(x.AsSpan(r * 784, 784), 1, one, threads).ToArray());
+        }
+    }
+
     /// <summary>The paths agree bit for bit where they all multiply–add with a fused FMA (every path of an FMA processor).</summary>
     [Fact]
     public void FusedPathsAgreeBitForBit()
