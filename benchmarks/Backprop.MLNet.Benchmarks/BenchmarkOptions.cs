@@ -5,7 +5,7 @@ namespace Backprop.MLNet.Benchmarks;
 /// <summary>The command line: a workload and its options, each checked as it is read.</summary>
 internal sealed class BenchmarkOptions
 {
-    private static readonly string[] Workloads = ["fmnist", "digits", "gemm", "all", "samestart", "help"];
+    private static readonly string[] Workloads = ["fmnist", "digits", "gemm", "all", "samestart", "scoring", "help"];
 
     /// <summary>fmnist, digits, gemm, all or help.</summary>
     public string Workload { get; private init; } = "help";

@@ -5,7 +5,7 @@ namespace Backprop.MLNet.Benchmarks;
 /// <summary>
 /// The benchmark program of the performance issue: <c>fmnist</c> (the FMNIST-MLP reference workload through the
 /// public ML.NET API), <c>digits</c> (a small real data set with default options), <c>gemm</c> (the internal matrix
-/// kernels at FMNIST-MLP's shapes) or <c>all</c>.
+/// kernels at FMNIST-MLP's shapes), <c>scoring</c> (where prediction time goes) or <c>all</c>.
 /// </summary>
 internal static class Program
 {
@@ -16,9 +16,10 @@ internal static class Program
           fmnist   Fashion-MNIST, 784-256-128-10 ReLU, Adam, batch 128, 5 epochs (FMNIST-MLP)
           digits   scikit-learn's digits (examples/data/digits.csv), default options, 200 epochs
           gemm     the three matrix kernels at FMNIST-MLP's shapes, batch 128, 1 and 2 threads
-          all      the three, in that order
+          all      fmnist, digits, gemm and scoring, in that order
           samestart  the engine from scikit-learn's initial weights, no shuffling, 5 epochs
                    (run benchmarks/parity/fmnist_same_start.py first)
+          scoring  where scoring time goes: reading, the network alone, Transform, one-row parts
 
         Options:
           --threads N         NumberOfThreads for training and scoring (default: all cores)
@@ -62,6 +63,8 @@ internal static class Program
             GemmBenchmark.Run(options);
         if (options.Workload is "samestart")
             SameStartBenchmark.Run(options);
+        if (options.Workload is "scoring" or "all")
+            ScoringBenchmark.Run(options);
         return 0;
     }
 }
