@@ -8,7 +8,8 @@ namespace Backprop.MLNet.Engine;
 /// <summary>
 /// A small process-wide pool of dedicated background threads that run the tasks of one
 /// <see cref="KernelJob"/> at a time together with the calling thread. Dispatch allocates nothing:
-/// workers are woken through per-worker events and claim task indices with an interlocked counter.
+/// workers are woken through per-worker events and claim task indices by compare-and-swap, the caller from the
+/// front of the job and the workers from its back.
 /// </summary>
 /// <remarks>
 /// One caller uses the pool at a time. A caller that finds it busy (another training on another
@@ -40,8 +41,13 @@ internal sealed class KernelWorkerPool
     /// <summary>Task count of the current job.</summary>
     private int _taskCount;
 
-    /// <summary>Next unclaimed task index (claimed with <see cref="Interlocked.Increment(ref int)"/>).</summary>
-    private int _nextTask;
+    /// <summary>
+    /// The unclaimed tasks [front, back), packed as <c>back &lt;&lt; 32 | front</c> and claimed by compare-and-swap: the
+    /// caller takes tasks from the front, workers from the back. With one worker that keeps each thread on the same part
+    /// of a problem call after call (the caller the first panels of a layer, the worker the last), so each core's cache
+    /// holds only its own part of the weights.
+    /// </summary>
+    private long _unclaimed;
 
     /// <summary>Workers of the current job that have not finished yet.</summary>
     private int _pending;
@@ -97,7 +103,7 @@ internal sealed class KernelWorkerPool
 
             _job = job;
             _taskCount = job.TaskCount;
-            _nextTask = 0;
+            _unclaimed = (long)_taskCount << 32;
             _failure = null;
             _pending = helpers;
             _done.Reset();
@@ -106,7 +112,7 @@ internal sealed class KernelWorkerPool
                 _workers[w].Wake.Set();
             }
 
-            RunTasks(own);
+            RunTasks(own, fromBack: false);
             _done.Wait();
             _job = null;
             if (_failure is not null)
@@ -124,14 +130,14 @@ internal sealed class KernelWorkerPool
 
     /// <summary>Claims and runs tasks of the current job until none are left.</summary>
     /// <param name="arena">The running thread's packing buffer.</param>
-    private void RunTasks(PackBuffer arena)
+    /// <param name="fromBack">True to claim the last unclaimed task each time (workers), false the first (the caller).</param>
+    private void RunTasks(PackBuffer arena, bool fromBack)
     {
         KernelJob job = _job!;
-        int count = _taskCount;
         try
         {
             int task;
-            while ((task = Interlocked.Increment(ref _nextTask) - 1) < count)
+            while ((task = Claim(fromBack)) >= 0)
             {
                 job.RunTask(task, arena);
             }
@@ -139,7 +145,28 @@ internal sealed class KernelWorkerPool
         catch (Exception e)
         {
             Interlocked.CompareExchange(ref _failure, e, null);
-            Volatile.Write(ref _nextTask, count);
+            Volatile.Write(ref _unclaimed, 0);
+        }
+    }
+
+    /// <summary>Claims the first or the last unclaimed task; −1 when none is left.</summary>
+    /// <param name="fromBack">True for the last.</param>
+    private int Claim(bool fromBack)
+    {
+        while (true)
+        {
+            long state = Volatile.Read(ref _unclaimed);
+            int front = (int)state, back = (int)(state >> 32);
+            if (front >= back)
+            {
+                return -1;
+            }
+
+            long next = fromBack ? ((long)(back - 1) << 32) | (uint)front : ((long)back << 32) | (uint)(front + 1);
+            if (Interlocked.CompareExchange(ref _unclaimed, next, state) == state)
+            {
+                return fromBack ? back - 1 : front;
+            }
         }
     }
 
@@ -176,7 +203,7 @@ internal sealed class KernelWorkerPool
             {
                 Wake.Wait();
                 Wake.Reset();
-                _pool.RunTasks(Arena);
+                _pool.RunTasks(Arena, fromBack: true);
                 if (Interlocked.Decrement(ref _pool._pending) == 0)
                 {
                     _pool._done.Set();
