@@ -55,7 +55,9 @@ internal sealed class BlockPipeline : IThreadPoolWorkItem
         _ahead = ahead;
         _getFeatures = ahead.GetGetter<VBuffer<float>>(features);
         _maximumHelpers = Math.Max(0, threads - 1);
-        _slots = new Slot[_maximumHelpers + 2];
+        // Four blocks beyond one per thread: a helper that finds nothing read ahead exits and must be queued again,
+        // which costs a thread-pool wake-up; with this much read ahead that happens a few times per 10,000 rows.
+        _slots = new Slot[_maximumHelpers + 4];
         for (int i = 0; i < _slots.Length; i++)
             _slots[i] = new Slot(new ScoreBlock(model, blockRows));
         _isa = KernelPath.Current;
