@@ -14,6 +14,8 @@ namespace Backprop.MLNet.Benchmarks;
 internal static class ScoringBenchmark
 {
     private const int Repeats = 15;
+    private const int WarmupRuns = 10;
+    private const int WarmupCalls = 100_000;
     private const int SingleRowCalls = 20_000;
 
     /// <summary>Runs the breakdown and prints its table.</summary>
@@ -107,7 +109,8 @@ internal static class ScoringBenchmark
 
     private static void Add(Table table, string name, Action action)
     {
-        action();
+        for (int i = 0; i < WarmupRuns; i++)
+            action();
         var ms = new double[Repeats];
         for (int i = 0; i < Repeats; i++)
         {
@@ -121,7 +124,7 @@ internal static class ScoringBenchmark
 
     private static void AddPerCall(Table table, string name, Action<int> call)
     {
-        for (int i = 0; i < 1_000; i++)
+        for (int i = 0; i < WarmupCalls; i++)
             call(i);
         var micros = new double[Repeats];
         for (int repeat = 0; repeat < Repeats; repeat++)
