@@ -75,6 +75,7 @@ internal sealed unsafe class PackedNetwork
     /// <param name="threads">Maximum threads, the caller included; results do not depend on it.</param>
     /// <param name="isa">The kernel path, or null for the calling thread's (<see cref="KernelPath.Current"/>).</param>
     /// <returns>The outputs [rows × outputs] (probabilities for sigmoid/softmax, values for identity), a view into <paramref name="scratch"/>.</returns>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public ReadOnlySpan<float> Forward(ReadOnlySpan<float> x, int rows, InferenceScratch scratch, int threads = 1, KernelIsa? isa = null)
     {
         ArgumentNullException.ThrowIfNull(scratch);
@@ -123,6 +124,7 @@ internal sealed unsafe class PackedNetwork
     }
 
     /// <summary>Writes the indices i &lt; <paramref name="count"/> with <c>x[i] != 0</c> (NaN included) in increasing order; returns how many.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static int ListNonzero(float* x, int count, int* indices)
     {
         int found = 0;

@@ -65,6 +65,7 @@ internal unsafe struct PanelForwardProblem : IKernelProblem
     public readonly long Work => (long)Rows * Layer.Inputs * Layer.Outputs * (Rows == 1 ? 4 : 1);
 
     /// <inheritdoc />
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public readonly void RunTask(int task, PackBuffer arena)
     {
         int chunks = Chunks;
@@ -97,6 +98,7 @@ internal unsafe struct PanelForwardProblem : IKernelProblem
     /// Rows [<paramref name="first"/>, <paramref name="end"/>) of one panel, in calls of <paramref name="vectorsPerCall"/>
     /// vectors of outputs (0: the whole panel in one call).
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private readonly void RunPanel<TOps, TVec>(int panel, int first, int end, int tileRows, int vectorsPerCall)
         where TOps : struct, IVectorOps<TVec>
         where TVec : struct
@@ -131,6 +133,7 @@ internal unsafe struct PanelForwardProblem : IKernelProblem
     }
 
     /// <summary>Dispatches to the one-row sparse kernel specialised for <paramref name="vectors"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private readonly void SparseRow<TOps, TVec>(int vectors, float* x, float* w, nint ldw, float* b, float* z, int valid, bool relu)
         where TOps : struct, IVectorOps<TVec>
         where TVec : struct
@@ -145,6 +148,7 @@ internal unsafe struct PanelForwardProblem : IKernelProblem
     }
 
     /// <summary>Dispatches to the tile kernel specialised for <paramref name="rows"/> × <paramref name="vectors"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void Tile<TOps, TVec>(int rows, int vectors, float* a, nint lda, float* w, nint ldw, float* b, float* z, nint ldz, int valid, bool relu)
         where TOps : struct, IVectorOps<TVec>
         where TVec : struct
@@ -160,6 +164,7 @@ internal unsafe struct PanelForwardProblem : IKernelProblem
     }
 
     /// <summary>Dispatches on the row count of a tile.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void TileRows<TOps, TVec, TVecs>(int rows, float* a, nint lda, int k, float* w, nint ldw, float* b, float* z, nint ldz, int valid, bool relu)
         where TOps : struct, IVectorOps<TVec>
         where TVec : struct

@@ -62,6 +62,9 @@ internal readonly struct Count6 : IFixedCount
 /// the bits it gets inside any batch. The one-row kernel visits only the inputs that are not zero: skipping a
 /// term 0·w adds ±0 to a chain that started at +0, which never changes its value (a chain cannot become −0,
 /// and the weights are finite), so skipping is exact, not an approximation.
+/// The kernels are compiled fully optimised on first use (AggressiveOptimization): many of their instantiations (the
+/// leftover-row tiles, the narrow last panels) run a few times per block, so with tiered compilation they would stay
+/// in unoptimised code for hundreds of blocks, measurably slowing the first seconds of scoring.
 /// </remarks>
 internal static unsafe class PanelMicroKernels
 {
@@ -83,6 +86,7 @@ internal static unsafe class PanelMicroKernels
     /// <param name="valid">Outputs to store (the rest of the last vector is padding).</param>
     /// <param name="relu">True to store max(·, 0).</param>
     [SkipLocalsInit]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Tile<TOps, TVec, TRows, TVecs>(float* a, nint lda, int k, float* w, nint ldw, float* bias, float* z, nint ldz, int valid, bool relu)
         where TOps : struct, IVectorOps<TVec>
         where TVec : struct
@@ -184,6 +188,7 @@ internal static unsafe class PanelMicroKernels
     /// <param name="z">Destination of the first output.</param>
     /// <param name="valid">Outputs to store.</param>
     /// <param name="relu">True to store max(·, 0).</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SparseRow<TOps, TVec, TVecs>(float* x, int* nonzero, int count, float* w, nint ldw, float* bias, float* z, int valid, bool relu)
         where TOps : struct, IVectorOps<TVec>
         where TVec : struct
@@ -227,7 +232,7 @@ internal static unsafe class PanelMicroKernels
     /// For each of <paramref name="rows"/> rows of raw sums (stride <paramref name="lds"/>): adds the biases, applies ReLU
     /// if asked, and stores the first <paramref name="valid"/> outputs.
     /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void Finish<TOps, TVec>(float* sums, int lds, int rows, int vecs, float* bias, float* z, nint ldz, int valid, bool relu)
         where TOps : struct, IVectorOps<TVec>
         where TVec : struct
