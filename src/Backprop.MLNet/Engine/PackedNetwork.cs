@@ -39,25 +39,59 @@ internal sealed unsafe class PackedNetwork
 
     /// <summary>Packs the current parameters of <paramref name="network"/> (later changes to it are not seen).</summary>
     /// <param name="network">The trained network.</param>
+    /// <exception cref="ArgumentException">The packed layout would not fit one .NET array (see <see cref="TryCreate"/>).</exception>
     public PackedNetwork(Network network)
     {
         ArgumentNullException.ThrowIfNull(network);
         _network = network;
-        _layers = new Layer[network.LayerCount];
-        long total = 0;
-        for (int l = 0; l < _layers.Length; l++)
-        {
-            int inputs = network.LayerSizes[l], outputs = network.LayerSizes[l + 1];
-            var layer = new Layer(inputs, outputs, total);
-            _layers[l] = layer;
-            total = layer.BiasOffset + ((long)layer.PanelCount * PanelWidth);
-        }
+        _layers = Plan(network, out long total);
+        if (total > Array.MaxLength)
+            throw new ArgumentException($"The packed layout needs {total} floats, more than one array holds.", nameof(network));
 
-        _buffer = GC.AllocateArray<float>(checked((int)(total + Granule)), pinned: true);
+        _buffer = GC.AllocateArray<float>((int)total, pinned: true);
         float* start = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_buffer));
         _base = (float*)(((nint)start + 63) & ~(nint)63);
         for (int l = 0; l < _layers.Length; l++)
             Pack(_layers[l], network.WeightsOf(l), network.BiasesOf(l));
+    }
+
+    /// <summary>
+    /// Packs <paramref name="network"/>, or returns null when its packed layout would need more than
+    /// <paramref name="maximumFloats"/> floats (the panels pad each layer's outputs to a multiple of 16, so a huge input
+    /// feeding a layer of a few outputs can grow many times over); prediction then uses <see cref="Network.Forward"/>.
+    /// </summary>
+    /// <param name="network">The trained network.</param>
+    /// <param name="maximumFloats">The largest layout to build; at most one array's length.</param>
+    public static PackedNetwork? TryCreate(Network network, long maximumFloats = int.MaxValue)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        Plan(network, out long total);
+        return total > Math.Min(maximumFloats, Array.MaxLength) ? null : new PackedNetwork(network);
+    }
+
+    /// <summary>Floats the packed layout of <paramref name="network"/> needs, alignment slack included.</summary>
+    /// <param name="network">The network.</param>
+    public static long RequiredFloats(Network network)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        Plan(network, out long total);
+        return total;
+    }
+
+    /// <summary>Lays out every layer; <paramref name="total"/> receives the floats needed, alignment slack included.</summary>
+    private static Layer[] Plan(Network network, out long total)
+    {
+        var layers = new Layer[network.LayerCount];
+        long end = 0;
+        for (int l = 0; l < layers.Length; l++)
+        {
+            var layer = new Layer(network.LayerSizes[l], network.LayerSizes[l + 1], end);
+            layers[l] = layer;
+            end = layer.BiasOffset + ((long)layer.PanelCount * PanelWidth);
+        }
+
+        total = end + Granule;
+        return layers;
     }
 
     /// <summary>The network this copy was made from (sizes, activation and output layer).</summary>
@@ -73,10 +107,9 @@ internal sealed unsafe class PackedNetwork
     /// <param name="rows">Number of rows, 1 ≤ rows ≤ <see cref="InferenceScratch.MaxRows"/>.</param>
     /// <param name="scratch">Caller-owned buffers from <see cref="Network.CreateScratch"/>; after the call they also hold the logits and hidden activations.</param>
     /// <param name="threads">Maximum threads, the caller included; results do not depend on it.</param>
-    /// <param name="isa">The kernel path, or null for the calling thread's (<see cref="KernelPath.Current"/>).</param>
     /// <returns>The outputs [rows × outputs] (probabilities for sigmoid/softmax, values for identity), a view into <paramref name="scratch"/>.</returns>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public ReadOnlySpan<float> Forward(ReadOnlySpan<float> x, int rows, InferenceScratch scratch, int threads = 1, KernelIsa? isa = null)
+    public ReadOnlySpan<float> Forward(ReadOnlySpan<float> x, int rows, InferenceScratch scratch, int threads = 1)
     {
         ArgumentNullException.ThrowIfNull(scratch);
         scratch.CheckFits(_network, rows);
@@ -85,7 +118,7 @@ internal sealed unsafe class PackedNetwork
             throw new ArgumentException($"Expected at least {rows * inputSize} input values but got {x.Length}.", nameof(x));
 
         int last = _layers.Length - 1;
-        KernelIsa path = isa ?? KernelPath.Current;
+        KernelIsa path = KernelPath.Current;
         EpilogueMode hiddenMode = KernelEpilogue.ModeOf(_network.HiddenFunction);
         for (int l = 0; l <= last; l++)
         {

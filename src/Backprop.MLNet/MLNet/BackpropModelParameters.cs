@@ -69,8 +69,11 @@ public sealed partial class BackpropModelParameters : ModelParametersBase<float>
     /// <summary>For regression with the label standardised: the standard deviation of each label value; else null.</summary>
     public IReadOnlyList<float>? LabelStandardDeviation => Scaling?.StandardDeviation.AsReadOnly();
 
-    /// <summary>Backs <see cref="Packed"/>.</summary>
-    private PackedNetwork? _packed;
+    /// <summary>Backs <see cref="Packed"/>: null until first used, then the packed network or <see cref="NotPacked"/>.</summary>
+    private object? _packed;
+
+    /// <summary>Marks a model whose network is too large to pack.</summary>
+    private static readonly object NotPacked = new();
 
     /// <summary>The network itself (engine type), shared read-only by every scorer.</summary>
     internal Network Network { get; }
@@ -79,7 +82,7 @@ public sealed partial class BackpropModelParameters : ModelParametersBase<float>
     /// The prediction layout of <see cref="Network"/>, packed on first use and shared by every scorer of this model (the
     /// network of a model never changes). See <see cref="PackedNetwork"/>.
     /// </summary>
-    internal PackedNetwork Packed => _packed ?? CreatePacked();
+    internal PackedNetwork? Packed => (Volatile.Read(ref _packed) ?? CreatePacked()) as PackedNetwork;
 
     /// <summary>The label standardisation of a regression model, or null.</summary>
     internal LabelScaling? Scaling { get; }
@@ -88,10 +91,36 @@ public sealed partial class BackpropModelParameters : ModelParametersBase<float>
     internal TrainingCheckpoint? Checkpoint { get; }
 
     /// <summary>Packs the network once; threads racing here agree on the first copy published.</summary>
-    private PackedNetwork CreatePacked()
+    private object CreatePacked()
     {
-        Interlocked.CompareExchange(ref _packed, new PackedNetwork(Network), null);
-        return _packed;
+        Interlocked.CompareExchange(ref _packed, (object?)PackedNetwork.TryCreate(Network) ?? NotPacked, null);
+        return _packed!;
+    }
+
+    /// <summary>Makes this model score with the training layout, as a model too large to pack does (for tests).</summary>
+    internal void ScoreWithoutPacking() => Volatile.Write(ref _packed, NotPacked);
+
+    /// <summary>
+    /// The forward pass of prediction: the packed network's, or for a model too large to pack <see cref="Network.Forward"/>
+    /// followed by the output activation row by row (so each row's outputs come from the very call one row alone makes).
+    /// Either way a row gets the same bits alone as inside any block.
+    /// </summary>
+    /// <param name="x">Inputs, row-major [rows × inputs].</param>
+    /// <param name="rows">Number of rows.</param>
+    /// <param name="scratch">The caller's buffers.</param>
+    /// <param name="threads">Threads, the caller included.</param>
+    /// <returns>The outputs [rows × outputs] before label de-standardisation, a view into <paramref name="scratch"/>.</returns>
+    internal ReadOnlySpan<float> Forward(ReadOnlySpan<float> x, int rows, InferenceScratch scratch, int threads)
+    {
+        if (Packed is { } packed)
+            return packed.Forward(x, rows, scratch, threads);
+
+        Network.Forward(x, rows, scratch, threads);
+        int outputs = OutputSize;
+        float[] logits = scratch.LogitsBuffer, results = scratch.OutputsBuffer;
+        for (int r = 0; r < rows; r++)
+            Network.OutputLayer.Activate(logits.AsSpan(r * outputs, outputs), results.AsSpan(r * outputs, outputs), outputs);
+        return results.AsSpan(0, rows * outputs);
     }
 
     /// <summary>The weights of weight layer <paramref name="layer"/>, row-major [outputs × inputs]: layer l computes z = W·a + b.</summary>
@@ -167,7 +196,6 @@ public sealed partial class BackpropModelParameters : ModelParametersBase<float>
     internal sealed class RowScorer(BackpropModelParameters model)
     {
         private readonly InferenceScratch _scratch = model.Network.CreateScratch(1);
-        private readonly PackedNetwork _network = model.Packed;
 
         /// <summary>Threads one row may use: a large first layer is split over the cores (results do not depend on it).</summary>
         private static int Threads => Environment.ProcessorCount;
@@ -177,7 +205,7 @@ public sealed partial class BackpropModelParameters : ModelParametersBase<float>
         /// <summary>The first raw output logit of one row (for a binary model: the score).</summary>
         public float Logit(in VBuffer<float> features)
         {
-            _network.Forward(Densify(features), 1, _scratch, Threads);
+            model.Forward(Densify(features), 1, _scratch, Threads);
             return _scratch.LastLogits[0];
         }
 
@@ -187,7 +215,7 @@ public sealed partial class BackpropModelParameters : ModelParametersBase<float>
         /// <summary>The outputs of one row: probabilities for classifiers, predicted values (in label units) for regression.</summary>
         public ReadOnlySpan<float> Predict(in VBuffer<float> features)
         {
-            ReadOnlySpan<float> outputs = _network.Forward(Densify(features), 1, _scratch, Threads);
+            ReadOnlySpan<float> outputs = model.Forward(Densify(features), 1, _scratch, Threads);
             if (model.Scaling is null)
                 return outputs;
             outputs.CopyTo(_restored);

@@ -166,7 +166,9 @@ internal sealed class BlockPipeline : IThreadPoolWorkItem
         Slot slot = _slots[next % _slots.Length];
         try
         {
-            slot.Block.Score(slot.Rows, threads: 1, _isa);
+            // The consumer's kernel path (tests force one per thread; the training layout's bits depend on it).
+            using (KernelPath.Force(_isa))
+                slot.Block.Score(slot.Rows, threads: 1);
         }
         catch (Exception e)
         {

@@ -66,10 +66,9 @@ internal sealed class ScoreBlock
     /// <summary>Runs the network on the first <paramref name="rows"/> slots and maps regression outputs back to label units.</summary>
     /// <param name="rows">Rows in the block, 1 ≤ rows ≤ <see cref="Capacity"/>.</param>
     /// <param name="threads">Threads for the matrix kernels (results do not depend on it).</param>
-    /// <param name="isa">The kernel path, or null for the calling thread's.</param>
-    public void Score(int rows, int threads, KernelIsa? isa = null)
+    public void Score(int rows, int threads)
     {
-        _model.Packed.Forward(_features, rows, _scratch, threads, isa);
+        _model.Forward(_features, rows, _scratch, threads);
         _model.Scaling?.Restore(_scratch.OutputsBuffer.AsSpan(0, rows * _outputs));
         Rows = rows;
     }

@@ -200,6 +200,17 @@ public class PackedNetworkTests
         Assert.Equal(7L * (((panels - 1) * 64) + lastWidth), layer.BiasOffset);
     }
 
+    /// <summary>A layout larger than the limit is refused (prediction then uses the training layout); at the limit it is built.</summary>
+    [Fact]
+    public void TryCreateRefusesALayoutOverTheLimit()
+    {
+        var network = new Network(1000, [], 1, Activation.Relu, OutputKind.Sigmoid);
+        long required = PackedNetwork.RequiredFloats(network);
+        Assert.Equal((1000L * 16) + 64 + 16, required); // one output padded to a 16-wide panel, its bias row, alignment slack
+        Assert.Null(PackedNetwork.TryCreate(network, required - 1));
+        Assert.NotNull(PackedNetwork.TryCreate(network, required));
+    }
+
     /// <summary>Scoring one row or a block allocates nothing after the first call.</summary>
     [Fact]
     public void ForwardAllocatesNothing()

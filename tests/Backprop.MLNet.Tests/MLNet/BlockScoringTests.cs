@@ -316,6 +316,65 @@ public sealed class BlockScoringTests
         Assert.Equal("row " + (Block + 3) + " is unreadable", error.Message);
     }
 
+    /// <summary>
+    /// A model too large to pack scores with the training layout: still bit-identical between blocks and rows (one row
+    /// alone and ML.NET's scorer), for every task, and within float rounding of the packed model's scores.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Tasks))]
+    public void AModelTooLargeToPackScoresWithTheTrainingLayout(string task)
+    {
+        var ml = new MLContext(seed: 1);
+        BackpropTransformer packed = Model(task), unpacked = Train(task);
+        unpacked.Model.ScoreWithoutPacking();
+        Assert.Null(unpacked.Model.Packed);
+        Assert.NotNull(packed.Model.Packed);
+        IDataView data = ScoreData(ml, 500);
+        IDataView blocked = unpacked.Transform(data);
+        Assert.IsType<BlockScoringDataView>(blocked);
+        Assert.Equal(ReadAll(RowByRow(unpacked, data), blocked.Schema), ReadAll(blocked, blocked.Schema));
+
+        float[] a = Scores(packed.Transform(data)), b = Scores(unpacked.Transform(data));
+        Assert.Equal(a.Length, b.Length);
+        for (int i = 0; i < a.Length; i++)
+        {
+            if (float.IsNaN(a[i]))
+                Assert.True(float.IsNaN(b[i]), $"score {i}");
+            else
+                Assert.True(Math.Abs(a[i] - b[i]) <= 1e-5 * Math.Max(1, Math.Abs(a[i])), $"score {i}: packed {a[i]}, training layout {b[i]}");
+        }
+    }
+
+    /// <summary>Every value of the Score column, flattened.</summary>
+    private static float[] Scores(IDataView scored)
+    {
+        DataViewSchema.Column column = scored.Schema["Score"];
+        var values = new List<float>();
+        using DataViewRowCursor cursor = scored.GetRowCursor([column]);
+        if (column.Type is VectorDataViewType)
+        {
+            ValueGetter<VBuffer<float>> get = cursor.GetGetter<VBuffer<float>>(column);
+            VBuffer<float> value = default;
+            while (cursor.MoveNext())
+            {
+                get(ref value);
+                values.AddRange(value.DenseValues());
+            }
+        }
+        else
+        {
+            ValueGetter<float> get = cursor.GetGetter<float>(column);
+            float value = 0;
+            while (cursor.MoveNext())
+            {
+                get(ref value);
+                values.Add(value);
+            }
+        }
+
+        return values.ToArray();
+    }
+
     /// <summary>Rows that come back fewer on every enumeration after the first (the look-ahead cursor's).</summary>
     private sealed class ShrinkingRows(int rows, int lostOnSecondPass) : IEnumerable<ScoreRow>
     {
@@ -351,7 +410,11 @@ public sealed class BlockScoringTests
         ((SingleFeaturePredictionTransformerBase<BackpropModelParameters>)model).Transform(data);
 
     /// <summary>A trained model per task, shared by the tests (models are immutable; the switch is never touched on them).</summary>
-    private static BackpropTransformer Model(string task, Activation activation = Activation.Relu) => Models.GetOrAdd($"{task} {activation}", _ =>
+    private static BackpropTransformer Model(string task, Activation activation = Activation.Relu) =>
+        Models.GetOrAdd($"{task} {activation}", _ => Train(task, activation));
+
+    /// <summary>Trains a new model for <paramref name="task"/> (the same one every time: fixed seeds).</summary>
+    private static BackpropTransformer Train(string task, Activation activation = Activation.Relu)
     {
         var ml = new MLContext(seed: 3);
         var options = new BackpropTrainer.Options
@@ -377,7 +440,7 @@ public sealed class BlockScoringTests
                 }).ToArray();
                 return ml.Regression.Trainers.Backprop(options).Fit(ml.Data.LoadFromEnumerable(rows));
         }
-    });
+    }
 
     /// <summary>Rows with Id = index, a Tag, and features from a seed; row i % 17 == 5 has a NaN feature, i % 23 == 7 is all zero.</summary>
     private static IDataView ScoreData(MLContext ml, int rows)
