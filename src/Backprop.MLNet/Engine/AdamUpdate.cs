@@ -54,6 +54,7 @@ internal unsafe struct AdamUpdate : IKernelProblem
     public readonly long Work => (long)Count * 32; // ~a dozen operations and 16 bytes of memory traffic per element
 
     /// <inheritdoc />
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public readonly void RunTask(int task, PackBuffer arena)
     {
         int start = task * ChunkFloats;

@@ -74,6 +74,7 @@ internal unsafe struct ForwardProblem : IKernelProblem
     }
 
     /// <summary>Runs one task with the micro-kernels of <typeparamref name="TProfile"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private readonly void RunTask<TProfile>(int task)
         where TProfile : struct, IKernelProfile
     {

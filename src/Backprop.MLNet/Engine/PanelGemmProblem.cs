@@ -111,6 +111,7 @@ internal unsafe struct PanelGemmProblem : IKernelProblem
     }
 
     /// <summary>Runs one task with the micro-kernels of <typeparamref name="TProfile"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private readonly void RunTask<TProfile>(int task, PackBuffer arena)
         where TProfile : struct, IKernelProfile
     {
