@@ -38,9 +38,6 @@ internal sealed class KernelWorkerPool
     /// <summary>The job being run, or null between jobs.</summary>
     private KernelJob? _job;
 
-    /// <summary>Task count of the current job.</summary>
-    private int _taskCount;
-
     /// <summary>
     /// The unclaimed tasks [front, back), packed as <c>back &lt;&lt; 32 | front</c> and claimed by compare-and-swap: the
     /// caller takes tasks from the front, workers from the back. With one worker that keeps each thread on the same part
@@ -102,8 +99,7 @@ internal sealed class KernelWorkerPool
             own.Ensure(arenaFloats);
 
             _job = job;
-            _taskCount = job.TaskCount;
-            _unclaimed = (long)_taskCount << 32;
+            _unclaimed = (long)job.TaskCount << 32;
             _failure = null;
             _pending = helpers;
             _done.Reset();

@@ -265,6 +265,24 @@ internal sealed class Network
         return result;
     }
 
+    /// <summary>
+    /// Recomputes the outputs of the last <paramref name="rows"/> rows of <paramref name="scratch"/> from their logits, one row
+    /// at a time, and records the row count. TensorPrimitives rounds its SIMD body and its scalar tail differently (a block
+    /// of binary logits is one long span), so prediction activates each row with the very call one row alone makes.
+    /// </summary>
+    /// <param name="scratch">Buffers holding the logits of a forward pass.</param>
+    /// <param name="rows">Number of rows.</param>
+    /// <returns>The outputs [rows × <see cref="OutputSize"/>], a view into <paramref name="scratch"/>.</returns>
+    internal ReadOnlySpan<float> ActivateOutputsByRow(InferenceScratch scratch, int rows)
+    {
+        int outputs = OutputSize;
+        float[] logits = scratch.LogitsBuffer, results = scratch.OutputsBuffer;
+        for (int r = 0; r < rows; r++)
+            OutputLayer.Activate(logits.AsSpan(r * outputs, outputs), results.AsSpan(r * outputs, outputs), outputs);
+        scratch.Rows = rows;
+        return results.AsSpan(0, rows * outputs);
+    }
+
     /// <summary>Runs the forward pass and copies the outputs to <paramref name="output"/>.</summary>
     /// <param name="x">Inputs, row-major [rows × <see cref="InputSize"/>].</param>
     /// <param name="rows">Number of rows.</param>

@@ -145,15 +145,7 @@ internal sealed unsafe class PackedNetwork
             }
         }
 
-        // The output activation one row at a time: TensorPrimitives rounds its SIMD body and its scalar tail differently
-        // (a block of binary logits is one long span), so each row's outputs come from the very call one row alone makes.
-        int outputs = _network.OutputSize;
-        float[] logits = scratch.LogitsBuffer, outputBuffer = scratch.OutputsBuffer;
-        for (int r = 0; r < rows; r++)
-            _network.OutputLayer.Activate(logits.AsSpan(r * outputs, outputs), outputBuffer.AsSpan(r * outputs, outputs), outputs);
-        Span<float> result = outputBuffer.AsSpan(0, rows * outputs);
-        scratch.Rows = rows;
-        return result;
+        return _network.ActivateOutputsByRow(scratch, rows);
     }
 
     /// <summary>Writes the indices i &lt; <paramref name="count"/> with <c>x[i] != 0</c> (NaN included) in increasing order; returns how many.</summary>

@@ -116,11 +116,7 @@ public sealed partial class BackpropModelParameters : ModelParametersBase<float>
             return packed.Forward(x, rows, scratch, threads);
 
         Network.Forward(x, rows, scratch, threads);
-        int outputs = OutputSize;
-        float[] logits = scratch.LogitsBuffer, results = scratch.OutputsBuffer;
-        for (int r = 0; r < rows; r++)
-            Network.OutputLayer.Activate(logits.AsSpan(r * outputs, outputs), results.AsSpan(r * outputs, outputs), outputs);
-        return results.AsSpan(0, rows * outputs);
+        return Network.ActivateOutputsByRow(scratch, rows);
     }
 
     /// <summary>The weights of weight layer <paramref name="layer"/>, row-major [outputs × inputs]: layer l computes z = W·a + b.</summary>
