@@ -158,7 +158,7 @@ internal static class FmnistBenchmark
     }
 
     /// <summary>Scores every row with Transform and a cursor over Score and PredictedLabel.</summary>
-    private static double ScoreAll(BackpropTransformer model, IDataView data, out long rows)
+    internal static double ScoreAll(BackpropTransformer model, IDataView data, out long rows)
     {
         IDataView scored = model.Transform(data);
         DataViewSchema.Column scoreColumn = scored.Schema["Score"], labelColumn = scored.Schema["PredictedLabel"];

@@ -66,7 +66,7 @@ internal static class ScoringBenchmark
             for (int r = 0; r < rows; r += block)
                 packed.Forward(matrix.AsSpan(r * inputs), Math.Min(block, rows - r), blockScratch, 1);
         });
-        Add(table, "Transform + cursor over Score and PredictedLabel", () => ScoreAll(model, test));
+        Add(table, "Transform + cursor over Score and PredictedLabel", () => FmnistBenchmark.ScoreAll(model, test, out _));
 
         InferenceScratch one = network.CreateScratch(1);
         AddPerCall(table, "one row: training layout (Network.Forward)", i => network.Forward(matrix.AsSpan((i % rows) * inputs, inputs), 1, one));
@@ -146,21 +146,5 @@ internal static class ScoringBenchmark
         VBuffer<float> value = default;
         while (cursor.MoveNext())
             get(ref value);
-    }
-
-    private static void ScoreAll(ITransformer model, IDataView data)
-    {
-        IDataView scored = model.Transform(data);
-        DataViewSchema.Column scoreColumn = scored.Schema["Score"], labelColumn = scored.Schema["PredictedLabel"];
-        using DataViewRowCursor cursor = scored.GetRowCursor([scoreColumn, labelColumn]);
-        ValueGetter<VBuffer<float>> getScore = cursor.GetGetter<VBuffer<float>>(scoreColumn);
-        ValueGetter<uint> getLabel = cursor.GetGetter<uint>(labelColumn);
-        VBuffer<float> score = default;
-        uint label = 0;
-        while (cursor.MoveNext())
-        {
-            getScore(ref score);
-            getLabel(ref label);
-        }
     }
 }

@@ -346,34 +346,9 @@ public sealed class BlockScoringTests
     }
 
     /// <summary>Every value of the Score column, flattened.</summary>
-    private static float[] Scores(IDataView scored)
-    {
-        DataViewSchema.Column column = scored.Schema["Score"];
-        var values = new List<float>();
-        using DataViewRowCursor cursor = scored.GetRowCursor([column]);
-        if (column.Type is VectorDataViewType)
-        {
-            ValueGetter<VBuffer<float>> get = cursor.GetGetter<VBuffer<float>>(column);
-            VBuffer<float> value = default;
-            while (cursor.MoveNext())
-            {
-                get(ref value);
-                values.AddRange(value.DenseValues());
-            }
-        }
-        else
-        {
-            ValueGetter<float> get = cursor.GetGetter<float>(column);
-            float value = 0;
-            while (cursor.MoveNext())
-            {
-                get(ref value);
-                values.Add(value);
-            }
-        }
-
-        return values.ToArray();
-    }
+    private static float[] Scores(IDataView scored) => scored.Schema["Score"].Type is VectorDataViewType
+        ? scored.GetColumn<VBuffer<float>>("Score").SelectMany(v => v.DenseValues()).ToArray()
+        : scored.GetColumn<float>("Score").ToArray();
 
     /// <summary>Rows that come back fewer on every enumeration after the first (the look-ahead cursor's).</summary>
     private sealed class ShrinkingRows(int rows, int lostOnSecondPass) : IEnumerable<ScoreRow>
