@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML;
 
 namespace Backprop.MLNet.Benchmarks;
 

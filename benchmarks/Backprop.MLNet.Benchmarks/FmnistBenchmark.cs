@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML;
 
 namespace Backprop.MLNet.Benchmarks;
 

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Backprop.MLNet.Engine.Activations;
+using Backprop.MLNet.Engine.Kernels;
 using Backprop.MLNet.Engine;
 
 namespace Backprop.MLNet.Benchmarks;

@@ -1,9 +1,10 @@
 using System.Numerics;
 using System.Reflection;
-using System.Runtime;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using System.Runtime.Intrinsics;
+using System.Runtime;
+using Backprop.MLNet.Engine.Kernels;
 using Backprop.MLNet.Engine;
 using Microsoft.ML;
 

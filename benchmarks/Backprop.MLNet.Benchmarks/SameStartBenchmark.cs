@@ -1,4 +1,6 @@
+using Backprop.MLNet.Engine.Outputs;
 using Backprop.MLNet.Engine;
+using Backprop.MLNet.Training.Data;
 using Backprop.MLNet.Training;
 
 namespace Backprop.MLNet.Benchmarks;

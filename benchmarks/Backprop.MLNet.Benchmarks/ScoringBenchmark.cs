@@ -1,7 +1,9 @@
 using System.Diagnostics;
+using Backprop.MLNet.Engine.Inference;
 using Backprop.MLNet.Engine;
-using Microsoft.ML;
+using Backprop.MLNet.MLNet.Scoring;
 using Microsoft.ML.Data;
+using Microsoft.ML;
 
 namespace Backprop.MLNet.Benchmarks;
 

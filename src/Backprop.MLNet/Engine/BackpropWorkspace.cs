@@ -1,5 +1,9 @@
-using System;
 using System.Numerics.Tensors;
+using System;
+using Backprop.MLNet.Engine.Inference;
+using Backprop.MLNet.Engine.Kernels;
+using Backprop.MLNet.Engine.Outputs;
+using Backprop.MLNet.Engine.Parallel;
 
 namespace Backprop.MLNet.Engine;
 

@@ -1,6 +1,10 @@
-using System;
 using System.Collections.Generic;
 using System.Collections.ObjectModel;
+using System;
+using Backprop.MLNet.Engine.Activations;
+using Backprop.MLNet.Engine.Inference;
+using Backprop.MLNet.Engine.Kernels;
+using Backprop.MLNet.Engine.Outputs;
 
 namespace Backprop.MLNet.Engine;
 
@@ -99,7 +103,7 @@ internal sealed class Network
     /// <summary>The output activation and loss.</summary>
     public OutputKind OutputKind => OutputLayer.Kind;
 
-    /// <summary>Number of target values per training row (see <see cref="Engine.OutputLayer.TargetWidth"/>).</summary>
+    /// <summary>Number of target values per training row (see <see cref="Outputs.OutputLayer.TargetWidth"/>).</summary>
     public int TargetWidth => OutputLayer.TargetWidth(OutputSize);
 
     /// <summary>The hidden-layer activation function object.</summary>

@@ -1,9 +1,10 @@
+using Backprop.MLNet.Training.Data;
 using Backprop.MLNet.Training;
-using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
+using Microsoft.ML;
 
-namespace Backprop.MLNet;
+namespace Backprop.MLNet.MLNet;
 
 /// <summary>
 /// Reads an IDataView once, with a typed cursor, into the engine's contiguous float32 matrices (features

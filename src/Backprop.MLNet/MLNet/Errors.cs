@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Backprop.MLNet;
+namespace Backprop.MLNet.MLNet;
 
 /// <summary>
 /// The one place exceptions are made, so that every message reads alike: what is wrong (naming the option or

@@ -1,7 +1,7 @@
-using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML;
 
-namespace Backprop.MLNet;
+namespace Backprop.MLNet.MLNet;
 
 /// <summary>Which label types each task takes, and the task that <see cref="BackpropTask.Auto"/> infers.</summary>
 internal static class LabelKinds

@@ -1,4 +1,4 @@
-namespace Backprop.MLNet;
+namespace Backprop.MLNet.MLNet;
 
 /// <summary>
 /// The standardisation of a regression label: the network is trained on (y − mean) / sd, per output, with the

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Backprop.MLNet.Engine;
 
-namespace Backprop.MLNet;
+namespace Backprop.MLNet.MLNet;
 
 /// <summary>
 /// Refuses, before anything is allocated, a network that could never be trained in this process: one whose

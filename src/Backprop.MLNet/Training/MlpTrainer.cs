@@ -1,8 +1,12 @@
-using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
+using System;
+using Backprop.MLNet.Engine.Optimizers;
+using Backprop.MLNet.Engine.Outputs;
 using Backprop.MLNet.Engine;
+using Backprop.MLNet.Training.Data;
+using Backprop.MLNet.Training.Solvers;
 
 namespace Backprop.MLNet.Training;
 

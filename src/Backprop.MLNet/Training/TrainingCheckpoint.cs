@@ -1,3 +1,4 @@
+using Backprop.MLNet.Engine.Optimizers;
 using Backprop.MLNet.Engine;
 
 namespace Backprop.MLNet.Training;

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using Backprop.MLNet.Engine.Optimizers;
 using Backprop.MLNet.Engine;
 
 namespace Backprop.MLNet.Training;

@@ -1,6 +1,8 @@
-using System;
 using System.Collections.Generic;
+using System;
+using Backprop.MLNet.Engine.Outputs;
 using Backprop.MLNet.Engine;
+using Backprop.MLNet.Training.Data;
 
 namespace Backprop.MLNet.Training;
 

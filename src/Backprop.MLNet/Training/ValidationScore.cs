@@ -1,4 +1,6 @@
+using Backprop.MLNet.Engine.Outputs;
 using Backprop.MLNet.Engine;
+using Backprop.MLNet.Training.Data;
 
 namespace Backprop.MLNet.Training;
 

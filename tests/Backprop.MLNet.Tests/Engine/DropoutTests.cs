@@ -1,7 +1,10 @@
+
+using Backprop.MLNet.Engine.Outputs;
 using Backprop.MLNet.Engine;
+using Backprop.MLNet.Training.Data;
 using Backprop.MLNet.Training;
 
-namespace Backprop.MLNet.Tests;
+namespace Backprop.MLNet.Tests.Engine;
 
 /// <summary>Inverted dropout: the gradient of the masked network, seeded masks, and no dropout at prediction time.</summary>
 public class DropoutTests

@@ -1,8 +1,9 @@
 using System;
+using Backprop.MLNet.Engine.Outputs;
 using Backprop.MLNet.Engine;
 using Xunit;
 
-namespace Backprop.MLNet.Tests;
+namespace Backprop.MLNet.Tests.Engine;
 
 /// <summary>scikit-learn's Glorot-uniform initialisation.</summary>
 public class GlorotInitializerTests

@@ -1,8 +1,9 @@
 using System;
+using Backprop.MLNet.Engine.Outputs;
 using Backprop.MLNet.Engine;
 using Xunit;
 
-namespace Backprop.MLNet.Tests;
+namespace Backprop.MLNet.Tests.Engine;
 
 /// <summary>
 /// Finite-difference checks of <see cref="BackpropWorkspace.ComputeLossAndGradient"/> against

@@ -1,9 +1,11 @@
-using System;
 using System.Threading.Tasks;
+using System;
+using Backprop.MLNet.Engine.Inference;
+using Backprop.MLNet.Engine.Outputs;
 using Backprop.MLNet.Engine;
 using Xunit;
 
-namespace Backprop.MLNet.Tests;
+namespace Backprop.MLNet.Tests.Engine;
 
 /// <summary>Parameter layout, rebuilding, cloning and inference of <see cref="Network"/>.</summary>
 public class NetworkTests

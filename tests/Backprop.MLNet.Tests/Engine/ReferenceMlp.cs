@@ -1,7 +1,7 @@
 using System;
-using Backprop.MLNet.Engine;
+using Backprop.MLNet.Engine.Outputs;
 
-namespace Backprop.MLNet.Tests;
+namespace Backprop.MLNet.Tests.Engine;
 
 /// <summary>
 /// A deliberately naive, double-precision re-implementation of the network's forward pass and

@@ -1,8 +1,9 @@
 using System;
+using Backprop.MLNet.Engine.Outputs;
 using Backprop.MLNet.Engine;
 using Xunit;
 
-namespace Backprop.MLNet.Tests;
+namespace Backprop.MLNet.Tests.Engine;
 
 /// <summary>Per-row sample weights in the loss and gradient.</summary>
 public class SampleWeightTests

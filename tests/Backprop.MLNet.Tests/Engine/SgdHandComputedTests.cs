@@ -1,7 +1,9 @@
+using Backprop.MLNet.Engine.Optimizers;
+using Backprop.MLNet.Engine.Outputs;
 using Backprop.MLNet.Engine;
 using Xunit;
 
-namespace Backprop.MLNet.Tests;
+namespace Backprop.MLNet.Tests.Engine;
 
 /// <summary>One SGD step of a tiny network, worked out by hand.</summary>
 public class SgdHandComputedTests

@@ -1,7 +1,8 @@
 using System;
+using Backprop.MLNet.Engine.Outputs;
 using Backprop.MLNet.Engine;
 
-namespace Backprop.MLNet.Tests;
+namespace Backprop.MLNet.Tests.Engine;
 
 /// <summary>Small seeded random inputs and targets for the tests.</summary>
 internal static class TestData

@@ -1,9 +1,9 @@
 using System.Reflection;
-using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers;
+using Microsoft.ML;
 
-namespace Backprop.MLNet.Tests;
+namespace Backprop.MLNet.Tests.MLNet;
 
 /// <summary>
 /// The ML.NET internals the library relies on (see src/Backprop.MLNet/MLNet/IgnoresAccessChecksTo.cs). If an

@@ -1,7 +1,8 @@
-using Microsoft.ML;
+using Backprop.MLNet.Tests.MLNet.Persistence;
 using Microsoft.ML.Data;
+using Microsoft.ML;
 
-namespace Backprop.MLNet.Tests;
+namespace Backprop.MLNet.Tests.Reliability;
 
 /// <summary>
 /// One fitted model used from many threads at once, and two trainings at once, give exactly the results of

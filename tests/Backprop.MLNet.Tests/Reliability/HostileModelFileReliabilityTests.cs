@@ -1,10 +1,12 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
-using Microsoft.ML;
+using Backprop.MLNet.MLNet.Persistence;
+using Backprop.MLNet.Tests.MLNet.Persistence;
 using Microsoft.ML.Data;
+using Microsoft.ML;
 using Xunit.Abstractions;
 
-namespace Backprop.MLNet.Tests;
+namespace Backprop.MLNet.Tests.Reliability;
 
 /// <summary>
 /// Model files a user did not make: the BackpropModelParameters entry inside an otherwise valid zip is cut,

@@ -1,7 +1,7 @@
-using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML;
 
-namespace Backprop.MLNet.Tests;
+namespace Backprop.MLNet.Tests.Reliability;
 
 /// <summary>
 /// Training and scoring on data as users have it: constant columns, duplicated rows, classes that never occur,

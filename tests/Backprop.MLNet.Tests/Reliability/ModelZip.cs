@@ -1,8 +1,9 @@
 using System.IO.Compression;
 using System.Text;
+using Backprop.MLNet.MLNet.Persistence;
 using Microsoft.ML;
 
-namespace Backprop.MLNet.Tests;
+namespace Backprop.MLNet.Tests.Reliability;
 
 /// <summary>
 /// A saved ML.NET model held in memory as its zip entries, so that thousands of variants with the

@@ -1,7 +1,8 @@
 using System.Globalization;
+using Backprop.MLNet.MLNet;
 using Microsoft.ML;
 
-namespace Backprop.MLNet.Tests;
+namespace Backprop.MLNet.Tests.Reliability;
 
 /// <summary>
 /// Runs alone (not beside other test classes), because it reads process-wide counters: allocated bytes,

@@ -1,8 +1,9 @@
 using System.Diagnostics;
+using Backprop.MLNet.Tests.MLNet.Persistence;
 using Microsoft.ML;
 using Xunit.Abstractions;
 
-namespace Backprop.MLNet.Tests;
+namespace Backprop.MLNet.Tests.Reliability;
 
 /// <summary>
 /// Repeating save → load → predict and PredictionEngine creation many times leaks neither managed memory nor

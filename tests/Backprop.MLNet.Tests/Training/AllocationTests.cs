@@ -1,9 +1,12 @@
 using System;
+using Backprop.MLNet.Engine.Outputs;
 using Backprop.MLNet.Engine;
+using Backprop.MLNet.Tests.Engine;
+using Backprop.MLNet.Training.Data;
 using Backprop.MLNet.Training;
 using Xunit;
 
-namespace Backprop.MLNet.Tests;
+namespace Backprop.MLNet.Tests.Training;
 
 /// <summary>The training loop allocates nothing per minibatch once running.</summary>
 public class AllocationTests

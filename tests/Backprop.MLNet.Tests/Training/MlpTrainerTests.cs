@@ -1,10 +1,14 @@
-using System;
 using System.Collections.Generic;
+using System;
+using Backprop.MLNet.Engine.Optimizers;
+using Backprop.MLNet.Engine.Outputs;
 using Backprop.MLNet.Engine;
+using Backprop.MLNet.Tests.Engine;
+using Backprop.MLNet.Training.Data;
 using Backprop.MLNet.Training;
 using Xunit;
 
-namespace Backprop.MLNet.Tests;
+namespace Backprop.MLNet.Tests.Training;
 
 /// <summary>Loop semantics of <see cref="MlpTrainer"/> (scikit-learn's <c>_fit_stochastic</c>).</summary>
 public class MlpTrainerTests

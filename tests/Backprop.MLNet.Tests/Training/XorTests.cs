@@ -1,9 +1,10 @@
 using System;
-using Backprop.MLNet.Engine;
+using Backprop.MLNet.Engine.Outputs;
+using Backprop.MLNet.Training.Data;
 using Backprop.MLNet.Training;
 using Xunit;
 
-namespace Backprop.MLNet.Tests;
+namespace Backprop.MLNet.Tests.Training;
 
 /// <summary>The classic XOR problem solved end to end by <see cref="MlpTrainer"/>.</summary>
 public class XorTests

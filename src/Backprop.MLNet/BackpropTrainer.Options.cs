@@ -1,0 +1,224 @@
+using Backprop.MLNet.MLNet;
+
+namespace Backprop.MLNet;
+
+public sealed partial class BackpropTrainer
+{
+    /// <summary>
+    /// Options for <see cref="BackpropTrainer"/>. Names follow ML.NET; meanings and defaults follow
+    /// scikit-learn's <c>MLPClassifier</c>/<c>MLPRegressor</c> (each option names its scikit-learn equivalent).
+    /// Options are checked when the trainer is created; an invalid value throws
+    /// <see cref="ArgumentOutOfRangeException"/> naming the option and the value.
+    /// </summary>
+    public sealed class Options
+    {
+        /// <summary>The label column.</summary>
+        /// <value>Default "Label". Boolean for binary classification, a key type for multiclass, Single or Double for regression.</value>
+        public string LabelColumnName { get; set; } = "Label";
+
+        /// <summary>The feature column.</summary>
+        /// <value>Default "Features". A known-size vector of Single.</value>
+        public string FeatureColumnName { get; set; } = "Features";
+
+        /// <summary>The example-weight column, or null for equal weights (scikit-learn: <c>sample_weight</c> in <c>fit</c>).</summary>
+        /// <value>
+        /// Default null. A Single column; each row's loss and gradient are multiplied by its weight (a weight of 2 counts
+        /// like the row twice), and the validation loss is weighted too. Rows with a negative or NaN weight are skipped.
+        /// </value>
+        public string? ExampleWeightColumnName { get; set; }
+
+        /// <summary>Per-class weights for classification (scikit-learn's <c>class_weight</c> of its other classifiers).</summary>
+        /// <value>Default null: all classes weigh 1. <see cref="Backprop.MLNet.ClassWeights.Balanced"/> or explicit weights; not for regression.</value>
+        public ClassWeights? ClassWeights { get; set; }
+
+        /// <summary>
+        /// For regression: train on the label standardised to mean 0 and variance 1 (measured on the training rows and
+        /// stored in the model) and map <c>Score</c> back, so default options work on targets of any scale
+        /// (scikit-learn leaves this to the user, with <c>TransformedTargetRegressor</c>).
+        /// </summary>
+        /// <value>Default true. The reported losses are then in standardised units.</value>
+        public bool StandardizeRegressionLabel { get; set; } = true;
+
+        /// <summary>The task, which fixes the output layer and the loss.</summary>
+        /// <value>Default <see cref="BackpropTask.Auto"/>: inferred from the label type when training.</value>
+        public BackpropTask Task { get; set; } = BackpropTask.Auto;
+
+        /// <summary>The width of each hidden layer, input side first (scikit-learn: <c>hidden_layer_sizes</c>).</summary>
+        /// <value>Default { 100 }. At least one layer; every width at least 1.</value>
+        public int[] HiddenLayerSizes { get; set; } = [100];
+
+        /// <summary>The activation function of the hidden layers (scikit-learn: <c>activation</c>).</summary>
+        /// <value>Default <see cref="Backprop.MLNet.Activation.Relu"/>.</value>
+        public Activation Activation { get; set; } = Activation.Relu;
+
+        /// <summary>
+        /// The probability of dropping each hidden unit during training (inverted dropout: kept units are scaled by
+        /// 1 / (1 − rate), so nothing changes at prediction time, where no unit is dropped). Not in scikit-learn; PyTorch's <c>nn.Dropout(p)</c>.
+        /// </summary>
+        /// <value>Default 0 (no dropout). In [0, 1). Sgd and Adam only.</value>
+        public double DropoutRate { get; set; }
+
+        /// <summary>The optimizer (scikit-learn: <c>solver</c>).</summary>
+        /// <value>Default <see cref="Backprop.MLNet.Solver.Adam"/>. <see cref="Backprop.MLNet.Solver.Lbfgs"/> trains on all rows at once (for small data sets).</value>
+        public Solver Solver { get; set; } = Solver.Adam;
+
+        /// <summary>The initial step size (scikit-learn: <c>learning_rate_init</c>).</summary>
+        /// <value>Default 0.001. Greater than 0 and finite.</value>
+        public double LearningRate { get; set; } = 0.001;
+
+        /// <summary>How the SGD step size changes over training (scikit-learn: <c>learning_rate</c>); Adam ignores it.</summary>
+        /// <value>Default <see cref="Backprop.MLNet.LearningRateSchedule.Constant"/>.</value>
+        public LearningRateSchedule LearningRateSchedule { get; set; } = LearningRateSchedule.Constant;
+
+        /// <summary>The exponent of <see cref="Backprop.MLNet.LearningRateSchedule.InverseScaling"/>: η = η₀ / t^PowerT (scikit-learn: <c>power_t</c>).</summary>
+        /// <value>Default 0.5. At least 0.</value>
+        public double PowerT { get; set; } = 0.5;
+
+        /// <summary>Momentum of SGD (scikit-learn: <c>momentum</c>).</summary>
+        /// <value>Default 0.9. In [0, 1].</value>
+        public double Momentum { get; set; } = 0.9;
+
+        /// <summary>Whether SGD uses Nesterov's momentum (scikit-learn: <c>nesterovs_momentum</c>).</summary>
+        /// <value>Default true.</value>
+        public bool UseNesterovMomentum { get; set; } = true;
+
+        /// <summary>Adam's decay rate of the first-moment estimate (scikit-learn: <c>beta_1</c>).</summary>
+        /// <value>Default 0.9. In [0, 1).</value>
+        public double Beta1 { get; set; } = 0.9;
+
+        /// <summary>Adam's decay rate of the second-moment estimate (scikit-learn: <c>beta_2</c>).</summary>
+        /// <value>Default 0.999. In [0, 1).</value>
+        public double Beta2 { get; set; } = 0.999;
+
+        /// <summary>Adam's numerical-stability term (scikit-learn: <c>epsilon</c>).</summary>
+        /// <value>Default 1e-8. Greater than 0.</value>
+        public double Epsilon { get; set; } = 1e-8;
+
+        /// <summary>Strength of the L2 penalty on the weights, not the biases (scikit-learn: <c>alpha</c>).</summary>
+        /// <value>Default 1e-4. At least 0.</value>
+        public double L2Regularization { get; set; } = 1e-4;
+
+        /// <summary>Rows per minibatch (scikit-learn: <c>batch_size</c>); capped at the number of training rows.</summary>
+        /// <value>Default 200. At least 1.</value>
+        public int BatchSize { get; set; } = 200;
+
+        /// <summary>The most passes over the training data (scikit-learn: <c>max_iter</c>).</summary>
+        /// <value>Default 200. At least 1.</value>
+        public int MaximumNumberOfEpochs { get; set; } = 200;
+
+        /// <summary>L-BFGS only: the most loss-and-gradient evaluations over all rows (scikit-learn: <c>max_fun</c>).</summary>
+        /// <value>Default 15000. At least 1. With L-BFGS, <see cref="MaximumNumberOfEpochs"/> bounds the iterations.</value>
+        public int MaximumNumberOfLossEvaluations { get; set; } = 15000;
+
+        /// <summary>Whether the rows are shuffled before every epoch (scikit-learn: <c>shuffle</c>).</summary>
+        /// <value>Default true.</value>
+        public bool Shuffle { get; set; } = true;
+
+        /// <summary>Seed of the weight initialisation and the shuffling (scikit-learn: <c>random_state</c>).</summary>
+        /// <value>Default null: drawn from the MLContext's random source, so <c>new MLContext(seed: n)</c> makes training repeatable.</value>
+        public int? Seed { get; set; }
+
+        /// <summary>
+        /// The smallest improvement of the training loss that counts (scikit-learn: <c>tol</c>): training stops when
+        /// the loss has not improved by at least this much for more than <see cref="NumberOfEpochsWithoutImprovement"/> epochs.
+        /// </summary>
+        /// <value>Default 1e-4. At least 0.</value>
+        public double Tolerance { get; set; } = 1e-4;
+
+        /// <summary>How many epochs without an improvement of <see cref="Tolerance"/> are tolerated (scikit-learn: <c>n_iter_no_change</c>).</summary>
+        /// <value>Default 10. At least 1.</value>
+        public int NumberOfEpochsWithoutImprovement { get; set; } = 10;
+
+        /// <summary>
+        /// Whether the validation score (accuracy; R² for regression) decides when to stop, keeping the weights of the
+        /// best-scoring epoch (scikit-learn: <c>early_stopping</c>). The validation rows are those passed to
+        /// <c>Fit(train, validation)</c>, or else <see cref="ValidationFraction"/> of the training rows held out (stratified
+        /// for classification).
+        /// </summary>
+        /// <value>Default false. Applies to Sgd and Adam.</value>
+        public bool EarlyStopping { get; set; }
+
+        /// <summary>The fraction of training rows held out for early stopping (scikit-learn: <c>validation_fraction</c>).</summary>
+        /// <value>Default 0.1. Strictly between 0 and 1.</value>
+        public double ValidationFraction { get; set; } = 0.1;
+
+        /// <summary>Threads used by training and batch scoring (scikit-learn: none; its BLAS decides).</summary>
+        /// <value>Default null: all cores. At least 1 when set. Results do not depend on it.</value>
+        public int? NumberOfThreads { get; set; }
+
+        /// <summary>Receives one <see cref="EpochReport"/> per epoch, on the training thread.</summary>
+        /// <value>Default null. The same reports also go to the MLContext log and into <see cref="BackpropModelParameters.TrainingHistory"/>.</value>
+        public IProgress<EpochReport>? Progress { get; set; }
+
+        /// <summary>Checks every option and every combination; throws naming the first bad option and its value.</summary>
+        internal void Validate()
+        {
+            if (string.IsNullOrWhiteSpace(LabelColumnName))
+                throw Errors.Option(nameof(LabelColumnName), LabelColumnName, "must name a column");
+            if (string.IsNullOrWhiteSpace(FeatureColumnName))
+                throw Errors.Option(nameof(FeatureColumnName), FeatureColumnName, "must name a column");
+            if (ExampleWeightColumnName is not null && string.IsNullOrWhiteSpace(ExampleWeightColumnName))
+                throw Errors.Option(nameof(ExampleWeightColumnName), ExampleWeightColumnName, "must name a column, or be null for equal weights");
+            if (ClassWeights is not null && Task == BackpropTask.Regression)
+                throw Errors.Option(nameof(ClassWeights), ClassWeights.IsBalanced ? "Balanced" : ClassWeights.Weights, "applies to classification only",
+                    "Leave it null for regression.");
+            if (!Enum.IsDefined(Task))
+                throw Errors.Option(nameof(Task), Task, "must be a defined BackpropTask");
+            if (HiddenLayerSizes is null || HiddenLayerSizes.Length == 0)
+                throw Errors.Option(nameof(HiddenLayerSizes), HiddenLayerSizes, "must list at least one hidden layer width",
+                    "For a model without hidden layers use one of ML.NET's linear trainers.");
+            for (int i = 0; i < HiddenLayerSizes.Length; i++)
+            {
+                if (HiddenLayerSizes[i] <= 0)
+                    throw Errors.Option(nameof(HiddenLayerSizes), HiddenLayerSizes, $"must hold widths of at least 1 (entry {i} is {HiddenLayerSizes[i]})");
+            }
+
+            if (!Enum.IsDefined(Activation))
+                throw Errors.Option(nameof(Activation), Activation, "must be a defined Activation");
+            if (!Enum.IsDefined(Solver))
+                throw Errors.Option(nameof(Solver), Solver, "must be a defined Solver");
+            if (!(DropoutRate >= 0 && DropoutRate < 1))
+                throw Errors.Option(nameof(DropoutRate), DropoutRate, "must be in [0, 1)");
+            if (DropoutRate > 0 && Solver == Solver.Lbfgs)
+                throw Errors.Option(nameof(DropoutRate), DropoutRate, "must be 0 with Solver.Lbfgs (its line search needs a deterministic loss)");
+            if (!(LearningRate > 0) || !double.IsFinite(LearningRate))
+                throw Errors.Option(nameof(LearningRate), LearningRate, "must be greater than 0 and finite");
+            if (!Enum.IsDefined(LearningRateSchedule))
+                throw Errors.Option(nameof(LearningRateSchedule), LearningRateSchedule, "must be a defined LearningRateSchedule");
+            if (!(PowerT >= 0) || !double.IsFinite(PowerT))
+                throw Errors.Option(nameof(PowerT), PowerT, "must be at least 0 and finite");
+            if (!(Momentum >= 0 && Momentum <= 1))
+                throw Errors.Option(nameof(Momentum), Momentum, "must be in [0, 1]");
+            if (!(Beta1 >= 0 && Beta1 < 1))
+                throw Errors.Option(nameof(Beta1), Beta1, "must be in [0, 1)");
+            if (!(Beta2 >= 0 && Beta2 < 1))
+                throw Errors.Option(nameof(Beta2), Beta2, "must be in [0, 1)");
+            if (!(Epsilon > 0) || !double.IsFinite(Epsilon))
+                throw Errors.Option(nameof(Epsilon), Epsilon, "must be greater than 0 and finite");
+            if (!(L2Regularization >= 0) || !double.IsFinite(L2Regularization))
+                throw Errors.Option(nameof(L2Regularization), L2Regularization, "must be at least 0 and finite");
+            if (BatchSize <= 0)
+                throw Errors.Option(nameof(BatchSize), BatchSize, "must be at least 1");
+            if (MaximumNumberOfEpochs <= 0)
+                throw Errors.Option(nameof(MaximumNumberOfEpochs), MaximumNumberOfEpochs, "must be at least 1");
+            if (MaximumNumberOfLossEvaluations <= 0)
+                throw Errors.Option(nameof(MaximumNumberOfLossEvaluations), MaximumNumberOfLossEvaluations, "must be at least 1");
+            if (!(Tolerance >= 0) || !double.IsFinite(Tolerance))
+                throw Errors.Option(nameof(Tolerance), Tolerance, "must be at least 0 and finite");
+            if (NumberOfEpochsWithoutImprovement <= 0)
+                throw Errors.Option(nameof(NumberOfEpochsWithoutImprovement), NumberOfEpochsWithoutImprovement, "must be at least 1");
+            if (!(ValidationFraction > 0 && ValidationFraction < 1))
+                throw Errors.Option(nameof(ValidationFraction), ValidationFraction, "must be strictly between 0 and 1");
+            if (NumberOfThreads is <= 0)
+                throw Errors.Option(nameof(NumberOfThreads), NumberOfThreads, "must be at least 1, or null for all cores");
+        }
+
+        /// <summary>A copy, so that later changes by the caller do not reach a trainer that was already created.</summary>
+        internal Options Clone()
+        {
+            var copy = (Options)MemberwiseClone();
+            copy.HiddenLayerSizes = (int[])HiddenLayerSizes.Clone();
+            return copy;
+        }
+    }
+}

@@ -1,0 +1,56 @@
+using System;
+
+namespace Backprop.MLNet.Engine.Activations;
+
+/// <summary>
+/// A hidden-layer activation function f paired with its derivative f′. Implementations are
+/// stateless singletons, safe to share between threads.
+/// </summary>
+internal abstract class HiddenActivation
+{
+    /// <summary>The public enum value this function implements.</summary>
+    public abstract Activation Kind { get; }
+
+    /// <summary>
+    /// Whether <see cref="MultiplyByDerivative"/> needs the pre-activations z rather than the activations f(z)
+    /// (true for a function that is not invertible, such as GELU; training then keeps z).
+    /// </summary>
+    public virtual bool DerivativeFromPreActivation => false;
+
+    /// <summary>Replaces every pre-activation z in <paramref name="values"/> by f(z), in place.</summary>
+    /// <param name="values">Pre-activations on entry, activations on return.</param>
+    public abstract void Apply(Span<float> values);
+
+    /// <summary>
+    /// Multiplies every element of <paramref name="delta"/> by f′ evaluated at the same position,
+    /// with f′ expressed from the activation output a = f(z) (so no pre-activation is kept).
+    /// </summary>
+    /// <param name="activated">The activations a = f(z); same length as <paramref name="delta"/>.</param>
+    /// <param name="delta">The back-propagated error ∂L/∂a on entry, ∂L/∂z on return.</param>
+    public abstract void MultiplyByDerivative(ReadOnlySpan<float> activated, Span<float> delta);
+
+    /// <summary>Returns the shared instance implementing <paramref name="kind"/>.</summary>
+    /// <param name="kind">The activation to look up.</param>
+    /// <exception cref="ArgumentOutOfRangeException">Unknown enum value.</exception>
+    public static HiddenActivation For(Activation kind) => kind switch
+    {
+        Activation.Identity => IdentityActivation.Instance,
+        Activation.Sigmoid => SigmoidActivation.Instance,
+        Activation.Tanh => TanhActivation.Instance,
+        Activation.Relu => ReluActivation.Instance,
+        Activation.LeakyRelu => LeakyReluActivation.Instance,
+        Activation.Gelu => GeluActivation.Instance,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown hidden activation."),
+    };
+
+    /// <summary>Throws when the two spans passed to <see cref="MultiplyByDerivative"/> differ in length.</summary>
+    /// <param name="activated">The activations.</param>
+    /// <param name="delta">The errors.</param>
+    protected static void CheckSameLength(ReadOnlySpan<float> activated, Span<float> delta)
+    {
+        if (activated.Length != delta.Length)
+        {
+            throw new ArgumentException("The activations and the errors must have the same length.", nameof(delta));
+        }
+    }
+}

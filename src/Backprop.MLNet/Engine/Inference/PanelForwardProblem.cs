@@ -1,0 +1,186 @@
+using System;
+using Backprop.MLNet.Engine.Activations;
+using Backprop.MLNet.Engine.Kernels;
+using Backprop.MLNet.Engine.Parallel;
+
+namespace Backprop.MLNet.Engine.Inference;
+
+/// <summary>
+/// One layer of <see cref="PackedNetwork.Forward"/>: Z = f(A·Wᵀ + b) over packed weight panels, as tasks of one
+/// panel × up to <see cref="RowsPerTask"/> rows each.
+/// </summary>
+/// <remarks>
+/// A task runs tiles of <see cref="IKernelProfile"/>-sized row groups (6 rows with AVX-512 and AVX2, 3 with 128-bit
+/// vectors), the leftover rows with a smaller tile, and a single row (the <see cref="Nonzero"/> list given) with the
+/// sparse one-row kernel. All give every output the same bits (see <see cref="PanelMicroKernels"/>).
+/// A generic activation is applied to each row's panel segment, whose bounds depend only on the layer width.
+/// </remarks>
+internal unsafe struct PanelForwardProblem : IKernelProblem
+{
+    /// <summary>Rows per task (a multiple of every tile height).</summary>
+    public const int RowsPerTask = 48;
+
+    /// <summary>Input activations A [rows × inputs].</summary>
+    public float* A;
+
+    /// <summary>The layer's packed panels and padded biases.</summary>
+    public PackedNetwork.Layer Layer;
+
+    /// <summary>Start of the packed buffer the layer's offsets refer to.</summary>
+    public float* Packed;
+
+    /// <summary>Destination Z [rows × outputs].</summary>
+    public float* Z;
+
+    /// <summary>Number of rows.</summary>
+    public int Rows;
+
+    /// <summary>For one row: the indices of its non-zero inputs, increasing.</summary>
+    public int* Nonzero;
+
+    /// <summary>Number of entries of <see cref="Nonzero"/>.</summary>
+    public int NonzeroCount;
+
+    /// <summary>Activation to apply, or null for none.</summary>
+    public HiddenActivation? Activation;
+
+    /// <summary>How the activation is applied.</summary>
+    public EpilogueMode Mode;
+
+    /// <summary>The micro-kernel path (chosen on the calling thread).</summary>
+    public KernelIsa Isa;
+
+    /// <summary>Row chunks of <see cref="RowsPerTask"/>.</summary>
+    private readonly int Chunks => (Rows + RowsPerTask - 1) / RowsPerTask;
+
+    /// <inheritdoc />
+    public readonly int TaskCount => Layer.PanelCount * Chunks;
+
+    /// <inheritdoc />
+    public readonly int ArenaFloats => 0;
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// One row is a matrix–vector product bound by streaming the weights (each used once), which costs about as much
+    /// per weight as 4 multiply–adds of a blocked product, so it is counted that way: a large enough layer is then split
+    /// over threads, each streaming its panels from its own core's cache.
+    /// </remarks>
+    public readonly long Work => (long)Rows * Layer.Inputs * Layer.Outputs * (Rows == 1 ? 4 : 1);
+
+    /// <inheritdoc />
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public readonly void RunTask(int task, PackBuffer arena)
+    {
+        int chunks = Chunks;
+        int panel = task / chunks;
+        int first = (task % chunks) * RowsPerTask;
+        int end = Math.Min(Rows, first + RowsPerTask);
+        switch (Isa)
+        {
+            case KernelIsa.Avx512:
+                RunPanel<Vector512Ops, System.Runtime.Intrinsics.Vector512<float>>(panel, first, end, tileRows: 6, vectorsPerCall: 0);
+                break;
+            case KernelIsa.Avx2:
+                RunPanel<Vector256Ops, System.Runtime.Intrinsics.Vector256<float>>(panel, first, end, tileRows: 6, vectorsPerCall: 2);
+                break;
+            default:
+                RunPanel<Vector128Ops, System.Runtime.Intrinsics.Vector128<float>>(panel, first, end, tileRows: 3, vectorsPerCall: 4);
+                break;
+        }
+
+        if (Mode == EpilogueMode.Generic)
+        {
+            int column = panel * PackedNetwork.PanelWidth;
+            int valid = Math.Min(PackedNetwork.PanelWidth, Layer.Outputs - column);
+            for (int r = first; r < end; r++)
+                Activation!.Apply(new Span<float>(Z + ((nint)r * Layer.Outputs) + column, valid));
+        }
+    }
+
+    /// <summary>
+    /// Rows [<paramref name="first"/>, <paramref name="end"/>) of one panel, in calls of <paramref name="vectorsPerCall"/>
+    /// vectors of outputs (0: the whole panel in one call).
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private readonly void RunPanel<TOps, TVec>(int panel, int first, int end, int tileRows, int vectorsPerCall)
+        where TOps : struct, IVectorOps<TVec>
+        where TVec : struct
+    {
+        int k = Layer.Inputs, n = Layer.Outputs;
+        int width = Layer.PanelWidthOf(panel);
+        int column = panel * PackedNetwork.PanelWidth;
+        float* weights = Packed + Layer.PanelOffset(panel);
+        float* bias = Packed + Layer.BiasOffset + column;
+        bool relu = Mode == EpilogueMode.Relu;
+        int step = vectorsPerCall == 0 ? width : vectorsPerCall * TOps.Width;
+        int vectors = step / TOps.Width;
+        for (int c = 0; c < width; c += step)
+        {
+            float* w = weights + c;
+            float* b = bias + c;
+            int valid = Math.Min(step, n - column - c);
+            if (valid <= 0)
+                break;
+            if (Rows == 1)
+            {
+                SparseRow<TOps, TVec>(vectors, A, w, width, b, Z + column + c, valid, relu);
+                continue;
+            }
+
+            int r = first;
+            for (; r + tileRows <= end; r += tileRows)
+                Tile<TOps, TVec>(tileRows, vectors, A + ((nint)r * k), k, w, width, b, Z + ((nint)r * n) + column + c, n, valid, relu);
+            if (r < end)
+                Tile<TOps, TVec>(end - r, vectors, A + ((nint)r * k), k, w, width, b, Z + ((nint)r * n) + column + c, n, valid, relu);
+        }
+    }
+
+    /// <summary>Dispatches to the one-row sparse kernel specialised for <paramref name="vectors"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private readonly void SparseRow<TOps, TVec>(int vectors, float* x, float* w, nint ldw, float* b, float* z, int valid, bool relu)
+        where TOps : struct, IVectorOps<TVec>
+        where TVec : struct
+    {
+        switch (vectors)
+        {
+            case 1: PanelMicroKernels.SparseRow<TOps, TVec, Count1>(x, Nonzero, NonzeroCount, w, ldw, b, z, valid, relu); break;
+            case 2: PanelMicroKernels.SparseRow<TOps, TVec, Count2>(x, Nonzero, NonzeroCount, w, ldw, b, z, valid, relu); break;
+            case 3: PanelMicroKernels.SparseRow<TOps, TVec, Count3>(x, Nonzero, NonzeroCount, w, ldw, b, z, valid, relu); break;
+            default: PanelMicroKernels.SparseRow<TOps, TVec, Count4>(x, Nonzero, NonzeroCount, w, ldw, b, z, valid, relu); break;
+        }
+    }
+
+    /// <summary>Dispatches to the tile kernel specialised for <paramref name="rows"/> × <paramref name="vectors"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static void Tile<TOps, TVec>(int rows, int vectors, float* a, nint lda, float* w, nint ldw, float* b, float* z, nint ldz, int valid, bool relu)
+        where TOps : struct, IVectorOps<TVec>
+        where TVec : struct
+    {
+        int k = (int)lda;
+        switch (vectors)
+        {
+            case 1: TileRows<TOps, TVec, Count1>(rows, a, lda, k, w, ldw, b, z, ldz, valid, relu); break;
+            case 2: TileRows<TOps, TVec, Count2>(rows, a, lda, k, w, ldw, b, z, ldz, valid, relu); break;
+            case 3: TileRows<TOps, TVec, Count3>(rows, a, lda, k, w, ldw, b, z, ldz, valid, relu); break;
+            default: TileRows<TOps, TVec, Count4>(rows, a, lda, k, w, ldw, b, z, ldz, valid, relu); break;
+        }
+    }
+
+    /// <summary>Dispatches on the row count of a tile.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static void TileRows<TOps, TVec, TVecs>(int rows, float* a, nint lda, int k, float* w, nint ldw, float* b, float* z, nint ldz, int valid, bool relu)
+        where TOps : struct, IVectorOps<TVec>
+        where TVec : struct
+        where TVecs : struct, IFixedCount
+    {
+        switch (rows)
+        {
+            case 1: PanelMicroKernels.Tile<TOps, TVec, Count1, TVecs>(a, lda, k, w, ldw, b, z, ldz, valid, relu); break;
+            case 2: PanelMicroKernels.Tile<TOps, TVec, Count2, TVecs>(a, lda, k, w, ldw, b, z, ldz, valid, relu); break;
+            case 3: PanelMicroKernels.Tile<TOps, TVec, Count3, TVecs>(a, lda, k, w, ldw, b, z, ldz, valid, relu); break;
+            case 4: PanelMicroKernels.Tile<TOps, TVec, Count4, TVecs>(a, lda, k, w, ldw, b, z, ldz, valid, relu); break;
+            case 5: PanelMicroKernels.Tile<TOps, TVec, Count5, TVecs>(a, lda, k, w, ldw, b, z, ldz, valid, relu); break;
+            default: PanelMicroKernels.Tile<TOps, TVec, Count6, TVecs>(a, lda, k, w, ldw, b, z, ldz, valid, relu); break;
+        }
+    }
+}

@@ -1,0 +1,74 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System;
+using Backprop.MLNet.Engine.Activations;
+using Backprop.MLNet.MLNet;
+
+namespace Backprop.MLNet.Engine.Kernels;
+
+/// <summary>How a kernel finishes its output tiles: nothing, a fused ReLU, or a call to the activation object.</summary>
+internal enum EpilogueMode
+{
+    /// <summary>No activation (identity, or the output layer).</summary>
+    None,
+
+    /// <summary>ReLU (or its derivative mask) applied inside the kernel.</summary>
+    Relu,
+
+    /// <summary>Any other activation: its <see cref="HiddenActivation"/> methods run on each finished row segment.</summary>
+    Generic,
+}
+
+/// <summary>The element-wise work the kernels fuse into their tiles while the tiles are in cache.</summary>
+internal static unsafe class KernelEpilogue
+{
+    /// <summary>Which epilogue an activation needs (null means none).</summary>
+    /// <param name="activation">The hidden activation, or null.</param>
+    public static EpilogueMode ModeOf(HiddenActivation? activation) => activation?.Kind switch
+    {
+        null or Activation.Identity => EpilogueMode.None,
+        Activation.Relu => EpilogueMode.Relu,
+        _ => EpilogueMode.Generic,
+    };
+
+    /// <summary>Effectively computes <c>z[j] = f(sums[j] + bias[j])</c> for j &lt; count, with f = ReLU or identity.</summary>
+    /// <param name="sums">Raw dot products.</param>
+    /// <param name="bias">Biases of the same outputs.</param>
+    /// <param name="z">Destination.</param>
+    /// <param name="count">Number of outputs.</param>
+    /// <param name="relu">True to apply max(0, ·).</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void BiasAndActivate(float* sums, float* bias, float* z, int count, bool relu)
+    {
+        for (int j = 0; j < count; j++)
+        {
+            float value = sums[j] + bias[j];
+            z[j] = relu ? MathF.Max(value, 0f) : value;
+        }
+    }
+
+    /// <summary>Sets <c>g[j] = 0</c> wherever <c>activated[j]</c> is not positive (ReLU′ from its output, f′(0) = 0).</summary>
+    /// <param name="activated">ReLU outputs.</param>
+    /// <param name="g">Errors, masked in place.</param>
+    /// <param name="count">Number of elements.</param>
+    public static void ReluMask(float* activated, float* g, int count)
+    {
+        int j = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; j <= count - Vector<float>.Count; j += Vector<float>.Count)
+            {
+                Vector<float> a = Vector.Load(activated + j);
+                Vector.Store(Vector.ConditionalSelect(Vector.GreaterThan(a, Vector<float>.Zero), Vector.Load(g + j), Vector<float>.Zero), g + j);
+            }
+        }
+
+        for (; j < count; j++)
+        {
+            if (!(activated[j] > 0f))
+            {
+                g[j] = 0f;
+            }
+        }
+    }
+}

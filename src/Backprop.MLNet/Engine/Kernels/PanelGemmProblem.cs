@@ -1,0 +1,172 @@
+using System.Runtime.CompilerServices;
+using System;
+using Backprop.MLNet.Engine.Activations;
+using Backprop.MLNet.Engine.Parallel;
+
+namespace Backprop.MLNet.Engine.Kernels;
+
+/// <summary>
+/// C [m × n] = A·B with B row-major [k × n] and A read through strides (row-major or transposed),
+/// optionally finished by C ⊙= f′(activated). Used by both backward products.
+/// </summary>
+/// <remarks>
+/// A task owns one vertical panel of C (<see cref="IKernelProfile.GemmColumns"/> columns) and one
+/// chunk of its rows: it copies its panel of B into the thread's <see cref="PackBuffer"/> as a
+/// contiguous [k × NR] block (zero-padded on the right edge), then sweeps the chunk in tiles of
+/// <see cref="GemmMicroKernels.Rows"/> rows while the panel stays in cache. Each element of C is one
+/// multiply–add chain over k in order, so the tiling (which depends on the shapes only) never
+/// changes a result.
+/// </remarks>
+internal unsafe struct PanelGemmProblem : IKernelProblem
+{
+    /// <summary>Tasks worth aiming for, so that dynamically claimed, similar-sized tasks keep several threads evenly busy.</summary>
+    private const int TargetTasks = 16;
+
+    /// <summary>Left operand: element (i, p) is at A[i·RowStrideA + p·SumStrideA].</summary>
+    public float* A;
+
+    /// <summary>Stride between rows of A.</summary>
+    public nint RowStrideA;
+
+    /// <summary>Stride between successive summation indices of A.</summary>
+    public nint SumStrideA;
+
+    /// <summary>Right operand B, row-major [k × n].</summary>
+    public float* B;
+
+    /// <summary>Destination C, row-major [m × n]; overwritten.</summary>
+    public float* C;
+
+    /// <summary>Activations for the derivative epilogue, same layout as C (or null).</summary>
+    public float* Activated;
+
+    /// <summary>Rows of C.</summary>
+    public int M;
+
+    /// <summary>Columns of C (and of B).</summary>
+    public int N;
+
+    /// <summary>Length of the sums (rows of B).</summary>
+    public int K;
+
+    /// <summary>Activation whose derivative multiplies C, or null for none.</summary>
+    public HiddenActivation? Derivative;
+
+    /// <summary>How the derivative is applied.</summary>
+    public EpilogueMode Mode;
+
+    /// <summary>The micro-kernel path (chosen on the calling thread).</summary>
+    public KernelIsa Isa;
+
+    /// <summary>Number of column panels of C.</summary>
+    private int _panels;
+
+    /// <summary>Number of row chunks each panel is split into.</summary>
+    private int _chunks;
+
+    /// <summary>Rows per chunk (a multiple of the tile height).</summary>
+    private int _chunkRows;
+
+    /// <summary>Columns per panel (the path's tile width).</summary>
+    private int _columns;
+
+    /// <inheritdoc />
+    public readonly int TaskCount => _panels * _chunks;
+
+    /// <inheritdoc />
+    public readonly int ArenaFloats => (K + GemmMicroKernels.Rows) * _columns;
+
+    /// <inheritdoc />
+    public readonly long Work => (long)M * N * K;
+
+    /// <summary>Splits the problem into tasks; call after setting the shape and <see cref="Isa"/>.</summary>
+    public void Plan()
+    {
+        _columns = Isa switch
+        {
+            KernelIsa.Avx512 => Avx512Profile.GemmColumns,
+            KernelIsa.Avx2 => Avx2Profile.GemmColumns,
+            _ => PortableProfile.GemmColumns,
+        };
+        _panels = M == 0 ? 0 : (N + _columns - 1) / _columns;
+        int tiles = (M + GemmMicroKernels.Rows - 1) / GemmMicroKernels.Rows;
+        int chunks = Math.Clamp((TargetTasks + _panels - 1) / Math.Max(_panels, 1), 1, Math.Max(1, tiles / 2));
+        _chunkRows = ((tiles + chunks - 1) / chunks) * GemmMicroKernels.Rows;
+        _chunks = M == 0 ? 0 : (M + _chunkRows - 1) / _chunkRows;
+    }
+
+    /// <inheritdoc />
+    public readonly void RunTask(int task, PackBuffer arena)
+    {
+        switch (Isa)
+        {
+            case KernelIsa.Avx512:
+                RunTask<Avx512Profile>(task, arena);
+                break;
+            case KernelIsa.Avx2:
+                RunTask<Avx2Profile>(task, arena);
+                break;
+            default:
+                RunTask<PortableProfile>(task, arena);
+                break;
+        }
+    }
+
+    /// <summary>Runs one task with the micro-kernels of <typeparamref name="TProfile"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private readonly void RunTask<TProfile>(int task, PackBuffer arena)
+        where TProfile : struct, IKernelProfile
+    {
+        int nr = TProfile.GemmColumns;
+        int n0 = (task / _chunks) * nr;
+        int m0 = (task % _chunks) * _chunkRows;
+        int m1 = Math.Min(M, m0 + _chunkRows);
+        int columns = Math.Min(nr, N - n0);
+        float* panel = arena.Pointer;
+        float* tile = panel + ((nint)K * nr);
+        Pack(panel, nr, n0, columns);
+        for (int m = m0; m < m1; m += GemmMicroKernels.Rows)
+        {
+            int rows = Math.Min(GemmMicroKernels.Rows, m1 - m);
+            float* c = C + ((nint)m * N) + n0;
+            TProfile.GemmTile(A + (m * RowStrideA), RowStrideA, SumStrideA, rows, panel, K, c, N, columns, tile);
+            if (Mode != EpilogueMode.None)
+            {
+                for (int i = 0; i < rows; i++)
+                {
+                    float* a = Activated + ((nint)(m + i) * N) + n0;
+                    if (Mode == EpilogueMode.Relu)
+                    {
+                        KernelEpilogue.ReluMask(a, c + ((nint)i * N), columns);
+                    }
+                    else
+                    {
+                        Derivative!.MultiplyByDerivative(new ReadOnlySpan<float>(a, columns), new Span<float>(c + ((nint)i * N), columns));
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Copies columns [n0, n0 + columns) of B into a contiguous [K × nr] panel, zero-padding the right edge.</summary>
+    private readonly void Pack(float* panel, int nr, int n0, int columns)
+    {
+        float* source = B + n0;
+        uint bytes = (uint)(columns * sizeof(float));
+        for (int p = 0; p < K; p++)
+        {
+            float* destination = panel + ((nint)p * nr);
+            if (columns == nr)
+            {
+                Unsafe.CopyBlockUnaligned(destination, source, (uint)(nr * sizeof(float)));
+            }
+            else
+            {
+                Unsafe.CopyBlockUnaligned(destination, source, bytes);
+                new Span<float>(destination + columns, nr - columns).Clear();
+            }
+
+            source += N;
+        }
+    }
+}

@@ -1,0 +1,33 @@
+using System;
+
+namespace Backprop.MLNet.Engine.Optimizers;
+
+/// <summary>
+/// A first-order parameter update rule. Implementations keep their state in <see cref="float"/>
+/// arrays sized once (so it can be saved with a model for an exact warm start) and allocate
+/// nothing per step.
+/// </summary>
+internal interface IOptimizer
+{
+    /// <summary>Number of parameters this optimizer was created for.</summary>
+    int ParameterCount { get; }
+
+    /// <summary>Applies one update to <paramref name="parameters"/> in place.</summary>
+    /// <param name="parameters">The parameters to update (length <see cref="ParameterCount"/>).</param>
+    /// <param name="gradient">The gradient of the loss at <paramref name="parameters"/> (same length).</param>
+    /// <param name="learningRate">The current learning rate (for Adam, the base rate lr₀).</param>
+    void Step(Span<float> parameters, ReadOnlySpan<float> gradient, double learningRate);
+
+    /// <summary>Forgets all accumulated state (velocities, moments, step count).</summary>
+    void Reset();
+
+    /// <summary>
+    /// The optimizer's state (SGD: the velocity; Adam: both moments and the step count), copied, so that a
+    /// saved model can resume training exactly where it stopped.
+    /// </summary>
+    OptimizerState GetState();
+
+    /// <summary>Restores a state returned by <see cref="GetState"/> from an optimizer of the same kind and size.</summary>
+    /// <param name="state">The state to copy in.</param>
+    void SetState(OptimizerState state);
+}

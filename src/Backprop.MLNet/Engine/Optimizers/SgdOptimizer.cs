@@ -1,0 +1,83 @@
+using System;
+
+namespace Backprop.MLNet.Engine.Optimizers;
+
+/// <summary>
+/// Stochastic gradient descent with momentum, exactly as scikit-learn's <c>SGDOptimizer</c>:
+/// v ← μ·v − lr·g; the update is μ·v − lr·g with Nesterov momentum and v otherwise; θ ← θ + update.
+/// With μ = 0 this is plain θ ← θ − lr·g.
+/// </summary>
+internal sealed class SgdOptimizer : IOptimizer
+{
+    /// <summary>Creates the optimizer with zero velocity.</summary>
+    /// <param name="parameterCount">Number of parameters.</param>
+    /// <param name="momentum">Momentum μ in [0, 1].</param>
+    /// <param name="nesterov">Whether to use Nesterov's momentum.</param>
+    public SgdOptimizer(int parameterCount, double momentum, bool nesterov)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(parameterCount);
+        if (!(momentum >= 0 && momentum <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "Momentum must be in [0, 1].");
+        }
+
+        Velocity = new float[parameterCount];
+        Momentum = momentum;
+        Nesterov = nesterov;
+    }
+
+    /// <summary>The velocity v (state to save for a warm start).</summary>
+    public float[] Velocity { get; }
+
+    /// <summary>The momentum μ.</summary>
+    public double Momentum { get; }
+
+    /// <summary>Whether Nesterov's momentum is used.</summary>
+    public bool Nesterov { get; }
+
+    /// <inheritdoc />
+    public int ParameterCount => Velocity.Length;
+
+    /// <inheritdoc />
+    public void Step(Span<float> parameters, ReadOnlySpan<float> gradient, double learningRate)
+    {
+        int n = Velocity.Length;
+        parameters = parameters[..n];
+        gradient = gradient[..n];
+        Span<float> v = Velocity;
+        float mu = (float)Momentum;
+        float lr = (float)learningRate;
+        if (Nesterov)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                float step = lr * gradient[i];
+                float velocity = (mu * v[i]) - step;
+                v[i] = velocity;
+                parameters[i] += (mu * velocity) - step;
+            }
+        }
+        else
+        {
+            for (int i = 0; i < n; i++)
+            {
+                float velocity = (mu * v[i]) - (lr * gradient[i]);
+                v[i] = velocity;
+                parameters[i] += velocity;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public void Reset() => Array.Clear(Velocity);
+
+    /// <inheritdoc />
+    public OptimizerState GetState() => new(Solver.Sgd, [(float[])Velocity.Clone()], 0);
+
+    /// <inheritdoc />
+    public void SetState(OptimizerState state)
+    {
+        state.CheckFits(Solver.Sgd, 1, ParameterCount);
+        state.Buffers[0].CopyTo(Velocity, 0);
+    }
+}

@@ -1,0 +1,47 @@
+using System;
+
+namespace Backprop.MLNet.Engine.Outputs;
+
+/// <summary>
+/// The output activation of a <see cref="Network"/> paired with the loss it is trained with.
+/// Each pairing is canonical, so the error at the output logits is always δ = ŷ − y.
+/// Implementations are stateless singletons, safe to share between threads.
+/// </summary>
+internal abstract class OutputLayer
+{
+    /// <summary>The enum value this output layer implements.</summary>
+    public abstract OutputKind Kind { get; }
+
+    /// <summary>Number of target values stored per row for a network with <paramref name="outputSize"/> outputs.</summary>
+    /// <param name="outputSize">Number of output units.</param>
+    public abstract int TargetWidth(int outputSize);
+
+    /// <summary>
+    /// Turns the raw output logits into the network outputs (probabilities or values).
+    /// </summary>
+    /// <param name="logits">rows × <paramref name="width"/> logits, row-major.</param>
+    /// <param name="outputs">rows × <paramref name="width"/> destination; must not overlap <paramref name="logits"/>.</param>
+    /// <param name="width">Number of outputs per row.</param>
+    public abstract void Activate(ReadOnlySpan<float> logits, Span<float> outputs, int width);
+
+    /// <summary>
+    /// Computes the loss of one row and writes its output error δ = ŷ − y.
+    /// </summary>
+    /// <param name="logits">The row's logits (width values).</param>
+    /// <param name="outputs">The row's outputs ŷ produced by <see cref="Activate"/> (width values).</param>
+    /// <param name="targets">The row's targets (<see cref="TargetWidth"/> values).</param>
+    /// <param name="delta">Destination for δ = ŷ − y (width values).</param>
+    /// <returns>The row's unweighted loss, in double precision.</returns>
+    public abstract double RowLossAndDelta(ReadOnlySpan<float> logits, ReadOnlySpan<float> outputs, ReadOnlySpan<float> targets, Span<float> delta);
+
+    /// <summary>Returns the shared instance implementing <paramref name="kind"/>.</summary>
+    /// <param name="kind">The output kind to look up.</param>
+    /// <exception cref="ArgumentOutOfRangeException">Unknown enum value.</exception>
+    public static OutputLayer For(OutputKind kind) => kind switch
+    {
+        OutputKind.Sigmoid => SigmoidCrossEntropyOutput.Instance,
+        OutputKind.Softmax => SoftmaxCrossEntropyOutput.Instance,
+        OutputKind.Identity => IdentitySquaredErrorOutput.Instance,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown output kind."),
+    };
+}

@@ -1,0 +1,114 @@
+using Backprop.MLNet.Engine.Inference;
+using Backprop.MLNet.Engine;
+using Microsoft.ML.Data;
+
+namespace Backprop.MLNet.MLNet.Scoring;
+
+/// <summary>
+/// The buffers of one block of rows scored together: the dense features [rows × inputs], the network's scratch, and
+/// after <see cref="Score"/> the raw logits and the outputs (in label units for a standardised regression model) of
+/// every row. Owned by one cursor; never shared between threads.
+/// </summary>
+/// <remarks>
+/// The values equal the row-by-row path (<see cref="BackpropModelParameters.RowScorer"/> under ML.NET's scorers) bit
+/// for bit: the forward kernels give a row the same bits alone or in a batch, the output activation is applied row by
+/// row as a one-row pass applies it, the label de-standardisation is the same element-wise formula, and the
+/// PredictedLabel rules below are the scorers' own.
+/// </remarks>
+internal sealed class ScoreBlock
+{
+    private readonly BackpropModelParameters _model;
+    private readonly float[] _features;
+    private readonly InferenceScratch _scratch;
+    private readonly int _inputs;
+    private readonly int _outputs;
+
+    /// <summary>Creates the buffers for up to <paramref name="capacity"/> rows.</summary>
+    /// <param name="model">The model to score with.</param>
+    /// <param name="capacity">Largest block (≥ 1).</param>
+    public ScoreBlock(BackpropModelParameters model, int capacity)
+    {
+        _model = model;
+        _inputs = model.InputSize;
+        _outputs = model.OutputSize;
+        Capacity = capacity;
+        _features = new float[checked(capacity * _inputs)];
+        _scratch = model.Network.CreateScratch(capacity);
+    }
+
+    /// <summary>Largest number of rows in a block.</summary>
+    public int Capacity { get; }
+
+    /// <summary>Rows in the block scored last (0 before the first).</summary>
+    public int Rows { get; private set; }
+
+    /// <summary>Copies one row's features, dense, into slot <paramref name="row"/> (implicit values of a sparse vector are 0).</summary>
+    /// <param name="row">The slot, 0 ≤ row &lt; <see cref="Capacity"/>.</param>
+    /// <param name="features">The row's feature vector.</param>
+    public void SetFeatures(int row, in VBuffer<float> features)
+    {
+        if (features.Length != _inputs)
+            throw new ArgumentOutOfRangeException(nameof(features), features.Length,
+                $"The feature vector has {features.Length} values; this Backprop model was trained on {_inputs}.");
+        Span<float> slot = _features.AsSpan(row * _inputs, _inputs);
+        ReadOnlySpan<float> values = features.GetValues();
+        if (features.IsDense)
+        {
+            values.CopyTo(slot);
+            return;
+        }
+
+        slot.Clear();
+        ReadOnlySpan<int> indices = features.GetIndices();
+        for (int i = 0; i < values.Length; i++)
+            slot[indices[i]] = values[i];
+    }
+
+    /// <summary>Runs the network on the first <paramref name="rows"/> slots and maps regression outputs back to label units.</summary>
+    /// <param name="rows">Rows in the block, 1 ≤ rows ≤ <see cref="Capacity"/>.</param>
+    /// <param name="threads">Threads for the matrix kernels (results do not depend on it).</param>
+    public void Score(int rows, int threads)
+    {
+        _model.Forward(_features, rows, _scratch, threads);
+        _model.Scaling?.Restore(_scratch.OutputsBuffer.AsSpan(0, rows * _outputs));
+        Rows = rows;
+    }
+
+    /// <summary>The raw output logits of row <paramref name="row"/> of the block.</summary>
+    /// <param name="row">The row within the block.</param>
+    public ReadOnlySpan<float> Logits(int row) => _scratch.LogitsBuffer.AsSpan(row * _outputs, _outputs);
+
+    /// <summary>The outputs of row <paramref name="row"/>: probabilities for classifiers, label-unit values for regression.</summary>
+    /// <param name="row">The row within the block.</param>
+    public ReadOnlySpan<float> Outputs(int row) => _scratch.OutputsBuffer.AsSpan(row * _outputs, _outputs);
+
+    /// <summary>
+    /// The binary scorer's PredictedLabel: Score &gt; threshold, with the threshold 0 that BackpropTransformer gives it.
+    /// A NaN score compares false, so it predicts false, as ML.NET's BinaryClassifierScorer does.
+    /// </summary>
+    /// <param name="score">The raw score (logit).</param>
+    public static bool PositiveLabel(float score) => score > 0f;
+
+    /// <summary>
+    /// The multiclass scorer's PredictedLabel: 1 + the first index of the largest value, NaNs ignored, and 0 (the
+    /// missing key) when every value is NaN, which is what MulticlassClassificationScorer computes through
+    /// VectorUtils.ArgMax and MathUtils.ArgMax on a dense score vector.
+    /// </summary>
+    /// <param name="scores">The row's class scores.</param>
+    public static uint ArgMaxKey(ReadOnlySpan<float> scores)
+    {
+        // Scanned from the end with <=, so among equal maxima the first index wins and a NaN never does.
+        int best = -1;
+        float max = float.NegativeInfinity;
+        for (int i = scores.Length - 1; i >= 0; i--)
+        {
+            if (max <= scores[i])
+            {
+                best = i;
+                max = scores[i];
+            }
+        }
+
+        return best < 0 ? 0u : (uint)best + 1;
+    }
+}

@@ -1,0 +1,38 @@
+using Backprop.MLNet.Engine;
+using Backprop.MLNet.Training.Data;
+
+namespace Backprop.MLNet.Training.Solvers;
+
+/// <summary>
+/// A way to train a prepared network: <see cref="StochasticSolver"/> (SGD or Adam, one <see cref="Engine.Optimizers.IOptimizer"/> step
+/// per minibatch) or <see cref="LbfgsSolver"/> (full-batch L-BFGS, which evaluates the loss itself).
+/// <see cref="MlpTrainer.Train"/> prepares the run (network, generator, validation split) and picks the solver.
+/// </summary>
+internal interface ISolver
+{
+    /// <summary>Trains <see cref="TrainingRun.Network"/> in place and reports every epoch.</summary>
+    /// <param name="run">The prepared training.</param>
+    /// <returns>The trained network, its history, why it stopped and a checkpoint.</returns>
+    TrainingResult Train(TrainingRun run);
+}
+
+/// <summary>A prepared training: what every <see cref="ISolver"/> needs.</summary>
+/// <param name="Data">The training rows.</param>
+/// <param name="Settings">The validated settings.</param>
+/// <param name="Network">The network to train (initialised, or continued from a checkpoint).</param>
+/// <param name="Random">The generator for shuffling and dropout, in its initialised or restored state.</param>
+/// <param name="Resume">The checkpoint being continued, or null.</param>
+/// <param name="OnEpoch">Called with every epoch's report.</param>
+/// <param name="CheckAlive">Called before every minibatch or loss evaluation; may throw to cancel.</param>
+/// <param name="Validation">Validation rows, or null.</param>
+/// <param name="Start">The Stopwatch timestamp training started at.</param>
+internal sealed record TrainingRun(
+    TrainingData Data,
+    TrainingSettings Settings,
+    Engine.Network Network,
+    Engine.SeededRandom Random,
+    TrainingCheckpoint? Resume,
+    Action<EpochReport>? OnEpoch,
+    Action? CheckAlive,
+    TrainingData? Validation,
+    long Start);

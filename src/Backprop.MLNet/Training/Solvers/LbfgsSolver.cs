@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using System.Numerics.Tensors;
+using Backprop.MLNet.Engine.Lbfgs;
+using Backprop.MLNet.Engine;
+using Backprop.MLNet.Training.Data;
+
+namespace Backprop.MLNet.Training.Solvers;
+
+/// <summary>
+/// Full-batch training with L-BFGS, scikit-learn's <c>solver='lbfgs'</c>: the loss of all rows (with the L2 penalty)
+/// is minimised by <see cref="LbfgsMinimizer"/>, with <c>max_iter</c> = <see cref="TrainingSettings.MaximumNumberOfEpochs"/>,
+/// <c>max_fun</c> = <see cref="TrainingSettings.MaximumNumberOfLossEvaluations"/>, <c>gtol</c> = <see cref="TrainingSettings.Tolerance"/>
+/// on the largest gradient component, and scipy's default <c>ftol</c> (1e7·machine epsilon) on the relative change of the loss.
+/// One epoch report per accepted L-BFGS iteration (scikit-learn's <c>n_iter_</c>). Batch size, learning rate, momentum and
+/// the no-improvement rule do not apply.
+/// </summary>
+internal sealed class LbfgsSolver : ISolver
+{
+    /// <summary>scipy's default factr (1e7) times double machine epsilon.</summary>
+    public const double FunctionTolerance = 1e7 * 2.220446049250313e-16;
+
+    private const int ChunkRows = 4096;
+
+    /// <summary>Trains the run's network in place on all rows at once.</summary>
+    /// <param name="run">The prepared training.</param>
+    /// <returns>The trained network, one report per iteration, why it stopped.</returns>
+    public TrainingResult Train(TrainingRun run)
+    {
+        (TrainingData data, TrainingSettings settings, Network network, _, TrainingCheckpoint? resume,
+            Action<EpochReport>? onEpoch, Action? checkAlive, TrainingData? validation, long start) = run;
+        var workspace = new BackpropWorkspace(network, Math.Min(data.Rows, ChunkRows), Math.Max(1, settings.NumberOfThreads));
+        var chunkGradient = new float[network.ParameterCount];
+        float l2 = (float)settings.L2Regularization;
+        var history = new List<EpochReport>(resume?.History ?? []);
+        int firstEpoch = history.Count;
+        TimeSpan before = history.LastOrDefault()?.Elapsed ?? TimeSpan.Zero;
+
+        double Objective(ReadOnlySpan<float> parameters, Span<float> gradient)
+        {
+            parameters.CopyTo(network.Parameters);
+            gradient.Clear();
+            double sum = 0;
+            for (int first = 0; first < data.Rows; first += workspace.MaxRows)
+            {
+                int rows = Math.Min(workspace.MaxRows, data.Rows - first);
+                ReadOnlySpan<float> weights = data.Weights is null ? default : data.Weights.AsSpan(first, rows);
+                double chunkWeight = weights.IsEmpty ? rows : Sum(weights);
+                if (chunkWeight == 0)
+                    continue;
+                double loss = workspace.ComputeLossAndGradient(
+                    data.Features.AsSpan(first * data.InputSize, rows * data.InputSize),
+                    data.Targets.AsSpan(first * data.TargetWidth, rows * data.TargetWidth), rows, 0f, chunkGradient, weights);
+                sum += loss * chunkWeight;
+                TensorPrimitives.MultiplyAdd(chunkGradient, (float)(chunkWeight / data.TotalWeight), gradient, gradient);
+            }
+
+            // The L2 term over all weights (not biases), divided by the total weight as scikit-learn divides by n_samples.
+            double squares = 0;
+            for (int l = 0; l < network.LayerCount; l++)
+            {
+                ReadOnlySpan<float> w = network.WeightsOf(l);
+                squares += TensorPrimitives.Dot(w, w);
+                Span<float> g = gradient.Slice(network.WeightOffset(l), network.WeightCount(l));
+                TensorPrimitives.MultiplyAdd(w, (float)(l2 / data.TotalWeight), g, g);
+            }
+
+            return (sum + (0.5 * l2 * squares)) / data.TotalWeight;
+        }
+
+        void OnIteration(int iteration, double loss)
+        {
+            // The accepted point of a strong-Wolfe line search is the last one evaluated, so the network holds it now.
+            MlpTrainer.ThrowIfNotFinite(loss, firstEpoch + iteration);
+            var report = new EpochReport
+            {
+                Epoch = firstEpoch + iteration,
+                TrainingLoss = loss,
+                ValidationLoss = validation is null ? null : MlpTrainer.MeanLoss(workspace, validation),
+                LearningRate = 0,
+                Elapsed = before + Stopwatch.GetElapsedTime(start),
+            };
+            history.Add(report);
+            onEpoch?.Invoke(report);
+        }
+
+        var minimizer = new LbfgsMinimizer(network.ParameterCount);
+        var parameters = (float[])network.Parameters.Clone();
+        LbfgsResult result = minimizer.Minimize(parameters, Objective, settings.MaximumNumberOfEpochs, settings.MaximumNumberOfLossEvaluations,
+            settings.Tolerance, FunctionTolerance, OnIteration, checkAlive);
+        if (result.StopReason == LbfgsStopReason.NonFiniteStart)
+            MlpTrainer.ThrowIfNotFinite(double.NaN, firstEpoch + 1);
+        parameters.CopyTo(network.Parameters, 0);
+
+        TrainingStopReason reason = result.StopReason switch
+        {
+            LbfgsStopReason.GradientTolerance or LbfgsStopReason.FunctionTolerance => TrainingStopReason.Converged,
+            LbfgsStopReason.EvaluationLimit => TrainingStopReason.EvaluationLimit,
+            LbfgsStopReason.LineSearchFailed => TrainingStopReason.LineSearchFailed,
+            _ => TrainingStopReason.EpochLimit,
+        };
+        var checkpoint = new TrainingCheckpoint { Network = network, History = history };
+        return new TrainingResult(network, history, reason, null, 0) { Checkpoint = checkpoint };
+    }
+
+    private static double Sum(ReadOnlySpan<float> values)
+    {
+        double sum = 0;
+        foreach (float v in values)
+            sum += v;
+        return sum;
+    }
+}

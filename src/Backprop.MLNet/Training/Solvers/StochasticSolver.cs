@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using Backprop.MLNet.Engine.Optimizers;
+using Backprop.MLNet.Engine;
+using Backprop.MLNet.Training.Data;
+
+namespace Backprop.MLNet.Training.Solvers;
+
+/// <summary>
+/// Minibatch training with an <see cref="IOptimizer"/> (SGD or Adam), scikit-learn's <c>_fit_stochastic</c>: each
+/// epoch reshuffles the rows, takes one optimizer step per minibatch, reports, and applies the schedule and the stopping
+/// rule (on the training loss, or with early stopping on the validation score, restoring the best epoch's weights).
+/// </summary>
+internal sealed class StochasticSolver : ISolver
+{
+    /// <inheritdoc />
+    public TrainingResult Train(TrainingRun run)
+    {
+        (TrainingData data, TrainingSettings settings, Network network, SeededRandom random, TrainingCheckpoint? resume,
+            Action<EpochReport>? onEpoch, Action? checkAlive, TrainingData? validation, long start) = run;
+
+        int batchSize = Math.Min(settings.BatchSize, data.Rows);
+        Dropout? dropout = settings.DropoutRate > 0 ? new Dropout(settings.DropoutRate, random, network, batchSize) : null;
+        var workspace = new BackpropWorkspace(network, batchSize, Math.Max(1, settings.NumberOfThreads), dropout);
+        var batches = new MinibatchSource(data, batchSize, settings.Shuffle, random);
+        var gradient = new float[network.ParameterCount];
+        IOptimizer optimizer = MlpTrainer.CreateOptimizer(settings, network.ParameterCount);
+        if (resume?.Optimizer is { } optimizerState)
+        {
+            optimizer.SetState(optimizerState);
+        }
+
+        var schedule = new LearningRateController(settings, resume);
+        var history = new List<EpochReport>(Math.Min((resume?.History.Count ?? 0) + settings.MaximumNumberOfEpochs, 4096));
+        history.AddRange(resume?.History ?? []);
+        float[]? bestParameters = settings.EarlyStopping ? (float[])network.Parameters.Clone() : null;
+        float l2 = (float)settings.L2Regularization;
+        long samplesSeen = resume?.SamplesSeen ?? 0;
+        int firstEpoch = history.Count + 1;
+        TrainingStopReason reason = TrainingStopReason.EpochLimit;
+
+        for (int epoch = firstEpoch; epoch < firstEpoch + settings.MaximumNumberOfEpochs; epoch++)
+        {
+            double learningRate = schedule.Current;
+            batches.StartEpoch();
+            double accumulated = 0;
+            for (int b = 0; b < batches.BatchCount; b++)
+            {
+                checkAlive?.Invoke();
+                Minibatch batch = batches.GetBatch(b);
+                double batchWeight = batch.WeightSum;
+                if (batchWeight == 0)
+                {
+                    continue; // Only zero-weight rows: nothing to learn from this batch.
+                }
+
+                double batchLoss = workspace.ComputeLossAndGradient(batch.Features, batch.Targets, batch.Rows, l2, gradient, batch.Weights);
+                MlpTrainer.ThrowIfNotFinite(batchLoss, epoch);
+                accumulated += batchLoss * batchWeight;
+                optimizer.Step(network.Parameters, gradient, learningRate);
+            }
+
+            samplesSeen += data.Rows;
+            double epochLoss = accumulated / data.TotalWeight;
+            MlpTrainer.ThrowIfNotFinite(epochLoss, epoch);
+            double? validationLoss = validation is null ? null : MlpTrainer.MeanLoss(workspace, validation);
+            var report = new EpochReport
+            {
+                Epoch = epoch,
+                TrainingLoss = epochLoss,
+                ValidationLoss = validationLoss,
+                LearningRate = learningRate,
+                Elapsed = (resume?.History.LastOrDefault()?.Elapsed ?? TimeSpan.Zero) + Stopwatch.GetElapsedTime(start),
+            };
+            history.Add(report);
+            onEpoch?.Invoke(report);
+
+            double criterion = settings.EarlyStopping ? -ValidationScore.Compute(workspace, validation!) : epochLoss;
+            TrainingStopReason? stop = schedule.EndEpoch(criterion, samplesSeen, out bool isBest);
+            if (isBest && bestParameters is not null)
+            {
+                network.Parameters.CopyTo(bestParameters, 0);
+            }
+
+            if (stop is { } stopReason)
+            {
+                reason = stopReason;
+                break;
+            }
+        }
+
+        if (bestParameters is not null)
+        {
+            bestParameters.CopyTo(network.Parameters, 0); // scikit-learn restores the best validation epoch's weights
+        }
+
+        var checkpoint = new TrainingCheckpoint
+        {
+            Network = network,
+            Optimizer = optimizer.GetState(),
+            RandomState = random.GetState(),
+            SamplesSeen = samplesSeen,
+            LearningRate = schedule.Current,
+            BestCriterion = schedule.BestCriterion,
+            NoImprovementCount = schedule.NoImprovementCount,
+            History = history,
+        };
+        return new TrainingResult(network, history, reason, optimizer, schedule.Current) { Checkpoint = checkpoint };
+    }
+}

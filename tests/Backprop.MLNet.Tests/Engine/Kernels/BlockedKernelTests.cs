@@ -1,0 +1,183 @@
+using System.Collections.Generic;
+using System;
+using Backprop.MLNet.Engine.Activations;
+using Backprop.MLNet.Engine.Kernels;
+using Backprop.MLNet.Engine;
+using Xunit;
+
+namespace Backprop.MLNet.Tests.Engine.Kernels;
+
+/// <summary>
+/// The three blocked matrix kernels on every instruction-set path this machine runs, against naive
+/// double-precision loops, for shapes that hit every edge: 1×1, one row, sizes that are not
+/// multiples of any vector width or tile, tall/skinny and wide/short.
+/// </summary>
+public class BlockedKernelTests
+{
+    /// <summary>(rows, inputs, outputs) triples.</summary>
+    private static readonly int[][] Shapes =
+    [
+        [1, 1, 1], [1, 37, 11], [5, 37, 11], [7, 3, 65], [130, 17, 3], [2, 200, 130], [13, 16, 64],
+        [6, 64, 6], [9, 33, 70], [3, 785, 257], [4, 15, 4], [25, 129, 33],
+    ];
+
+    /// <summary>Every supported path (passed as int: the enum is internal) × every shape index.</summary>
+    public static IEnumerable<object[]> Cases()
+    {
+        foreach (KernelIsa isa in Enum.GetValues<KernelIsa>())
+        {
+            if (!KernelPath.IsSupported(isa))
+            {
+                continue;
+            }
+
+            for (int s = 0; s < Shapes.Length; s++)
+            {
+                yield return [(int)isa, s];
+            }
+        }
+    }
+
+    /// <summary>Z = f(A·Wᵀ + b) for no activation, fused ReLU and a generic one (tanh), 1 and 3 threads.</summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void ForwardMatchesReference(int isa, int shape)
+    {
+        (int rows, int inputs, int outputs) = Shape(shape);
+        float[] a = TestData.Uniform(new SeededRandom(1), rows * inputs);
+        float[] w = TestData.Uniform(new SeededRandom(2), outputs * inputs);
+        float[] b = TestData.Uniform(new SeededRandom(3), outputs);
+        foreach (Activation? kind in new Activation?[] { null, Activation.Relu, Activation.Tanh })
+        {
+            foreach (int threads in new[] { 1, 3 })
+            {
+                float[] z = TestData.Uniform(new SeededRandom(4), rows * outputs, 100); // stale contents to overwrite
+                using (KernelPath.Force((KernelIsa)isa))
+                {
+                    HiddenActivation? f = kind is null ? null : HiddenActivation.For(kind.Value);
+                    DenseForwardKernel.Compute(a, rows, inputs, w, b, outputs, z, f, threads);
+                }
+
+                for (int r = 0; r < rows; r++)
+                {
+                    for (int o = 0; o < outputs; o++)
+                    {
+                        (double expected, double abs) = KernelReference.Forward(a, w, b, inputs, r, o);
+                        double tolerance = KernelReference.Tolerance(inputs, abs);
+                        if (kind is { } k)
+                        {
+                            expected = KernelReference.Activate(k, expected);
+                            tolerance += 1e-6; // the float32 activation itself
+                        }
+
+                        Assert.True(
+                            Math.Abs(expected - z[(r * outputs) + o]) <= tolerance,
+                            $"{(KernelIsa)isa} {kind} z[{r},{o}] = {z[(r * outputs) + o]}, expected {expected} ± {tolerance}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>G = (Δ·W) ⊙ f′(A) for no derivative, fused ReLU′ and a generic one (tanh′), 1 and 3 threads.</summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void InputGradientMatchesReference(int isa, int shape)
+    {
+        (int rows, int inputs, int outputs) = Shape(shape);
+        float[] delta = TestData.Uniform(new SeededRandom(5), rows * outputs);
+        float[] w = TestData.Uniform(new SeededRandom(6), outputs * inputs);
+        float[] activated = TestData.Uniform(new SeededRandom(7), rows * inputs);
+        foreach (Activation? kind in new Activation?[] { null, Activation.Relu, Activation.Tanh })
+        {
+            foreach (int threads in new[] { 1, 3 })
+            {
+                float[] g = TestData.Uniform(new SeededRandom(8), rows * inputs, 100);
+                using (KernelPath.Force((KernelIsa)isa))
+                {
+                    HiddenActivation? f = kind is null ? null : HiddenActivation.For(kind.Value);
+                    InputGradientKernel.Compute(delta, rows, outputs, w, inputs, g, f, activated, threads);
+                }
+
+                for (int r = 0; r < rows; r++)
+                {
+                    for (int i = 0; i < inputs; i++)
+                    {
+                        (double expected, double abs) = KernelReference.InputGradient(delta, w, outputs, inputs, r, i);
+                        double tolerance = KernelReference.Tolerance(outputs, abs);
+                        if (kind is { } k)
+                        {
+                            double derivative = KernelReference.Derivative(k, activated[(r * inputs) + i]);
+                            expected *= derivative;
+                            tolerance = (tolerance * Math.Abs(derivative)) + 1e-7;
+                        }
+
+                        Assert.True(
+                            Math.Abs(expected - g[(r * inputs) + i]) <= tolerance,
+                            $"{(KernelIsa)isa} {kind} g[{r},{i}] = {g[(r * inputs) + i]}, expected {expected} ± {tolerance}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>∂W = Δᵀ·A and ∂b = Σ_rows Δ, 1 and 3 threads.</summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void WeightGradientMatchesReference(int isa, int shape)
+    {
+        (int rows, int inputs, int outputs) = Shape(shape);
+        float[] delta = TestData.Uniform(new SeededRandom(9), rows * outputs);
+        float[] a = TestData.Uniform(new SeededRandom(10), rows * inputs);
+        foreach (int threads in new[] { 1, 3 })
+        {
+            float[] gw = TestData.Uniform(new SeededRandom(11), outputs * inputs, 100);
+            float[] gb = TestData.Uniform(new SeededRandom(12), outputs, 100);
+            using (KernelPath.Force((KernelIsa)isa))
+            {
+                WeightGradientKernel.Compute(delta, rows, outputs, a, inputs, gw, gb, threads);
+            }
+
+            for (int o = 0; o < outputs; o++)
+            {
+                double bias = 0;
+                double biasAbs = 0;
+                for (int r = 0; r < rows; r++)
+                {
+                    bias += delta[(r * outputs) + o];
+                    biasAbs += Math.Abs(delta[(r * outputs) + o]);
+                }
+
+                Assert.True(Math.Abs(bias - gb[o]) <= KernelReference.Tolerance(rows, biasAbs), $"gb[{o}]");
+                for (int i = 0; i < inputs; i++)
+                {
+                    (double expected, double abs) = KernelReference.WeightGradient(delta, a, rows, outputs, inputs, o, i);
+                    Assert.True(
+                        Math.Abs(expected - gw[(o * inputs) + i]) <= KernelReference.Tolerance(rows, abs),
+                        $"{(KernelIsa)isa} gw[{o},{i}] = {gw[(o * inputs) + i]}, expected {expected}");
+                }
+            }
+        }
+    }
+
+    /// <summary>Forcing a path only affects the forcing thread and is undone by disposing the scope.</summary>
+    [Fact]
+    public void ForcedPathIsScopedToTheThread()
+    {
+        KernelIsa before = KernelPath.Current;
+        using (KernelPath.Force(KernelIsa.Portable))
+        {
+            Assert.Equal(KernelIsa.Portable, KernelPath.Current);
+            KernelIsa other = KernelIsa.Avx512;
+            var thread = new System.Threading.Thread(() => other = KernelPath.Current);
+            thread.Start();
+            thread.Join();
+            Assert.Equal(KernelPath.Detected, other);
+        }
+
+        Assert.Equal(before, KernelPath.Current);
+    }
+
+    /// <summary>The shape with index <paramref name="index"/>.</summary>
+    private static (int Rows, int Inputs, int Outputs) Shape(int index) => (Shapes[index][0], Shapes[index][1], Shapes[index][2]);
+}

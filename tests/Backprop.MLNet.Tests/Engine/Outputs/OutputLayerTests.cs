@@ -1,0 +1,137 @@
+using System;
+using Backprop.MLNet.Engine.Outputs;
+using Backprop.MLNet.Engine;
+using Xunit;
+
+namespace Backprop.MLNet.Tests.Engine.Outputs;
+
+/// <summary>Output activations, their losses and the output error δ.</summary>
+public class OutputLayerTests
+{
+    /// <summary>
+    /// For every output kind the error at the output logits is δ = ŷ − y (with y one-hot for
+    /// softmax). Exact comparison: the engine computes the same single float subtraction.
+    /// </summary>
+    [Theory]
+    [InlineData((int)OutputKind.Sigmoid)]
+    [InlineData((int)OutputKind.Softmax)]
+    [InlineData((int)OutputKind.Identity)]
+    public void OutputDeltaIsPredictionMinusTarget(int outputKind)
+    {
+        var kind = (OutputKind)outputKind;
+        const int rows = 6;
+        const int outputs = 3;
+        var random = new SeededRandom(5);
+        Network network = Network.CreateInitialized(4, [5], outputs, Activation.Tanh, kind, seed: 3);
+        float[] x = TestData.Uniform(random, rows * 4, 2.0);
+        float[] y = TestData.Targets(random, kind, rows, outputs);
+        var workspace = new BackpropWorkspace(network, rows);
+        workspace.ComputeLossAndGradient(x, y, rows, 0f, new float[network.ParameterCount]);
+
+        ReadOnlySpan<float> predicted = workspace.Scratch.LastOutputs;
+        ReadOnlySpan<float> delta = workspace.OutputDelta;
+        Assert.Equal(rows * outputs, delta.Length);
+        for (int r = 0; r < rows; r++)
+        {
+            for (int j = 0; j < outputs; j++)
+            {
+                float target = kind == OutputKind.Softmax ? (y[r] == j ? 1f : 0f) : y[(r * outputs) + j];
+                Assert.Equal(predicted[(r * outputs) + j] - target, delta[(r * outputs) + j]);
+            }
+        }
+    }
+
+    /// <summary>Outputs are σ(z), softmax(z) or z of the raw logits, compared with double formulas to float precision.</summary>
+    [Theory]
+    [InlineData((int)OutputKind.Sigmoid)]
+    [InlineData((int)OutputKind.Softmax)]
+    [InlineData((int)OutputKind.Identity)]
+    public void OutputsAreTheActivationOfTheLogits(int outputKind)
+    {
+        var kind = (OutputKind)outputKind;
+        float[] logits = [-3f, 0.5f, 2f, 10f, -0.25f, 0f];
+        var outputs = new float[logits.Length];
+        OutputLayer.For(kind).Activate(logits, outputs, 3);
+        for (int r = 0; r < 2; r++)
+        {
+            double denominator = 0;
+            for (int j = 0; j < 3; j++)
+            {
+                denominator += Math.Exp(logits[(r * 3) + j]);
+            }
+
+            for (int j = 0; j < 3; j++)
+            {
+                double z = logits[(r * 3) + j];
+                double expected = kind switch
+                {
+                    OutputKind.Sigmoid => 1 / (1 + Math.Exp(-z)),
+                    OutputKind.Softmax => Math.Exp(z) / denominator,
+                    _ => z,
+                };
+                Assert.Equal(expected, outputs[(r * 3) + j], 1e-6); // float32 rounding of values ≤ 10
+            }
+        }
+    }
+
+    /// <summary>
+    /// Extreme logits: the max-subtracted softmax stays finite and exact, and both cross-entropies
+    /// are computed from the logits without overflow or log(0).
+    /// </summary>
+    [Fact]
+    public void LossesAreStableForExtremeLogits()
+    {
+        float[] logits = [1000f, 0f, -1000f];
+        var probabilities = new float[3];
+        var delta = new float[3];
+        SoftmaxCrossEntropyOutput softmax = SoftmaxCrossEntropyOutput.Instance;
+        softmax.Activate(logits, probabilities, 3);
+        Assert.Equal(1f, probabilities[0]);
+        Assert.Equal(0f, probabilities[2]);
+
+        // −ln softmax_2 = logsumexp − z_2 = 1000 + ln(1 + e^−1000 + e^−2000) + 1000 = 2000.
+        double loss = softmax.RowLossAndDelta(logits, probabilities, [2f], delta);
+        Assert.Equal(2000.0, loss, 1e-9);
+        Assert.Equal(-1f, delta[2]);
+
+        // Binary cross-entropy with z = 100: y = 0 costs softplus(100) = 100; y = 1 costs ln(1 + e^−100) ≈ 3.7e-44.
+        SigmoidCrossEntropyOutput sigmoid = SigmoidCrossEntropyOutput.Instance;
+        var p = new float[1];
+        sigmoid.Activate([100f], p, 1);
+        Assert.Equal(100.0, sigmoid.RowLossAndDelta([100f], p, [0f], delta), 1e-9);
+        double small = sigmoid.RowLossAndDelta([100f], p, [1f], delta);
+        Assert.InRange(small, 0.0, 1e-40);
+        Assert.Equal(100.0, sigmoid.RowLossAndDelta([-100f], [0f], [1f], delta), 1e-9); // y = 1, z = −100
+    }
+
+    /// <summary>Squared error is ½·Σ(ŷ − y)² per row (not divided by the number of outputs).</summary>
+    [Fact]
+    public void SquaredErrorIsHalfTheSumOverOutputs()
+    {
+        var delta = new float[2];
+        double loss = IdentitySquaredErrorOutput.Instance.RowLossAndDelta([1f, 3f], [1f, 3f], [0f, 1f], delta);
+        Assert.Equal(0.5 * ((1 * 1) + (2 * 2)), loss); // 2.5
+        Assert.Equal([1f, 2f], delta);
+    }
+
+    /// <summary>A softmax target that is not a class index is rejected.</summary>
+    [Theory]
+    [InlineData(-1f)]
+    [InlineData(3f)]
+    [InlineData(1.5f)]
+    public void SoftmaxRejectsInvalidClassIndex(float target)
+    {
+        var delta = new float[3];
+        Assert.Throws<ArgumentException>(() =>
+            SoftmaxCrossEntropyOutput.Instance.RowLossAndDelta([0f, 0f, 0f], [1 / 3f, 1 / 3f, 1 / 3f], [target], delta));
+    }
+
+    /// <summary>Target widths: one per output for sigmoid and identity, a single class index for softmax.</summary>
+    [Fact]
+    public void TargetWidths()
+    {
+        Assert.Equal(1, OutputLayer.For(OutputKind.Sigmoid).TargetWidth(1));
+        Assert.Equal(1, OutputLayer.For(OutputKind.Softmax).TargetWidth(7));
+        Assert.Equal(4, OutputLayer.For(OutputKind.Identity).TargetWidth(4));
+    }
+}

@@ -1,0 +1,394 @@
+using Backprop.MLNet.Tests.MLNet.Persistence;
+using Microsoft.ML.Data;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML;
+using Xunit.Abstractions;
+
+namespace Backprop.MLNet.Tests.MLNet.Onnx;
+
+/// <summary>
+/// mlContext.Model.ConvertToOnnx (Microsoft.ML.OnnxConverter) of whole pipelines ending in the trainer, for every task;
+/// the ONNX model is run by ONNX Runtime on the same rows and must give ML.NET's scores and probabilities to 1e-5
+/// and exactly its predicted labels.
+/// </summary>
+public sealed class OnnxExportTests(ITestOutputHelper output)
+{
+    private const float Tolerance = 1e-5f;
+
+    public static TheoryData<Activation> Activations => new()
+    {
+        Activation.Identity, Activation.Sigmoid, Activation.Tanh, Activation.Relu, Activation.LeakyRelu, Activation.Gelu,
+    };
+
+    [Theory]
+    [MemberData(nameof(Activations))]
+    public void BinaryScoreProbabilityAndPredictedLabelMatchOnnxRuntime(Activation activation)
+    {
+        var ml = new MLContext(seed: 1);
+        IDataView data = MLData.Blobs(ml, 200, seed: 4);
+        var pipeline = ml.Transforms.NormalizeMeanVariance("Features")
+            .Append(ml.BinaryClassification.Trainers.Backprop(new BackpropTrainer.Options
+            {
+                HiddenLayerSizes = [8, 5], Activation = activation, LearningRate = 0.01, MaximumNumberOfEpochs = 40,
+            }));
+        ITransformer model = pipeline.Fit(data);
+        IDataView scored = model.Transform(data);
+
+        var onnx = RunOnnx(ml, model, data);
+
+        AssertClose("Score", scored.GetColumn<float>("Score").ToArray(), onnx.Floats("Score"));
+        AssertClose("Probability", scored.GetColumn<float>("Probability").ToArray(), onnx.Floats("Probability"));
+        bool[] predicted = scored.GetColumn<bool>("PredictedLabel").ToArray();
+        Assert.Equal(predicted, onnx.Values<bool>("PredictedLabel"));
+        Assert.Contains(true, predicted);
+        Assert.Contains(false, predicted);
+    }
+
+    [Fact]
+    public void BinaryOnTheBreastCancerCsvMatchesOnnxRuntime()
+    {
+        var ml = new MLContext(seed: 2);
+        IDataView data = MLData.BreastCancer(ml);
+        var pipeline = ml.Transforms.NormalizeMinMax("Features")
+            .Append(ml.BinaryClassification.Trainers.Backprop(hiddenLayerSizes: [32, 16], learningRate: 0.01, maximumNumberOfEpochs: 30));
+        ITransformer model = pipeline.Fit(data);
+        IDataView scored = model.Transform(data);
+
+        var onnx = RunOnnx(ml, model, data);
+
+        AssertClose("Score", scored.GetColumn<float>("Score").ToArray(), onnx.Floats("Score"));
+        AssertClose("Probability", scored.GetColumn<float>("Probability").ToArray(), onnx.Floats("Probability"));
+        Assert.Equal(scored.GetColumn<bool>("PredictedLabel").ToArray(), onnx.Values<bool>("PredictedLabel"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Activations))]
+    public void MulticlassWithKeyMappingBothWaysMatchesOnnxRuntime(Activation activation)
+    {
+        var ml = new MLContext(seed: 3);
+        IDataView data = MLData.ThreeClasses(ml, 150, seed: 5);
+        var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
+            .Append(ml.Transforms.NormalizeMinMax("Features"))
+            .Append(ml.MulticlassClassification.Trainers.Backprop(new BackpropTrainer.Options
+            {
+                HiddenLayerSizes = [6], Activation = activation, LearningRate = 0.02, BatchSize = 16, MaximumNumberOfEpochs = 40,
+            }))
+            .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
+        ITransformer model = pipeline.Fit(data);
+        IDataView scored = model.Transform(data);
+
+        var onnx = RunOnnx(ml, model, data);
+
+        float[] expected = scored.GetColumn<float[]>("Score").SelectMany(s => s).ToArray();
+        AssertClose("Score", expected, onnx.Floats("Score"));
+        string[] predicted = scored.GetColumn<string>("PredictedLabel").ToArray();
+        Assert.Equal(predicted, onnx.Values<string>("PredictedLabel"));
+        Assert.Equal(3, predicted.Distinct().Count());
+    }
+
+    [Fact]
+    public void MulticlassWithTenClassesAndTwoHiddenLayersMatchesOnnxRuntime()
+    {
+        var ml = new MLContext(seed: 4);
+        IDataView data = MLData.Digits(ml);
+        var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
+            .Append(ml.Transforms.NormalizeMinMax("Features"))
+            .Append(ml.MulticlassClassification.Trainers.Backprop(hiddenLayerSizes: [32, 16], learningRate: 0.01, maximumNumberOfEpochs: 10))
+            .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
+        ITransformer model = pipeline.Fit(data);
+        IDataView scored = model.Transform(data);
+
+        var onnx = RunOnnx(ml, model, data);
+
+        AssertClose("Score", scored.GetColumn<float[]>("Score").SelectMany(s => s).ToArray(), onnx.Floats("Score"));
+        Assert.Equal(scored.GetColumn<float>("PredictedLabel").ToArray(), onnx.Values<float>("PredictedLabel"));
+    }
+
+    [Theory]
+    [InlineData(true, Activation.Tanh)]
+    [InlineData(true, Activation.Relu)]
+    [InlineData(false, Activation.Sigmoid)]
+    [InlineData(false, Activation.LeakyRelu)]
+    public void RegressionScoreMatchesOnnxRuntime(bool standardizeLabel, Activation activation)
+    {
+        var ml = new MLContext(seed: 5);
+        IDataView data = MLData.Wave(ml, 200, seed: 6);
+        var pipeline = ml.Transforms.NormalizeMeanVariance("Features")
+            .Append(ml.Regression.Trainers.Backprop(new BackpropTrainer.Options
+            {
+                HiddenLayerSizes = [10, 6], Activation = activation, LearningRate = 0.01, MaximumNumberOfEpochs = 40,
+                StandardizeRegressionLabel = standardizeLabel,
+            }));
+        ITransformer model = pipeline.Fit(data);
+        Assert.Equal(standardizeLabel, SaveLoadTests.TrainerStage(model).Model.LabelMean is not null);
+        IDataView scored = model.Transform(data);
+
+        var onnx = RunOnnx(ml, model, data);
+
+        AssertClose("Score", scored.GetColumn<float>("Score").ToArray(), onnx.Floats("Score"));
+    }
+
+    [Fact]
+    public void RegressionInLabelUnitsOnTheDiabetesCsvMatchesOnnxRuntime()
+    {
+        // Labels 25–346 (mean 152, sd 77): the de-standardisation is exercised with a scale far from 1. Float spacing
+        // at 256 is 3e-5, so scores are compared relative to the label's size there: |Δ| ≤ 1e-5 · max(1, |score|).
+        var ml = new MLContext(seed: 6);
+        IDataView data = MLData.Diabetes(ml);
+        var pipeline = ml.Transforms.NormalizeMeanVariance("Features")
+            .Append(ml.Regression.Trainers.Backprop(hiddenLayerSizes: [16], learningRate: 0.01, maximumNumberOfEpochs: 30));
+        ITransformer model = pipeline.Fit(data);
+        IDataView scored = model.Transform(data);
+
+        var onnx = RunOnnx(ml, model, data);
+
+        float[] expected = scored.GetColumn<float>("Score").ToArray();
+        float[] actual = onnx.Floats("Score");
+        Assert.Equal(expected.Length, actual.Length);
+        double relative = expected.Zip(actual, (e, a) => Math.Abs(e - a) / Math.Max(1.0, Math.Abs(e))).Max();
+        output.WriteLine($"Score (label units): max relative difference {relative:E2}, max absolute {MaxAbsoluteDifference(expected, actual):E2}");
+        Assert.True(relative <= Tolerance, $"Score: relative difference {relative:E2} > {Tolerance:E0}");
+    }
+
+    private sealed class TwoTargets
+    {
+        [VectorType(2)] public float[] Features { get; set; } = [];
+        [VectorType(2)] public float[] Label { get; set; } = [];
+    }
+
+    [Fact]
+    public void MultiOutputRegressionScoreVectorMatchesOnnxRuntime()
+    {
+        var ml = new MLContext(seed: 7);
+        var random = new Random(7);
+        var rows = Enumerable.Range(0, 150).Select(_ =>
+        {
+            float a = (float)random.NextDouble() * 2 - 1, b = (float)random.NextDouble() * 2 - 1;
+            return new TwoTargets { Features = [a, b], Label = [a + b, 3 * a * b - 1] };
+        }).ToArray();
+        IDataView data = ml.Data.LoadFromEnumerable(rows);
+        var pipeline = ml.Regression.Trainers.Backprop(new BackpropTrainer.Options { HiddenLayerSizes = [12], LearningRate = 0.01, MaximumNumberOfEpochs = 40 });
+        ITransformer model = pipeline.Fit(data);
+        Assert.Equal(2, ((BackpropTransformer)model).Model.OutputSize);
+        IDataView scored = model.Transform(data);
+
+        var onnx = RunOnnx(ml, model, data);
+
+        Assert.Equal([rows.Length, 2], onnx.Dimensions("Score"));
+        AssertClose("Score", scored.GetColumn<float[]>("Score").SelectMany(s => s).ToArray(), onnx.Floats("Score"));
+    }
+
+    [Fact]
+    public void GraphIsStandardGemmAndActivationOperatorsWithTheWeightsAsInitializers()
+    {
+        var ml = new MLContext(seed: 8);
+        IDataView data = MLData.Blobs(ml, 100, seed: 9);
+        var trainer = ml.BinaryClassification.Trainers.Backprop(new BackpropTrainer.Options
+        {
+            HiddenLayerSizes = [8, 5], Activation = Activation.LeakyRelu, MaximumNumberOfEpochs = 5,
+        });
+        BackpropTransformer model = trainer.Fit(data);
+        using var stream = new MemoryStream();
+        ml.Model.ConvertToOnnx(model, data, stream);
+
+        OnnxGraph graph = OnnxGraph.Parse(stream.ToArray());
+
+        Assert.Equal(3, graph.Nodes.Count(n => n.OpType == "Gemm"));
+        Assert.Equal(2, graph.Nodes.Count(n => n.OpType == "LeakyRelu"));
+        Assert.All(graph.Nodes.Where(n => n.OpType == "LeakyRelu"), n => Assert.Equal(0.01f, n.FloatAttributes["alpha"]));
+        Assert.Single(graph.Nodes, n => n.OpType == "Sigmoid");
+        Assert.All(graph.Nodes.Where(n => n.OpType is "Gemm" or "LeakyRelu" or "Sigmoid"), n => Assert.Equal("", n.Domain));
+        for (int layer = 0; layer < model.Model.LayerCount; layer++)
+        {
+            Assert.Equal(model.Model.GetWeights(layer), graph.Initializers[$"BackpropW{layer}"]);
+            Assert.Equal(model.Model.GetBiases(layer), graph.Initializers[$"BackpropB{layer}"]);
+        }
+    }
+
+    // ---- Helpers ------------------------------------------------------------------------------------------
+
+    private void AssertClose(string column, float[] expected, float[] actual)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        double difference = MaxAbsoluteDifference(expected, actual);
+        output.WriteLine($"{column}: max absolute difference {difference:E2} over {expected.Length} values");
+        Assert.True(difference <= Tolerance, $"{column}: max absolute difference {difference:E2} > {Tolerance:E0}");
+    }
+
+    private static double MaxAbsoluteDifference(float[] expected, float[] actual) =>
+        expected.Zip(actual, (e, a) => Math.Abs((double)e - a)).DefaultIfEmpty(0).Max();
+
+    /// <summary>Exports <paramref name="model"/> to ONNX and runs it with ONNX Runtime on every row of <paramref name="data"/>.</summary>
+    private static OnnxOutputs RunOnnx(MLContext ml, ITransformer model, IDataView data)
+    {
+        using var stream = new MemoryStream();
+        ml.Model.ConvertToOnnx(model, data, stream);
+
+        using var session = new InferenceSession(stream.ToArray());
+        var inputs = session.InputMetadata.Keys.Select(name => Input(data, name)).ToList();
+        using IDisposableReadOnlyCollection<DisposableNamedOnnxValue> results = session.Run(inputs);
+        return new OnnxOutputs(results.ToDictionary(r => r.Name, r => Copy(r)));
+    }
+
+    /// <summary>A column of the data as an ONNX input tensor [rows × width] (ML.NET's ONNX graphs take a batch of rows).</summary>
+    private static NamedOnnxValue Input(IDataView data, string name)
+    {
+        DataViewType type = data.Schema[name].Type;
+        if (type is VectorDataViewType vector && vector.ItemType == NumberDataViewType.Single)
+        {
+            float[][] rows = data.GetColumn<float[]>(name).ToArray();
+            return NamedOnnxValue.CreateFromTensor(name, new DenseTensor<float>(rows.SelectMany(r => r).ToArray(), [rows.Length, vector.Size]));
+        }
+
+        if (type == NumberDataViewType.Single)
+            return Column<float>(data, name);
+        if (type == BooleanDataViewType.Instance)
+            return Column<bool>(data, name);
+        if (type == TextDataViewType.Instance)
+            return Column<string>(data, name);
+        throw new NotSupportedException($"Column {name} of type {type}");
+    }
+
+    private static NamedOnnxValue Column<T>(IDataView data, string name)
+    {
+        T[] values = data.GetColumn<T>(name).ToArray();
+        return NamedOnnxValue.CreateFromTensor(name, new DenseTensor<T>(values, [values.Length, 1]));
+    }
+
+    private static (Array Values, int[] Dimensions) Copy(DisposableNamedOnnxValue value) => value.ElementType switch
+    {
+        TensorElementType.Float => (value.AsTensor<float>().ToArray(), value.AsTensor<float>().Dimensions.ToArray()),
+        TensorElementType.Bool => (value.AsTensor<bool>().ToArray(), value.AsTensor<bool>().Dimensions.ToArray()),
+        TensorElementType.String => (value.AsTensor<string>().ToArray(), value.AsTensor<string>().Dimensions.ToArray()),
+        TensorElementType.UInt32 => (value.AsTensor<uint>().ToArray(), value.AsTensor<uint>().Dimensions.ToArray()),
+        TensorElementType.Int64 => (value.AsTensor<long>().ToArray(), value.AsTensor<long>().Dimensions.ToArray()),
+        _ => (Array.Empty<object>(), []),
+    };
+
+    /// <summary>ONNX Runtime's results by ML.NET column name (the converter names graph outputs "column.output").</summary>
+    private sealed class OnnxOutputs(Dictionary<string, (Array Values, int[] Dimensions)> results)
+    {
+        public float[] Floats(string column) => Values<float>(column);
+
+        public T[] Values<T>(string column) => (T[])Get(column).Values;
+
+        public int[] Dimensions(string column) => Get(column).Dimensions;
+
+        private (Array Values, int[] Dimensions) Get(string column) =>
+            results.TryGetValue(column + ".output", out var result)
+                ? result
+                : throw new KeyNotFoundException($"No ONNX output for {column}; outputs: {string.Join(", ", results.Keys)}");
+    }
+}
+
+/// <summary>
+/// The parts of an ONNX model file the tests look at, read straight from the protobuf wire format (onnx.proto:
+/// ModelProto.graph = 7; GraphProto.node = 1, initializer = 5; NodeProto.op_type = 4, attribute = 5, domain = 7;
+/// AttributeProto.name = 1, f = 2; TensorProto.name = 8, float_data = 4, raw_data = 9).
+/// </summary>
+internal sealed record OnnxGraph(List<OnnxGraph.Node> Nodes, Dictionary<string, float[]> Initializers)
+{
+    public sealed record Node(string OpType, string Domain, Dictionary<string, float> FloatAttributes);
+
+    public static OnnxGraph Parse(byte[] model)
+    {
+        var graph = new OnnxGraph([], []);
+        foreach (var (field, bytes) in Fields(model))
+        {
+            if (field != 7)
+                continue;
+            foreach (var (graphField, part) in Fields(bytes))
+            {
+                if (graphField == 1)
+                    graph.Nodes.Add(ParseNode(part));
+                else if (graphField == 5)
+                    AddInitializer(graph.Initializers, part);
+            }
+        }
+
+        return graph;
+    }
+
+    private static Node ParseNode(byte[] bytes)
+    {
+        string op = "", domain = "";
+        var floats = new Dictionary<string, float>();
+        foreach (var (field, part) in Fields(bytes))
+        {
+            if (field == 4)
+                op = System.Text.Encoding.UTF8.GetString(part);
+            else if (field == 7)
+                domain = System.Text.Encoding.UTF8.GetString(part);
+            else if (field == 5)
+            {
+                string name = "";
+                float? value = null;
+                var input = new Google.Protobuf.CodedInputStream(part);
+                for (uint tag; (tag = input.ReadTag()) != 0;)
+                {
+                    int number = Google.Protobuf.WireFormat.GetTagFieldNumber(tag);
+                    if (number == 1)
+                        name = input.ReadString();
+                    else if (number == 2)
+                        value = input.ReadFloat();
+                    else
+                        input.SkipLastField();
+                }
+
+                if (value is float f)
+                    floats[name] = f;
+            }
+        }
+
+        return new Node(op, domain, floats);
+    }
+
+    private static void AddInitializer(Dictionary<string, float[]> initializers, byte[] bytes)
+    {
+        string name = "";
+        var values = new List<float>();
+        var input = new Google.Protobuf.CodedInputStream(bytes);
+        for (uint tag; (tag = input.ReadTag()) != 0;)
+        {
+            int number = Google.Protobuf.WireFormat.GetTagFieldNumber(tag);
+            var wire = Google.Protobuf.WireFormat.GetTagWireType(tag);
+            if (number == 8)
+                name = input.ReadString();
+            else if (number == 4 && wire == Google.Protobuf.WireFormat.WireType.LengthDelimited)
+            {
+                byte[] packed = input.ReadBytes().ToByteArray();
+                for (int i = 0; i < packed.Length; i += 4)
+                    values.Add(BitConverter.ToSingle(packed, i));
+            }
+            else if (number == 4)
+                values.Add(input.ReadFloat());
+            else if (number == 9)
+            {
+                byte[] raw = input.ReadBytes().ToByteArray();
+                for (int i = 0; i < raw.Length; i += 4)
+                    values.Add(BitConverter.ToSingle(raw, i));
+            }
+            else
+                input.SkipLastField();
+        }
+
+        initializers[name] = [.. values];
+    }
+
+    /// <summary>The length-delimited fields of one message, by field number (other wire types are skipped).</summary>
+    private static IEnumerable<(int Field, byte[] Bytes)> Fields(byte[] message)
+    {
+        var input = new Google.Protobuf.CodedInputStream(message);
+        var fields = new List<(int, byte[])>();
+        for (uint tag; (tag = input.ReadTag()) != 0;)
+        {
+            if (Google.Protobuf.WireFormat.GetTagWireType(tag) == Google.Protobuf.WireFormat.WireType.LengthDelimited)
+                fields.Add((Google.Protobuf.WireFormat.GetTagFieldNumber(tag), input.ReadBytes().ToByteArray()));
+            else
+                input.SkipLastField();
+        }
+
+        return fields;
+    }
+}

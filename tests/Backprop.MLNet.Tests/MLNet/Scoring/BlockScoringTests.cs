@@ -1,0 +1,493 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using Backprop.MLNet.MLNet.Scoring;
+using Microsoft.ML.Data;
+using Microsoft.ML;
+
+namespace Backprop.MLNet.Tests.MLNet.Scoring;
+
+/// <summary>
+/// BackpropTransformer.Transform scores in blocks through the batched network (BlockScoringDataView): the same schema,
+/// annotations, pass-through columns, positions, row ids and bit-identical values as ML.NET's row-by-row scorer, for
+/// every task, block boundary, column subset, concurrent cursors, and the fallbacks (shuffled cursors).
+/// </summary>
+public sealed class BlockScoringTests
+{
+    private const int Block = BlockScoringDataView.DefaultBlockRows;
+    private static readonly ConcurrentDictionary<string, BackpropTransformer> Models = new();
+
+    public static TheoryData<string> Tasks => new() { "binary", "multiclass", "regression", "two-targets" };
+
+    public static TheoryData<string, int> TasksAndRows()
+    {
+        var data = new TheoryData<string, int>();
+        foreach (string task in new[] { "binary", "multiclass", "regression", "two-targets" })
+        {
+            foreach (int rows in new[] { 0, 1, Block - 1, Block, Block + 1, 1000 })
+                data.Add(task, rows);
+        }
+
+        return data;
+    }
+
+    /// <summary>A row to score: features (some NaN), and pass-through columns.</summary>
+    private sealed class ScoreRow
+    {
+        public int Id { get; set; }
+        [VectorType(2)] public float[] Features { get; set; } = [];
+        public string Tag { get; set; } = "";
+    }
+
+    private sealed class TwoTargets
+    {
+        [VectorType(2)] public float[] Features { get; set; } = [];
+        [VectorType(2)] public float[] Label { get; set; } = [];
+    }
+
+    [Theory]
+    [MemberData(nameof(TasksAndRows))]
+    public void BlockedTransformIsBitIdenticalToRowByRow(string task, int rows)
+    {
+        var ml = new MLContext(seed: 1);
+        BackpropTransformer model = Model(task);
+        IDataView data = ScoreData(ml, rows);
+        IDataView blocked = model.Transform(data);
+        Assert.IsType<BlockScoringDataView>(blocked);
+        IDataView rowByRow = RowByRow(model, data);
+
+        AssertSameSchema(rowByRow.Schema, blocked.Schema);
+        Assert.Equal(rows, blocked.GetRowCount() ?? rows);
+        List<string[]> expected = ReadAll(rowByRow, rowByRow.Schema), actual = ReadAll(blocked, blocked.Schema);
+        Assert.Equal(rows, actual.Count);
+        Assert.Equal(expected, actual);
+        Assert.Equal(Enumerable.Range(0, rows), blocked.GetColumn<int>("Id")); // pass-through intact
+    }
+
+    [Theory]
+    [InlineData("binary", Activation.Sigmoid)]
+    [InlineData("binary", Activation.Tanh)]
+    [InlineData("multiclass", Activation.Gelu)]
+    [InlineData("regression", Activation.LeakyRelu)]
+    [InlineData("regression", Activation.Identity)]
+    public void EveryHiddenActivationIsBitIdentical(string task, Activation activation)
+    {
+        var ml = new MLContext(seed: 1);
+        BackpropTransformer model = Model(task, activation);
+        IDataView data = ScoreData(ml, 2 * Block + 3);
+        IDataView blocked = model.Transform(data), rowByRow = RowByRow(model, data);
+        Assert.IsType<BlockScoringDataView>(blocked);
+        Assert.Equal(ReadAll(rowByRow, rowByRow.Schema), ReadAll(blocked, blocked.Schema));
+    }
+
+    private sealed class WideRow
+    {
+        [VectorType(300)] public float[] Features { get; set; } = [];
+        public bool Label { get; set; }
+    }
+
+    [Theory]
+    [InlineData(Activation.Relu)]
+    [InlineData(Activation.Tanh)]
+    public void WideNetworksAreBitIdentical(Activation activation)
+    {
+        // Wide layers take the register-blocked panel kernels' full tiles, which narrow test networks never fill.
+        var ml = new MLContext(seed: 1);
+        var random = new Random(6);
+        WideRow[] rows = Enumerable.Range(0, 3 * Block + 11).Select(i => new WideRow
+        {
+            Features = Enumerable.Range(0, 300).Select(_ => i % 31 == 4 ? float.NaN : MLData.Gaussian(random)).ToArray(),
+            Label = i % 3 == 0,
+        }).ToArray();
+        IDataView data = ml.Data.LoadFromEnumerable(rows);
+        BackpropTransformer model = ml.BinaryClassification.Trainers.Backprop(new BackpropTrainer.Options
+        {
+            HiddenLayerSizes = [256, 128], Activation = activation, MaximumNumberOfEpochs = 2,
+        }).Fit(data);
+        IDataView blocked = model.Transform(data), rowByRow = RowByRow(model, data);
+        Assert.IsType<BlockScoringDataView>(blocked);
+        Assert.Equal(ReadAll(rowByRow, rowByRow.Schema), ReadAll(blocked, blocked.Schema));
+    }
+
+    [Theory]
+    [MemberData(nameof(Tasks))]
+    public void SubsetsOfActiveColumnsGiveTheSameValues(string task)
+    {
+        var ml = new MLContext(seed: 1);
+        BackpropTransformer model = Model(task);
+        IDataView data = ScoreData(ml, 600);
+        IDataView blocked = model.Transform(data), rowByRow = RowByRow(model, data);
+        DataViewSchema schema = blocked.Schema;
+        string[][] subsets = [[], ["Id"], ["Score"], ["Tag", "Score"], [schema[^1].Name], ["Features", schema[^1].Name, "Id"]];
+        foreach (string[] names in subsets)
+        {
+            DataViewSchema.Column[] columns = names.Select(n => schema[n]).ToArray();
+            using DataViewRowCursor cursor = blocked.GetRowCursor(columns);
+            foreach (DataViewSchema.Column column in schema)
+                Assert.Equal(names.Contains(column.Name), cursor.IsColumnActive(column));
+            Assert.Equal(ReadAll(rowByRow, columns.Select(c => rowByRow.Schema[c.Index])), ReadAll(blocked, columns));
+        }
+    }
+
+    [Fact]
+    public async Task TwoCursorsOnDifferentThreadsAtOnceBothMatch()
+    {
+        var ml = new MLContext(seed: 1);
+        BackpropTransformer model = Model("multiclass");
+        IDataView data = ScoreData(ml, 2000);
+        IDataView blocked = model.Transform(data);
+        List<string[]> expected = ReadAll(RowByRow(model, data), RowByRow(model, data).Schema);
+        using var barrier = new Barrier(2);
+        Task<List<string[]>>[] readers = Enumerable.Range(0, 2).Select(_ => Task.Run(() =>
+        {
+            barrier.SignalAndWait();
+            return ReadAll(blocked, blocked.Schema);
+        })).ToArray();
+        foreach (List<string[]> result in await Task.WhenAll(readers))
+            Assert.Equal(expected, result);
+    }
+
+    [Theory]
+    [MemberData(nameof(Tasks))]
+    public void ShuffledCursorsAndCursorSetsFallBackToTheRowByRowScorer(string task)
+    {
+        var ml = new MLContext(seed: 1);
+        BackpropTransformer model = Model(task);
+        IDataView data = ml.Data.Cache(ScoreData(ml, 700)); // cached, so it can shuffle
+        IDataView blocked = model.Transform(data);
+        Assert.True(blocked.CanShuffle);
+        Dictionary<string, string> expected = ReadAll(RowByRow(model, data), RowByRow(model, data).Schema).ToDictionary(r => r[1], r => string.Join("|", r.Skip(1)));
+
+        using (DataViewRowCursor shuffled = blocked.GetRowCursor(blocked.Schema, new Random(5)))
+            Assert.IsNotType<BlockScoringCursor>(shuffled);
+        List<string[]> shuffledRows = ReadAll(blocked, blocked.Schema, new Random(5));
+        Assert.NotEqual(expected.Keys, shuffledRows.Select(r => r[1])); // really shuffled
+        Assert.Equal(expected.Count, shuffledRows.Count);
+        Assert.All(shuffledRows, row => Assert.Equal(expected[row[1]], string.Join("|", row.Skip(1)))); // by row id
+
+        DataViewRowCursor[] single = blocked.GetRowCursorSet(blocked.Schema, 1);
+        Assert.IsType<BlockScoringCursor>(Assert.Single(single));
+        single[0].Dispose();
+        DataViewRowCursor[] set = blocked.GetRowCursorSet(blocked.Schema, 4); // several cursors: the scorer's split
+        Assert.All(set, c => Assert.IsNotType<BlockScoringCursor>(c));
+        Assert.Equal(expected.Count, set.Sum(c => { int n = 0; while (c.MoveNext()) n++; c.Dispose(); return n; }));
+        DataViewRowCursor[] shuffledSet = blocked.GetRowCursorSet(blocked.Schema, 2, new Random(3));
+        Assert.All(shuffledSet, c => Assert.IsNotType<BlockScoringCursor>(c));
+        Array.ForEach(shuffledSet, c => c.Dispose());
+    }
+
+    [Fact]
+    public void TransformerChainsCallTheBlockedTransform()
+    {
+        var ml = new MLContext(seed: 1);
+        IDataView train = MLData.Blobs(ml, 200, seed: 4);
+        TransformerChain<BackpropTransformer> chain = ml.Transforms.NormalizeMeanVariance("Features")
+            .Append(ml.BinaryClassification.Trainers.Backprop(hiddenLayerSizes: [9], maximumNumberOfEpochs: 5)).Fit(train);
+        IDataView scored = chain.Transform(train);
+        Assert.IsType<BlockScoringDataView>(scored);
+        Assert.IsType<BlockScoringDataView>(((ITransformer)chain.LastTransformer).Transform(train));
+
+        IDataView normalized = chain.Take(1).Single().Transform(train);
+        IDataView expected = RowByRow(chain.LastTransformer, normalized);
+        Assert.Equal(ReadAll(expected, expected.Schema), ReadAll(scored, scored.Schema));
+        Assert.Equal(ml.BinaryClassification.Evaluate(expected).LogLoss, ml.BinaryClassification.Evaluate(scored).LogLoss);
+    }
+
+    [Fact]
+    public void PositionBatchAndIdsAreTheInputCursors()
+    {
+        var ml = new MLContext(seed: 1);
+        IDataView data = ml.Data.Cache(ScoreData(ml, 700));
+        IDataView blocked = Model("binary").Transform(data);
+        using DataViewRowCursor outer = blocked.GetRowCursor([blocked.Schema["Score"]]), inner = data.GetRowCursor([]);
+        ValueGetter<DataViewRowId> outerId = outer.GetIdGetter(), innerId = inner.GetIdGetter();
+        DataViewRowId a = default, b = default;
+        while (inner.MoveNext())
+        {
+            Assert.True(outer.MoveNext());
+            outerId(ref a);
+            innerId(ref b);
+            Assert.Equal((inner.Position, inner.Batch, b), (outer.Position, outer.Batch, a));
+        }
+
+        Assert.False(outer.MoveNext());
+    }
+
+    [Fact]
+    public void TheSwitchForcesTheRowByRowScorer()
+    {
+        var ml = new MLContext(seed: 1);
+        BackpropTransformer model = new BackpropTrainer(ml, hiddenLayerSizes: [4]).Fit(MLData.Blobs(ml, 50, seed: 9));
+        IDataView data = ScoreData(ml, 10);
+        model.BlockScoring = false;
+        Assert.IsNotType<BlockScoringDataView>(model.Transform(data));
+        model.BlockScoring = true;
+        Assert.IsType<BlockScoringDataView>(model.Transform(data));
+    }
+
+    [Fact]
+    public void NaNFeaturesGiveWhatTheScorersGive()
+    {
+        var ml = new MLContext(seed: 1);
+        IDataView data = ScoreData(ml, 40); // row 5 has a NaN feature
+        (bool Label, float Score) binary = Model("binary").Transform(data).GetColumn<bool>("PredictedLabel")
+            .Zip(Model("binary").Transform(data).GetColumn<float>("Score")).ElementAt(5);
+        Assert.True(float.IsNaN(binary.Score));
+        Assert.False(binary.Label);
+        Assert.Equal(0u, Model("multiclass").Transform(data).GetColumn<uint>("PredictedLabel").ElementAt(5));
+        Assert.True(float.IsNaN(Model("regression").Transform(data).GetColumn<float>("Score").ElementAt(5)));
+    }
+
+    [Fact]
+    public void PredictedLabelRulesAreTheScorers()
+    {
+        Assert.Equal(2u, ScoreBlock.ArgMaxKey([1f, 3f, 3f, float.NaN])); // first of equal maxima
+        Assert.Equal(3u, ScoreBlock.ArgMaxKey([float.NaN, 2f, 4f])); // NaN ignored
+        Assert.Equal(1u, ScoreBlock.ArgMaxKey([float.NegativeInfinity, float.NegativeInfinity]));
+        Assert.Equal(0u, ScoreBlock.ArgMaxKey([float.NaN, float.NaN])); // missing key
+        Assert.False(ScoreBlock.PositiveLabel(float.NaN));
+        Assert.False(ScoreBlock.PositiveLabel(0f));
+        Assert.True(ScoreBlock.PositiveLabel(float.Epsilon));
+    }
+
+    /// <summary>ML.NET's row-by-row scorer: the base class's non-virtual Transform.</summary>
+    /// <summary>
+    /// Tiny blocks make the pipeline wrap its ring hundreds of times with a helper scoring ahead: every value is still
+    /// the row-by-row scorer's, whoever scored each block.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(5)]
+    [InlineData(6)]
+    [InlineData(7)]
+    public void ManySmallBlocksScoredAheadAreBitIdentical(int blockRows)
+    {
+        var ml = new MLContext(seed: 1);
+        BackpropTransformer model = Model("multiclass");
+        IDataView data = ScoreData(ml, 1000);
+        IDataView rowByRow = RowByRow(model, data);
+        IDataView blocked = BlockScoringDataView.WrapOrKeep(model.Model, "Features", data, rowByRow, blockRows);
+        Assert.IsType<BlockScoringDataView>(blocked);
+        Assert.Equal(ReadAll(rowByRow, rowByRow.Schema), ReadAll(blocked, blocked.Schema));
+    }
+
+    /// <summary>
+    /// Cursors abandoned after a few rows (while blocks are still being scored ahead) leave nothing behind: later cursors
+    /// read every row correctly.
+    /// </summary>
+    [Fact]
+    public void CursorsDisposedMidwayDoNotDisturbLaterCursors()
+    {
+        var ml = new MLContext(seed: 1);
+        BackpropTransformer model = Model("binary");
+        IDataView data = ScoreData(ml, 2000);
+        IDataView blocked = model.Transform(data);
+        DataViewSchema.Column score = blocked.Schema["Score"];
+        for (int i = 0; i < 50; i++)
+        {
+            using DataViewRowCursor cursor = blocked.GetRowCursor([score]);
+            for (int row = 0; row < 1 + (i * 7 % (Block * 2)) && cursor.MoveNext(); row++)
+            {
+            }
+        }
+
+        Assert.Equal(ReadAll(RowByRow(model, data), blocked.Schema), ReadAll(blocked, blocked.Schema));
+    }
+
+    /// <summary>An input whose second cursor sees fewer rows than its first breaks IDataView's contract: the cursor says so.</summary>
+    [Fact]
+    public void AnInputThatDoesNotRepeatIsReported()
+    {
+        var ml = new MLContext(seed: 1);
+        BackpropTransformer model = Model("regression");
+        var rows = new ShrinkingRows(rows: 2 * Block, lostOnSecondPass: Block + 10);
+        IDataView blocked = model.Transform(ml.Data.LoadFromEnumerable(rows));
+        var error = Assert.Throws<InvalidOperationException>(() => ReadAll(blocked, blocked.Schema));
+        Assert.Contains("look-ahead cursor fewer rows than its main cursor", error.Message);
+        Assert.Contains("mlContext.Data.Cache", error.Message);
+    }
+
+    /// <summary>An exception of the input while reading ahead reaches the consumer unchanged.</summary>
+    [Fact]
+    public void AnInputErrorWhileReadingAheadSurfacesUnchanged()
+    {
+        var ml = new MLContext(seed: 1);
+        BackpropTransformer model = Model("binary");
+        IDataView blocked = model.Transform(ml.Data.LoadFromEnumerable(new ThrowingRows(rows: 3 * Block, failAt: Block + 3)));
+        var error = Assert.Throws<InvalidDataException>(() => ReadAll(blocked, [blocked.Schema["Score"]]));
+        Assert.Equal("row " + (Block + 3) + " is unreadable", error.Message);
+    }
+
+    /// <summary>
+    /// A model too large to pack scores with the training layout: still bit-identical between blocks and rows (one row
+    /// alone and ML.NET's scorer), for every task, and within float rounding of the packed model's scores.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Tasks))]
+    public void AModelTooLargeToPackScoresWithTheTrainingLayout(string task)
+    {
+        var ml = new MLContext(seed: 1);
+        BackpropTransformer packed = Model(task), unpacked = Train(task);
+        unpacked.Model.ScoreWithoutPacking();
+        Assert.Null(unpacked.Model.Packed);
+        Assert.NotNull(packed.Model.Packed);
+        IDataView data = ScoreData(ml, 500);
+        IDataView blocked = unpacked.Transform(data);
+        Assert.IsType<BlockScoringDataView>(blocked);
+        Assert.Equal(ReadAll(RowByRow(unpacked, data), blocked.Schema), ReadAll(blocked, blocked.Schema));
+
+        float[] a = Scores(packed.Transform(data)), b = Scores(unpacked.Transform(data));
+        Assert.Equal(a.Length, b.Length);
+        for (int i = 0; i < a.Length; i++)
+        {
+            if (float.IsNaN(a[i]))
+                Assert.True(float.IsNaN(b[i]), $"score {i}");
+            else
+                Assert.True(Math.Abs(a[i] - b[i]) <= 1e-5 * Math.Max(1, Math.Abs(a[i])), $"score {i}: packed {a[i]}, training layout {b[i]}");
+        }
+    }
+
+    /// <summary>Every value of the Score column, flattened.</summary>
+    private static float[] Scores(IDataView scored) => scored.Schema["Score"].Type is VectorDataViewType
+        ? scored.GetColumn<VBuffer<float>>("Score").SelectMany(v => v.DenseValues()).ToArray()
+        : scored.GetColumn<float>("Score").ToArray();
+
+    /// <summary>Rows that come back fewer on every enumeration after the first (the look-ahead cursor's).</summary>
+    private sealed class ShrinkingRows(int rows, int lostOnSecondPass) : IEnumerable<ScoreRow>
+    {
+        private int _passes;
+
+        public IEnumerator<ScoreRow> GetEnumerator()
+        {
+            int count = Interlocked.Increment(ref _passes) == 1 ? rows : rows - lostOnSecondPass;
+            for (int i = 0; i < count; i++)
+                yield return new ScoreRow { Id = i, Features = [i % 3, 1], Tag = "" };
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+
+    /// <summary>Rows whose enumeration throws at row <c>failAt</c>.</summary>
+    private sealed class ThrowingRows(int rows, int failAt) : IEnumerable<ScoreRow>
+    {
+        public IEnumerator<ScoreRow> GetEnumerator()
+        {
+            for (int i = 0; i < rows; i++)
+            {
+                if (i == failAt)
+                    throw new InvalidDataException($"row {i} is unreadable");
+                yield return new ScoreRow { Id = i, Features = [i % 3, 1], Tag = "" };
+            }
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+
+    private static IDataView RowByRow(BackpropTransformer model, IDataView data) =>
+        ((SingleFeaturePredictionTransformerBase<BackpropModelParameters>)model).Transform(data);
+
+    /// <summary>A trained model per task, shared by the tests (models are immutable; the switch is never touched on them).</summary>
+    private static BackpropTransformer Model(string task, Activation activation = Activation.Relu) =>
+        Models.GetOrAdd($"{task} {activation}", _ => Train(task, activation));
+
+    /// <summary>Trains a new model for <paramref name="task"/> (the same one every time: fixed seeds).</summary>
+    private static BackpropTransformer Train(string task, Activation activation = Activation.Relu)
+    {
+        var ml = new MLContext(seed: 3);
+        var options = new BackpropTrainer.Options
+        {
+            HiddenLayerSizes = [37, 16], Activation = activation, MaximumNumberOfEpochs = 20, LearningRate = 0.01,
+        };
+        switch (task)
+        {
+            case "binary":
+                return ml.BinaryClassification.Trainers.Backprop(options).Fit(MLData.Blobs(ml, 200, seed: 1));
+            case "multiclass":
+                IDataView keyed = ml.Transforms.Conversion.MapValueToKey("Label").Fit(MLData.ThreeClasses(ml, 200, seed: 2))
+                    .Transform(MLData.ThreeClasses(ml, 200, seed: 2));
+                return ml.MulticlassClassification.Trainers.Backprop(options).Fit(keyed);
+            case "regression":
+                return ml.Regression.Trainers.Backprop(options).Fit(MLData.Wave(ml, 200, seed: 3));
+            default:
+                var random = new Random(4);
+                TwoTargets[] rows = Enumerable.Range(0, 200).Select(_ =>
+                {
+                    float a = (float)random.NextDouble() * 2 - 1, b = (float)random.NextDouble() * 2 - 1;
+                    return new TwoTargets { Features = [a, b], Label = [a + b, 10 * a * b] };
+                }).ToArray();
+                return ml.Regression.Trainers.Backprop(options).Fit(ml.Data.LoadFromEnumerable(rows));
+        }
+    }
+
+    /// <summary>Rows with Id = index, a Tag, and features from a seed; row i % 17 == 5 has a NaN feature, i % 23 == 7 is all zero.</summary>
+    private static IDataView ScoreData(MLContext ml, int rows)
+    {
+        var random = new Random(rows + 1);
+        ScoreRow[] list = Enumerable.Range(0, rows).Select(i => new ScoreRow
+        {
+            Id = i,
+            Tag = $"row {i}",
+            Features = i % 17 == 5 ? [float.NaN, 1f] : i % 23 == 7 ? [0f, 0f] : [3 * MLData.Gaussian(random), 3 * MLData.Gaussian(random)],
+        }).ToArray();
+        return ml.Data.LoadFromEnumerable(list);
+    }
+
+    /// <summary>
+    /// Every row of a cursor over <paramref name="columns"/>: position, row id, then each value (floats as their bits).
+    /// Not Batch: ML.NET's scorer answers a single-cursor request with a consolidated parallel cursor set, whose Batch
+    /// numbers are its own; the blocked cursor reports its input cursor's Batch (see PositionBatchAndIdsAreTheInputCursors).
+    /// </summary>
+    private static List<string[]> ReadAll(IDataView view, IEnumerable<DataViewSchema.Column> columns, Random? rand = null)
+    {
+        DataViewSchema.Column[] active = columns.ToArray();
+        using DataViewRowCursor cursor = view.GetRowCursor(active, rand);
+        ValueGetter<DataViewRowId> getId = cursor.GetIdGetter();
+        Func<string>[] readers = active.Select(c => Reader(cursor, c)).ToArray();
+        var rows = new List<string[]>();
+        DataViewRowId id = default;
+        while (cursor.MoveNext())
+        {
+            getId(ref id);
+            rows.Add([cursor.Position.ToString(), id.ToString(), .. readers.Select(r => r())]);
+        }
+
+        return rows;
+    }
+
+    private static void AssertSameSchema(DataViewSchema expected, DataViewSchema actual)
+    {
+        Assert.Equal(expected.Count, actual.Count);
+        for (int i = 0; i < expected.Count; i++)
+        {
+            DataViewSchema.Column e = expected[i], a = actual[i];
+            Assert.Equal((e.Name, e.Index, e.IsHidden), (a.Name, a.Index, a.IsHidden));
+            Assert.Equal(e.Type, a.Type);
+            DataViewSchema.Annotations ea = e.Annotations, aa = a.Annotations;
+            Assert.Equal(ea.Schema.Select(c => (c.Name, c.Type)), aa.Schema.Select(c => (c.Name, c.Type)));
+            Assert.Equal(ea.Schema.Select(c => Reader(ea, c)()), aa.Schema.Select(c => Reader(aa, c)()));
+        }
+    }
+
+    private static Func<string> Reader(object source, DataViewSchema.Column column) => (Func<string>)typeof(BlockScoringTests)
+        .GetMethod(nameof(TypedReader), BindingFlags.NonPublic | BindingFlags.Static)!
+        .MakeGenericMethod(column.Type.RawType).Invoke(null, [source, column])!;
+
+    private static Func<string> TypedReader<T>(object source, DataViewSchema.Column column)
+    {
+        ValueGetter<T> getter = source is DataViewRow row ? row.GetGetter<T>(column) : ((DataViewSchema.Annotations)source).GetGetter<T>(column);
+        T value = default!;
+        return () =>
+        {
+            getter(ref value);
+            return Render(value);
+        };
+    }
+
+    private static string Render(object? value) => value switch
+    {
+        float f => BitConverter.SingleToInt32Bits(f).ToString("X8"),
+        VBuffer<float> v => (v.IsDense ? "dense " : "sparse ") + string.Join(",", v.DenseValues().Select(f => Render(f))),
+        VBuffer<ReadOnlyMemory<char>> v => string.Join(",", v.DenseValues().Select(m => m.ToString())),
+        ReadOnlyMemory<char> m => m.ToString(),
+        _ => value?.ToString() ?? "null",
+    };
+}
