@@ -27,7 +27,7 @@ internal static class GemmBenchmark
             Console.WriteLine("Note: this machine has one core; the 2-thread column cannot show a speed-up.");
 
         var table = new Table(["Kernel", "shape (M×K · K×N)", .. ThreadCounts.Select(t => $"{t} thread{(t > 1 ? "s" : "")}, GFLOP/s")]);
-        HiddenActivation relu = HiddenActivation.For(Activation.Relu);
+        HiddenActivation relu = HiddenActivation.For(ActivationKind.Relu);
         var random = new Random(42);
         for (int l = 0; l < Layers.Length; l++)
         {

@@ -1,5 +1,7 @@
+using Backprop.MLNet.Engine.Activations;
 using Backprop.MLNet.Engine.Outputs;
 using Backprop.MLNet.Engine;
+using Backprop.MLNet.MLNet;
 using Backprop.MLNet.Training.Data;
 using Backprop.MLNet.Training;
 
@@ -30,19 +32,20 @@ internal static class SameStartBenchmark
             parameters.AddRange(Read(folder, $"b{layer}"));
         }
 
-        var network = Network.FromParameters([784, 256, 128, 10], Activation.Relu, OutputKind.Softmax, parameters.ToArray());
-        var settings = new TrainingSettings
+        var network = Network.FromParameters([784, 256, 128, 10], ActivationKind.Relu, OutputKind.Softmax, parameters.ToArray());
+        var publicOptions = new BackpropTrainer.Options
         {
-            HiddenLayerSizes = [256, 128], Activation = Activation.Relu, OutputKind = OutputKind.Softmax, OutputSize = 10,
-            Solver = Solver.Adam, LearningRate = 1e-3, L2Regularization = 0, BatchSize = 128, MaximumNumberOfEpochs = 5,
-            Shuffle = false, Tolerance = 0, NumberOfThreads = options.EffectiveThreads,
+            HiddenLayerSizes = [256, 128], Activation = Activation.Relu, Solver = Solver.Adam, LearningRate = 1e-3, L2Regularization = 0,
+            BatchSize = 128, MaximumNumberOfEpochs = 5, Shuffle = false, Tolerance = 0, NumberOfThreads = options.EffectiveThreads,
         };
+        TrainingSettings settings = EngineMapping.ToSettings(publicOptions, BackpropTask.MulticlassClassification, outputSize: 10, seed: 0);
         var data = new TrainingData(xtr, ytr, ytr.Length, 784, 1);
         var test = new TrainingData(xte, yte, yte.Length, 784, 1);
-        Network trained = MlpTrainer.Train(data, settings, network, report =>
-            Console.WriteLine($"Backprop.MLNet epoch {report.Epoch}: training loss {report.TrainingLoss:F4}")).Network;
+        Network trained = MlpTrainer.Train(data, settings, record =>
+            Console.WriteLine($"Backprop.MLNet epoch {record.Epoch}: training loss {record.TrainingLoss:F4}"),
+            resume: new TrainingCheckpoint { Network = network }).Network;
         var workspace = new BackpropWorkspace(trained, 1000);
-        Console.WriteLine($"Backprop.MLNet test accuracy {ValidationScore.Compute(workspace, test):F4}");
+        Console.WriteLine($"Backprop.MLNet test accuracy {Evaluation.Score(workspace, test):F4}");
         Console.WriteLine();
     }
 

@@ -23,8 +23,9 @@ public static class BackpropCatalog
     ///     .Append(mlContext.BinaryClassification.Trainers.Backprop(hiddenLayerSizes: new[] { 32 }));
     /// </code></example>
     public static BackpropTrainer Backprop(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog,
-        string labelColumnName = "Label", string featureColumnName = "Features", int[]? hiddenLayerSizes = null,
-        double learningRate = 0.001, int maximumNumberOfEpochs = 200) =>
+        string labelColumnName = BackpropTrainer.Defaults.LabelColumnName, string featureColumnName = BackpropTrainer.Defaults.FeatureColumnName,
+        int[]? hiddenLayerSizes = null, double learningRate = BackpropTrainer.Defaults.LearningRate,
+        int maximumNumberOfEpochs = BackpropTrainer.Defaults.MaximumNumberOfEpochs) =>
         Create(catalog, BackpropTask.BinaryClassification, labelColumnName, featureColumnName, hiddenLayerSizes, learningRate, maximumNumberOfEpochs);
 
     /// <summary>A binary classifier with all options; <see cref="BackpropTrainer.Options.Task"/> is set to binary classification.</summary>
@@ -49,8 +50,9 @@ public static class BackpropCatalog
     ///     .Append(mlContext.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
     /// </code></example>
     public static BackpropTrainer Backprop(this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
-        string labelColumnName = "Label", string featureColumnName = "Features", int[]? hiddenLayerSizes = null,
-        double learningRate = 0.001, int maximumNumberOfEpochs = 200) =>
+        string labelColumnName = BackpropTrainer.Defaults.LabelColumnName, string featureColumnName = BackpropTrainer.Defaults.FeatureColumnName,
+        int[]? hiddenLayerSizes = null, double learningRate = BackpropTrainer.Defaults.LearningRate,
+        int maximumNumberOfEpochs = BackpropTrainer.Defaults.MaximumNumberOfEpochs) =>
         Create(catalog, BackpropTask.MulticlassClassification, labelColumnName, featureColumnName, hiddenLayerSizes, learningRate, maximumNumberOfEpochs);
 
     /// <summary>A multiclass classifier with all options; <see cref="BackpropTrainer.Options.Task"/> is set to multiclass classification.</summary>
@@ -73,8 +75,9 @@ public static class BackpropCatalog
     ///     .Append(mlContext.Regression.Trainers.Backprop(hiddenLayerSizes: new[] { 64, 32 }));
     /// </code></example>
     public static BackpropTrainer Backprop(this RegressionCatalog.RegressionTrainers catalog,
-        string labelColumnName = "Label", string featureColumnName = "Features", int[]? hiddenLayerSizes = null,
-        double learningRate = 0.001, int maximumNumberOfEpochs = 200) =>
+        string labelColumnName = BackpropTrainer.Defaults.LabelColumnName, string featureColumnName = BackpropTrainer.Defaults.FeatureColumnName,
+        int[]? hiddenLayerSizes = null, double learningRate = BackpropTrainer.Defaults.LearningRate,
+        int maximumNumberOfEpochs = BackpropTrainer.Defaults.MaximumNumberOfEpochs) =>
         Create(catalog, BackpropTask.Regression, labelColumnName, featureColumnName, hiddenLayerSizes, learningRate, maximumNumberOfEpochs);
 
     /// <summary>A regressor with all options; <see cref="BackpropTrainer.Options.Task"/> is set to regression.</summary>
@@ -90,7 +93,7 @@ public static class BackpropCatalog
         {
             LabelColumnName = labelColumnName,
             FeatureColumnName = featureColumnName,
-            HiddenLayerSizes = hiddenLayerSizes ?? [100],
+            HiddenLayerSizes = hiddenLayerSizes ?? BackpropTrainer.Defaults.HiddenLayerSizes,
             LearningRate = learningRate,
             MaximumNumberOfEpochs = maximumNumberOfEpochs,
         });

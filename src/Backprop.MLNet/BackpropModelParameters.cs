@@ -3,6 +3,7 @@ using System.Collections.ObjectModel;
 using Backprop.MLNet.Engine.Inference;
 using Backprop.MLNet.Engine;
 using Backprop.MLNet.MLNet.Persistence;
+using Backprop.MLNet.MLNet.Scoring;
 using Backprop.MLNet.MLNet;
 using Backprop.MLNet.Training;
 using Microsoft.ML.Data;
@@ -33,8 +34,11 @@ public sealed partial class BackpropModelParameters : ModelParametersBase<float>
         Task = contents.Task;
         Network = contents.Network;
         Scaling = contents.Scaling;
-        TrainingHistory = contents.History;
+        History = contents.History;
+        StopReason = contents.StopReason;
         Checkpoint = contents.Checkpoint;
+        Predictor = new NetworkPredictor(Network);
+        TrainingHistory = EngineMapping.ToPublic(History, StopReason);
         HiddenLayerSizes = Network.LayerSizes.Skip(1).Take(Network.LayerCount - 1).ToArray().AsReadOnly();
         _inputType = new VectorDataViewType(NumberDataViewType.Single, Network.InputSize);
         _outputType = Task == BackpropTask.MulticlassClassification || Network.OutputSize > 1
@@ -55,7 +59,7 @@ public sealed partial class BackpropModelParameters : ModelParametersBase<float>
     public IReadOnlyList<int> HiddenLayerSizes { get; }
 
     /// <summary>The hidden-layer activation.</summary>
-    public Activation Activation => Network.Activation;
+    public Activation Activation => EngineMapping.ToPublic(Network.Activation);
 
     /// <summary>The number of weight layers: the hidden layers plus the output layer.</summary>
     public int LayerCount => Network.LayerCount;
@@ -72,55 +76,23 @@ public sealed partial class BackpropModelParameters : ModelParametersBase<float>
     /// <summary>For regression with the label standardised: the standard deviation of each label value; else null.</summary>
     public IReadOnlyList<float>? LabelStandardDeviation => Scaling?.StandardDeviation.AsReadOnly();
 
-    /// <summary>Backs <see cref="Packed"/>: null until first used, then the packed network or <see cref="NotPacked"/>.</summary>
-    private object? _packed;
-
-    /// <summary>Marks a model whose network is too large to pack.</summary>
-    private static readonly object NotPacked = new();
-
     /// <summary>The network itself (engine type), shared read-only by every scorer.</summary>
     internal Network Network { get; }
 
-    /// <summary>
-    /// The prediction layout of <see cref="Network"/>, packed on first use and shared by every scorer of this model (the
-    /// network of a model never changes). See <see cref="PackedNetwork"/>.
-    /// </summary>
-    internal PackedNetwork? Packed => (Volatile.Read(ref _packed) ?? CreatePacked()) as PackedNetwork;
+    /// <summary>Prediction with <see cref="Network"/>: the packed layout, made on first use and shared by every scorer.</summary>
+    internal NetworkPredictor Predictor { get; }
 
     /// <summary>The label standardisation of a regression model, or null.</summary>
     internal LabelScaling? Scaling { get; }
 
+    /// <summary>The epochs of the training that made this model, as the training loop recorded them.</summary>
+    internal IReadOnlyList<EpochRecord> History { get; }
+
+    /// <summary>Why the last training stopped.</summary>
+    internal StopReason StopReason { get; }
+
     /// <summary>Where training stopped (optimizer state, counters), for an exact warm start; null when unknown.</summary>
     internal TrainingCheckpoint? Checkpoint { get; }
-
-    /// <summary>Packs the network once; threads racing here agree on the first copy published.</summary>
-    private object CreatePacked()
-    {
-        Interlocked.CompareExchange(ref _packed, (object?)PackedNetwork.TryCreate(Network) ?? NotPacked, null);
-        return _packed!;
-    }
-
-    /// <summary>Makes this model score with the training layout, as a model too large to pack does (for tests).</summary>
-    internal void ScoreWithoutPacking() => Volatile.Write(ref _packed, NotPacked);
-
-    /// <summary>
-    /// The forward pass of prediction: the packed network's, or for a model too large to pack <see cref="Network.Forward"/>
-    /// followed by the output activation row by row (so each row's outputs come from the very call one row alone makes).
-    /// Either way a row gets the same bits alone as inside any block.
-    /// </summary>
-    /// <param name="x">Inputs, row-major [rows × inputs].</param>
-    /// <param name="rows">Number of rows.</param>
-    /// <param name="scratch">The caller's buffers.</param>
-    /// <param name="threads">Threads, the caller included.</param>
-    /// <returns>The outputs [rows × outputs] before label de-standardisation, a view into <paramref name="scratch"/>.</returns>
-    internal ReadOnlySpan<float> Forward(ReadOnlySpan<float> x, int rows, InferenceScratch scratch, int threads)
-    {
-        if (Packed is { } packed)
-            return packed.Forward(x, rows, scratch, threads);
-
-        Network.Forward(x, rows, scratch, threads);
-        return Network.ActivateOutputsByRow(scratch, rows);
-    }
 
     /// <summary>The weights of weight layer <paramref name="layer"/>, row-major [outputs × inputs]: layer l computes z = W·a + b.</summary>
     /// <param name="layer">0 for the first hidden layer up to <see cref="LayerCount"/> − 1 for the output layer.</param>
@@ -187,57 +159,6 @@ public sealed partial class BackpropModelParameters : ModelParametersBase<float>
         throw new InvalidOperationException($"A {Task} Backprop model cannot produce {typeof(TDst).Name} scores.");
     }
 
-    /// <summary>
-    /// Scores one row at a time without allocating: owns the scratch buffers of one mapper delegate, which
-    /// ML.NET uses from one thread only (IValueMapper's contract), so each cursor and each PredictionEngine
-    /// gets its own.
-    /// </summary>
-    internal sealed class RowScorer(BackpropModelParameters model)
-    {
-        private readonly InferenceScratch _scratch = model.Network.CreateScratch(1);
-
-        /// <summary>Threads one row may use: a large first layer is split over the cores (results do not depend on it).</summary>
-        private static int Threads => Environment.ProcessorCount;
-        private readonly float[] _dense = new float[model.InputSize];
-        private readonly float[] _restored = new float[model.Scaling is null ? 0 : model.OutputSize];
-
-        /// <summary>The first raw output logit of one row (for a binary model: the score).</summary>
-        public float Logit(in VBuffer<float> features)
-        {
-            model.Forward(Densify(features), 1, _scratch, Threads);
-            return _scratch.LastLogits[0];
-        }
-
-        /// <summary>The first raw output logit of the row scored last.</summary>
-        public float LastLogit => _scratch.LastLogits[0];
-
-        /// <summary>The outputs of one row: probabilities for classifiers, predicted values (in label units) for regression.</summary>
-        public ReadOnlySpan<float> Predict(in VBuffer<float> features)
-        {
-            ReadOnlySpan<float> outputs = model.Forward(Densify(features), 1, _scratch, Threads);
-            if (model.Scaling is null)
-                return outputs;
-            outputs.CopyTo(_restored);
-            model.Scaling.Restore(_restored);
-            return _restored;
-        }
-
-        private ReadOnlySpan<float> Densify(in VBuffer<float> features)
-        {
-            if (features.Length != _dense.Length)
-                throw new ArgumentOutOfRangeException(nameof(features), features.Length,
-                    $"The feature vector has {features.Length} values; this Backprop model was trained on {_dense.Length}.");
-            if (features.IsDense)
-                return features.GetValues();
-            Array.Clear(_dense);
-            ReadOnlySpan<float> values = features.GetValues();
-            ReadOnlySpan<int> indices = features.GetIndices();
-            for (int i = 0; i < values.Length; i++)
-                _dense[indices[i]] = values[i];
-            return _dense;
-        }
-    }
-
     // ---- Persistence -------------------------------------------------------------------------------------
 
     private static VersionInfo GetVersionInfo() => new(
@@ -253,7 +174,7 @@ public sealed partial class BackpropModelParameters : ModelParametersBase<float>
     {
         base.SaveCore(ctx);
         ctx.SetVersionInfo(GetVersionInfo());
-        ModelFormat.Write(ctx.Writer, new ModelFormat.Contents(Task, Network, Scaling, TrainingHistory, Checkpoint));
+        ModelFormat.Write(ctx.Writer, new ModelFormat.Contents(Task, Network, Scaling, History, StopReason, Checkpoint));
     }
 
     /// <summary>

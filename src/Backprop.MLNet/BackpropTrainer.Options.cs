@@ -14,11 +14,11 @@ public sealed partial class BackpropTrainer
     {
         /// <summary>The label column.</summary>
         /// <value>Default "Label". Boolean for binary classification, a key type for multiclass, Single or Double for regression.</value>
-        public string LabelColumnName { get; set; } = "Label";
+        public string LabelColumnName { get; set; } = Defaults.LabelColumnName;
 
         /// <summary>The feature column.</summary>
         /// <value>Default "Features". A known-size vector of Single.</value>
-        public string FeatureColumnName { get; set; } = "Features";
+        public string FeatureColumnName { get; set; } = Defaults.FeatureColumnName;
 
         /// <summary>The example-weight column, or null for equal weights (scikit-learn: <c>sample_weight</c> in <c>fit</c>).</summary>
         /// <value>
@@ -37,7 +37,7 @@ public sealed partial class BackpropTrainer
         /// (scikit-learn leaves this to the user, with <c>TransformedTargetRegressor</c>).
         /// </summary>
         /// <value>Default true. The reported losses are then in standardised units.</value>
-        public bool StandardizeRegressionLabel { get; set; } = true;
+        public bool StandardizeRegressionLabel { get; set; } = Defaults.StandardizeRegressionLabel;
 
         /// <summary>The task, which fixes the output layer and the loss.</summary>
         /// <value>Default <see cref="BackpropTask.Auto"/>: inferred from the label type when training.</value>
@@ -45,11 +45,11 @@ public sealed partial class BackpropTrainer
 
         /// <summary>The width of each hidden layer, input side first (scikit-learn: <c>hidden_layer_sizes</c>).</summary>
         /// <value>Default { 100 }. At least one layer; every width at least 1.</value>
-        public int[] HiddenLayerSizes { get; set; } = [100];
+        public int[] HiddenLayerSizes { get; set; } = Defaults.HiddenLayerSizes;
 
         /// <summary>The activation function of the hidden layers (scikit-learn: <c>activation</c>).</summary>
         /// <value>Default <see cref="Backprop.MLNet.Activation.Relu"/>.</value>
-        public Activation Activation { get; set; } = Activation.Relu;
+        public Activation Activation { get; set; } = Defaults.HiddenActivation;
 
         /// <summary>
         /// The probability of dropping each hidden unit during training (inverted dropout: kept units are scaled by
@@ -60,59 +60,59 @@ public sealed partial class BackpropTrainer
 
         /// <summary>The optimizer (scikit-learn: <c>solver</c>).</summary>
         /// <value>Default <see cref="Backprop.MLNet.Solver.Adam"/>. <see cref="Backprop.MLNet.Solver.Lbfgs"/> trains on all rows at once (for small data sets).</value>
-        public Solver Solver { get; set; } = Solver.Adam;
+        public Solver Solver { get; set; } = Defaults.Optimizer;
 
         /// <summary>The initial step size (scikit-learn: <c>learning_rate_init</c>).</summary>
         /// <value>Default 0.001. Greater than 0 and finite.</value>
-        public double LearningRate { get; set; } = 0.001;
+        public double LearningRate { get; set; } = Defaults.LearningRate;
 
         /// <summary>How the SGD step size changes over training (scikit-learn: <c>learning_rate</c>); Adam ignores it.</summary>
         /// <value>Default <see cref="Backprop.MLNet.LearningRateSchedule.Constant"/>.</value>
-        public LearningRateSchedule LearningRateSchedule { get; set; } = LearningRateSchedule.Constant;
+        public LearningRateSchedule LearningRateSchedule { get; set; } = Defaults.Schedule;
 
         /// <summary>The exponent of <see cref="Backprop.MLNet.LearningRateSchedule.InverseScaling"/>: η = η₀ / t^PowerT (scikit-learn: <c>power_t</c>).</summary>
         /// <value>Default 0.5. At least 0.</value>
-        public double PowerT { get; set; } = 0.5;
+        public double PowerT { get; set; } = Defaults.PowerT;
 
         /// <summary>Momentum of SGD (scikit-learn: <c>momentum</c>).</summary>
         /// <value>Default 0.9. In [0, 1].</value>
-        public double Momentum { get; set; } = 0.9;
+        public double Momentum { get; set; } = Defaults.Momentum;
 
         /// <summary>Whether SGD uses Nesterov's momentum (scikit-learn: <c>nesterovs_momentum</c>).</summary>
         /// <value>Default true.</value>
-        public bool UseNesterovMomentum { get; set; } = true;
+        public bool UseNesterovMomentum { get; set; } = Defaults.UseNesterovMomentum;
 
         /// <summary>Adam's decay rate of the first-moment estimate (scikit-learn: <c>beta_1</c>).</summary>
         /// <value>Default 0.9. In [0, 1).</value>
-        public double Beta1 { get; set; } = 0.9;
+        public double Beta1 { get; set; } = Defaults.Beta1;
 
         /// <summary>Adam's decay rate of the second-moment estimate (scikit-learn: <c>beta_2</c>).</summary>
         /// <value>Default 0.999. In [0, 1).</value>
-        public double Beta2 { get; set; } = 0.999;
+        public double Beta2 { get; set; } = Defaults.Beta2;
 
         /// <summary>Adam's numerical-stability term (scikit-learn: <c>epsilon</c>).</summary>
         /// <value>Default 1e-8. Greater than 0.</value>
-        public double Epsilon { get; set; } = 1e-8;
+        public double Epsilon { get; set; } = Defaults.Epsilon;
 
         /// <summary>Strength of the L2 penalty on the weights, not the biases (scikit-learn: <c>alpha</c>).</summary>
         /// <value>Default 1e-4. At least 0.</value>
-        public double L2Regularization { get; set; } = 1e-4;
+        public double L2Regularization { get; set; } = Defaults.L2Regularization;
 
         /// <summary>Rows per minibatch (scikit-learn: <c>batch_size</c>); capped at the number of training rows.</summary>
         /// <value>Default 200. At least 1.</value>
-        public int BatchSize { get; set; } = 200;
+        public int BatchSize { get; set; } = Defaults.BatchSize;
 
         /// <summary>The most passes over the training data (scikit-learn: <c>max_iter</c>).</summary>
         /// <value>Default 200. At least 1.</value>
-        public int MaximumNumberOfEpochs { get; set; } = 200;
+        public int MaximumNumberOfEpochs { get; set; } = Defaults.MaximumNumberOfEpochs;
 
         /// <summary>L-BFGS only: the most loss-and-gradient evaluations over all rows (scikit-learn: <c>max_fun</c>).</summary>
         /// <value>Default 15000. At least 1. With L-BFGS, <see cref="MaximumNumberOfEpochs"/> bounds the iterations.</value>
-        public int MaximumNumberOfLossEvaluations { get; set; } = 15000;
+        public int MaximumNumberOfLossEvaluations { get; set; } = Defaults.MaximumNumberOfLossEvaluations;
 
         /// <summary>Whether the rows are shuffled before every epoch (scikit-learn: <c>shuffle</c>).</summary>
         /// <value>Default true.</value>
-        public bool Shuffle { get; set; } = true;
+        public bool Shuffle { get; set; } = Defaults.Shuffle;
 
         /// <summary>Seed of the weight initialisation and the shuffling (scikit-learn: <c>random_state</c>).</summary>
         /// <value>Default null: drawn from the MLContext's random source, so <c>new MLContext(seed: n)</c> makes training repeatable.</value>
@@ -123,11 +123,11 @@ public sealed partial class BackpropTrainer
         /// the loss has not improved by at least this much for more than <see cref="NumberOfEpochsWithoutImprovement"/> epochs.
         /// </summary>
         /// <value>Default 1e-4. At least 0.</value>
-        public double Tolerance { get; set; } = 1e-4;
+        public double Tolerance { get; set; } = Defaults.Tolerance;
 
         /// <summary>How many epochs without an improvement of <see cref="Tolerance"/> are tolerated (scikit-learn: <c>n_iter_no_change</c>).</summary>
         /// <value>Default 10. At least 1.</value>
-        public int NumberOfEpochsWithoutImprovement { get; set; } = 10;
+        public int NumberOfEpochsWithoutImprovement { get; set; } = Defaults.NumberOfEpochsWithoutImprovement;
 
         /// <summary>
         /// Whether the validation score (accuracy; R² for regression) decides when to stop, keeping the weights of the
@@ -140,7 +140,7 @@ public sealed partial class BackpropTrainer
 
         /// <summary>The fraction of training rows held out for early stopping (scikit-learn: <c>validation_fraction</c>).</summary>
         /// <value>Default 0.1. Strictly between 0 and 1.</value>
-        public double ValidationFraction { get; set; } = 0.1;
+        public double ValidationFraction { get; set; } = Defaults.ValidationFraction;
 
         /// <summary>Threads used by training and batch scoring (scikit-learn: none; its BLAS decides).</summary>
         /// <value>Default null: all cores. At least 1 when set. Results do not depend on it.</value>

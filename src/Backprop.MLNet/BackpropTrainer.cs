@@ -1,4 +1,5 @@
 using System.Globalization;
+using Backprop.MLNet.Engine.Optimizers;
 using Backprop.MLNet.Engine.Outputs;
 using Backprop.MLNet.Engine;
 using Backprop.MLNet.MLNet.Persistence;
@@ -59,12 +60,13 @@ public sealed partial class BackpropTrainer : TrainerEstimatorBase<BackpropTrans
     /// <param name="labelColumnName">The label column: Boolean, a key type or Single/Double (the task is inferred from it).</param>
     /// <param name="featureColumnName">The feature column: a known-size vector of Single.</param>
     /// <param name="hiddenLayerSizes">The width of each hidden layer; none given means one layer of 100.</param>
-    public BackpropTrainer(MLContext mlContext, string labelColumnName = "Label", string featureColumnName = "Features", params int[] hiddenLayerSizes)
+    public BackpropTrainer(MLContext mlContext, string labelColumnName = Defaults.LabelColumnName, string featureColumnName = Defaults.FeatureColumnName,
+        params int[] hiddenLayerSizes)
         : this(mlContext, new Options
         {
             LabelColumnName = labelColumnName,
             FeatureColumnName = featureColumnName,
-            HiddenLayerSizes = hiddenLayerSizes is { Length: > 0 } ? hiddenLayerSizes : [100],
+            HiddenLayerSizes = hiddenLayerSizes is { Length: > 0 } ? hiddenLayerSizes : Defaults.HiddenLayerSizes,
         })
     {
     }
@@ -222,7 +224,7 @@ public sealed partial class BackpropTrainer : TrainerEstimatorBase<BackpropTrans
                 scaling.Standardize(validMatrix.Targets);
         }
 
-        var settings = Settings(task, outputSize);
+        TrainingSettings settings = EngineMapping.ToSettings(_options, task, outputSize, _options.Seed ?? Host.Rand.Next());
         TrainingCheckpoint? resume = ResumeFrom(ch, initialModel);
         ch.Info(MessageSensitivity.None, $"BackpropTrainer: {task}, layers [{inputSize}, {string.Join(", ", _options.HiddenLayerSizes)}, {outputSize}], " +
             $"{trainMatrix.Rows} training rows, solver {_options.Solver}, seed {settings.Seed}" +
@@ -230,29 +232,28 @@ public sealed partial class BackpropTrainer : TrainerEstimatorBase<BackpropTrans
         TrainingResult result = MlpTrainer.Train(
             trainMatrix,
             settings,
-            initial: null,
-            onEpoch: report =>
+            onEpoch: record =>
             {
+                EpochReport report = EngineMapping.ToPublic(record);
                 ch.Info(MessageSensitivity.None, FormatReport(report));
                 _options.Progress?.Report(report);
             },
             checkAlive: Host.CheckAlive,
             validation: validMatrix,
             resume: resume);
-        ch.Info(MessageSensitivity.None, $"BackpropTrainer: stopped after {result.Epochs} epochs ({result.StopReason}), final training loss {result.FinalLoss.ToString("G6", CultureInfo.InvariantCulture)}.");
+        ch.Info(MessageSensitivity.None, $"BackpropTrainer: stopped after {result.History.Count} epochs ({EngineMapping.ToPublic(result.StopReason)}), final training loss {result.FinalLoss.ToString("G6", CultureInfo.InvariantCulture)}.");
         string? notConverged = result.StopReason switch
         {
-            TrainingStopReason.EpochLimit => $"reached MaximumNumberOfEpochs ({_options.MaximumNumberOfEpochs}) before the loss stopped improving by Tolerance " +
+            StopReason.EpochLimit => $"reached MaximumNumberOfEpochs ({_options.MaximumNumberOfEpochs}) before the loss stopped improving by Tolerance " +
                 $"({_options.Tolerance.ToString("G3", CultureInfo.InvariantCulture)}): the model may not have converged. Raise MaximumNumberOfEpochs or the LearningRate.",
-            TrainingStopReason.EvaluationLimit => $"L-BFGS used up MaximumNumberOfLossEvaluations ({_options.MaximumNumberOfLossEvaluations}) before converging: the model may not have converged.",
-            TrainingStopReason.LineSearchFailed => "L-BFGS's line search found no better step before the convergence test was met (often float32 noise near a minimum): the model may not have fully converged.",
+            StopReason.EvaluationLimit => $"L-BFGS used up MaximumNumberOfLossEvaluations ({_options.MaximumNumberOfLossEvaluations}) before converging: the model may not have converged.",
+            StopReason.LineSearchFailed => "L-BFGS's line search found no better step before the convergence test was met (often float32 noise near a minimum): the model may not have fully converged.",
             _ => null,
         };
         if (notConverged is not null)
             ch.Warning(MessageSensitivity.None, "BackpropTrainer: " + notConverged);
 
-        return new BackpropModelParameters(Host, new ModelFormat.Contents(
-            task, result.Network, scaling, new TrainingHistory(result.History, result.StopReason), result.Checkpoint));
+        return new BackpropModelParameters(Host, new ModelFormat.Contents(task, result.Network, scaling, result.History, result.StopReason, result.Checkpoint));
     }
 
     /// <summary>Multiplies every row's weight (1 without an example-weight column) by the weight of its class.</summary>
@@ -271,40 +272,15 @@ public sealed partial class BackpropTrainer : TrainerEstimatorBase<BackpropTrans
     {
         if (model is null)
             return null;
-        if (model.Checkpoint is { } checkpoint && (checkpoint.Optimizer?.Solver ?? _options.Solver) == _options.Solver && _options.Solver != Solver.Lbfgs)
+        if (model.Checkpoint is { } checkpoint && _options.Solver != Solver.Lbfgs
+            && (checkpoint.Optimizer is null || checkpoint.Optimizer.Optimizer == OptimizerKindOf(_options.Solver)))
             return checkpoint;
         ch.Info(MessageSensitivity.None, "BackpropTrainer: warm start from the initial model's parameters; its optimizer state is not for this solver, so the optimizer starts afresh.");
-        return new TrainingCheckpoint { Network = model.Network, History = model.TrainingHistory };
+        return new TrainingCheckpoint { Network = model.Network, History = model.History };
     }
 
-    private TrainingSettings Settings(BackpropTask task, int outputSize) => new()
-    {
-        HiddenLayerSizes = _options.HiddenLayerSizes,
-        Activation = _options.Activation,
-        OutputKind = ModelFormat.OutputKindOf(task),
-        OutputSize = outputSize,
-        Solver = _options.Solver,
-        LearningRate = _options.LearningRate,
-        LearningRateSchedule = _options.LearningRateSchedule,
-        PowerT = _options.PowerT,
-        Momentum = _options.Momentum,
-        UseNesterovMomentum = _options.UseNesterovMomentum,
-        Beta1 = _options.Beta1,
-        Beta2 = _options.Beta2,
-        Epsilon = _options.Epsilon,
-        L2Regularization = _options.L2Regularization,
-        BatchSize = _options.BatchSize,
-        MaximumNumberOfEpochs = _options.MaximumNumberOfEpochs,
-        Shuffle = _options.Shuffle,
-        Seed = _options.Seed ?? Host.Rand.Next(),
-        Tolerance = _options.Tolerance,
-        NumberOfEpochsWithoutImprovement = _options.NumberOfEpochsWithoutImprovement,
-        NumberOfThreads = _options.NumberOfThreads ?? Environment.ProcessorCount,
-        EarlyStopping = _options.EarlyStopping,
-        MaximumNumberOfLossEvaluations = _options.MaximumNumberOfLossEvaluations,
-        DropoutRate = _options.DropoutRate,
-        ValidationFraction = _options.ValidationFraction,
-    };
+    /// <summary>The engine optimizer of a minibatch solver.</summary>
+    private static OptimizerKind OptimizerKindOf(Solver solver) => solver == Solver.Sgd ? OptimizerKind.Sgd : OptimizerKind.Adam;
 
     private static int OutputSizeOf(BackpropTask task, DataViewSchema.Column label)
     {

@@ -43,7 +43,7 @@ public sealed class BackpropTransformer : SingleFeaturePredictionTransformerBase
     private BackpropTransformer(IHostEnvironment env, ModelLoadContext ctx)
         : base(CheckedHost(env, ctx), ctx)
     {
-        // *** Binary format *** (version 0x00010001)
+        // *** Binary format *** (version FirstVersion, 0x00010001)
         // <base>: the model (sub-model "Model"), the training schema (stream "TrainSchema"), the feature column name
         // string id or -1: the label column name of the training data, or none
         _labelColumnName = ctx.LoadStringOrNull();
@@ -80,11 +80,14 @@ public sealed class BackpropTransformer : SingleFeaturePredictionTransformerBase
         return env.Register(RegistrationName);
     }
 
+    /// <summary>Version history: 0x00010001 first version (the only one).</summary>
+    private const uint FirstVersion = 0x00010001;
+
     private static VersionInfo GetVersionInfo() => new(
         modelSignature: "BPROPXFR",
-        verWrittenCur: 0x00010001, // 0x00010001: first version
-        verReadableCur: 0x00010001,
-        verWeCanReadBack: 0x00010001,
+        verWrittenCur: FirstVersion,
+        verReadableCur: FirstVersion,
+        verWeCanReadBack: FirstVersion,
         loaderSignature: LoaderSignature,
         loaderAssemblyName: typeof(BackpropTransformer).Assembly.FullName);
 

@@ -6,7 +6,7 @@ namespace Backprop.MLNet;
 /// What happened in one epoch (one pass over the training data) of backpropagation training.
 /// Immutable; one instance is reported per epoch, in order.
 /// </summary>
-public sealed class EpochReport
+public sealed record EpochReport
 {
     /// <summary>The 1-based epoch number (scikit-learn's <c>n_iter_</c> after this epoch).</summary>
     public int Epoch { get; init; }

@@ -1,4 +1,5 @@
 using System.Collections;
+using Backprop.MLNet.Training;
 
 namespace Backprop.MLNet;
 

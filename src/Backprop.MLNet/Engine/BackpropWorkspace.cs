@@ -174,7 +174,7 @@ internal sealed class BackpropWorkspace
             throw new ArgumentException($"Expected {rows} sample weights but got {sampleWeights.Length}.", nameof(sampleWeights));
         }
 
-        ReadOnlySpan<float> predicted = net.ForwardTraining(x, rows, Scratch, Threads, training ? _training : null);
+        ReadOnlySpan<float> predicted = training ? TrainingForward(x, rows) : net.Forward(x, rows, Scratch, Threads);
         ReadOnlySpan<float> logits = Scratch.LastLogits;
         Span<float> delta = _deltas[^1];
         OutputLayer output = net.OutputLayer;
@@ -205,6 +205,43 @@ internal sealed class BackpropWorkspace
         }
 
         return lossSum;
+    }
+
+    /// <summary>
+    /// The forward pass of training: <see cref="Network.Forward"/>'s layers, also keeping the hidden pre-activations when
+    /// the activation's derivative needs them and applying dropout to the hidden activations (the scratch then holds the
+    /// activations before dropout; the dropped ones are in the dropout's buffers).
+    /// </summary>
+    private ReadOnlySpan<float> TrainingForward(ReadOnlySpan<float> x, int rows)
+    {
+        Network net = Network;
+        if (_training is null)
+            return net.Forward(x, rows, Scratch, Threads);
+
+        Scratch.CheckFits(net, rows);
+        net.CheckInputs(x, rows);
+        ReadOnlySpan<float> a = x[..(rows * net.InputSize)];
+        int last = net.LayerCount - 1;
+        for (int l = 0; l <= last; l++)
+        {
+            int outputs = net.LayerOutputs(l);
+            Span<float> z = (l == last ? Scratch.LogitsBuffer : Scratch.HiddenBuffer(l)).AsSpan(0, rows * outputs);
+            bool keepZ = l != last && _training.KeepsPreActivations;
+            DenseForwardKernel.Compute(
+                a, rows, net.LayerInputs(l), net.WeightsOf(l), net.BiasesOf(l), outputs, z, l == last || keepZ ? null : net.HiddenFunction, Threads);
+            if (keepZ)
+            {
+                z.CopyTo(_training.PreActivation(l, z.Length));
+                net.HiddenFunction.Apply(z);
+            }
+
+            a = l != last && _training.Dropout is { } dropout ? dropout.Apply(l, z) : z;
+        }
+
+        Span<float> result = Scratch.OutputsBuffer.AsSpan(0, rows * net.OutputSize);
+        net.OutputLayer.Activate(a, result, net.OutputSize);
+        Scratch.Rows = rows;
+        return result;
     }
 
     /// <summary>Σ W² over all weight matrices (not biases) in double precision; 0 when <paramref name="l2"/> is 0.</summary>

@@ -26,7 +26,6 @@ internal sealed class Dropout
             throw new ArgumentOutOfRangeException(nameof(rate), rate, "The dropout rate must be in (0, 1).");
         }
 
-        Rate = rate;
         _random = random;
         _keep = (float)(1 - rate);
         _scale = 1f / _keep;
@@ -39,9 +38,6 @@ internal sealed class Dropout
             _dropped[l] = new float[_masks[l].Length];
         }
     }
-
-    /// <summary>The probability of dropping a unit.</summary>
-    public double Rate { get; }
 
     /// <summary>When set, <see cref="Apply"/> reuses the masks of the previous call (tests use it to differentiate a fixed network).</summary>
     internal bool FreezeMasks { get; set; }

@@ -1,4 +1,5 @@
 using System;
+using Backprop.MLNet.Engine.Activations;
 
 namespace Backprop.MLNet.Engine;
 
@@ -19,9 +20,9 @@ internal static class GlorotInitializer
     /// <param name="fanIn">Number of layer inputs.</param>
     /// <param name="fanOut">Number of layer outputs.</param>
     /// <param name="activation">The network's hidden activation.</param>
-    public static double Bound(int fanIn, int fanOut, Activation activation)
+    public static double Bound(int fanIn, int fanOut, ActivationKind activation)
     {
-        double factor = activation == Activation.Sigmoid ? 2.0 : 6.0;
+        double factor = activation == ActivationKind.Sigmoid ? 2.0 : 6.0;
         return Math.Sqrt(factor / ((double)fanIn + fanOut));
     }
 

@@ -15,8 +15,7 @@ namespace Backprop.MLNet.Engine;
 /// biases b_l (length outputs), so that layer l computes z = W_l·a + b_l.
 /// </summary>
 /// <remarks>
-/// Inference (<see cref="Forward"/>, <see cref="Predict(ReadOnlySpan{float}, int, Span{float}, InferenceScratch)"/>)
-/// only reads <see cref="Parameters"/> and writes into the caller's <see cref="InferenceScratch"/>,
+/// Inference (<see cref="Forward"/>) only reads <see cref="Parameters"/> and writes into the caller's <see cref="InferenceScratch"/>,
 /// so one network may serve many threads at once as long as each thread has its own scratch and
 /// nobody trains or edits the parameters meanwhile.
 /// The network is fully described by <see cref="LayerSizes"/>, <see cref="Activation"/>,
@@ -28,13 +27,13 @@ internal sealed class Network
     private readonly int[] _weightOffsets;
     private readonly int[] _biasOffsets;
 
-    /// <summary>Creates a network with all parameters zero (call <see cref="InitializeGlorot(int)"/> next to train it).</summary>
+    /// <summary>Creates a network with all parameters zero (call <see cref="InitializeGlorot"/> next to train it).</summary>
     /// <param name="inputSize">Number of input features (≥ 1).</param>
     /// <param name="hiddenSizes">Width of each hidden layer in order (each ≥ 1); may be empty for a linear model.</param>
     /// <param name="outputSize">Number of output units (≥ 1): 1 for binary classification, K for K classes with softmax, one per regression target.</param>
     /// <param name="activation">Activation of every hidden layer.</param>
     /// <param name="outputKind">Output activation and loss.</param>
-    public Network(int inputSize, IReadOnlyList<int> hiddenSizes, int outputSize, Activation activation, OutputKind outputKind)
+    public Network(int inputSize, IReadOnlyList<int> hiddenSizes, int outputSize, ActivationKind activation, OutputKind outputKind)
         : this(BuildLayerSizes(inputSize, hiddenSizes, outputSize), activation, outputKind)
     {
     }
@@ -43,7 +42,7 @@ internal sealed class Network
     /// <param name="layerSizes">Widths of all layers, input first and output last (at least two entries, each ≥ 1).</param>
     /// <param name="activation">Activation of every hidden layer.</param>
     /// <param name="outputKind">Output activation and loss.</param>
-    public Network(IReadOnlyList<int> layerSizes, Activation activation, OutputKind outputKind)
+    public Network(IReadOnlyList<int> layerSizes, ActivationKind activation, OutputKind outputKind)
     {
         ArgumentNullException.ThrowIfNull(layerSizes);
         if (layerSizes.Count < 2)
@@ -98,7 +97,7 @@ internal sealed class Network
     public int LayerCount => _layerSizes.Length - 1;
 
     /// <summary>The hidden-layer activation.</summary>
-    public Activation Activation => HiddenFunction.Kind;
+    public ActivationKind Activation => HiddenFunction.Kind;
 
     /// <summary>The output activation and loss.</summary>
     public OutputKind OutputKind => OutputLayer.Kind;
@@ -123,7 +122,7 @@ internal sealed class Network
     /// <param name="activation">Activation of every hidden layer.</param>
     /// <param name="outputKind">Output activation and loss.</param>
     /// <param name="parameters">The flat parameter vector; its length must equal the parameter count implied by <paramref name="layerSizes"/>.</param>
-    public static Network FromParameters(IReadOnlyList<int> layerSizes, Activation activation, OutputKind outputKind, ReadOnlySpan<float> parameters)
+    public static Network FromParameters(IReadOnlyList<int> layerSizes, ActivationKind activation, OutputKind outputKind, ReadOnlySpan<float> parameters)
     {
         var network = new Network(layerSizes, activation, outputKind);
         if (parameters.Length != network.ParameterCount)
@@ -133,21 +132,6 @@ internal sealed class Network
         }
 
         parameters.CopyTo(network.Parameters);
-        return network;
-    }
-
-    /// <summary>Creates a network and draws its initial parameters with <see cref="InitializeGlorot(int)"/>.</summary>
-    /// <param name="inputSize">Number of input features.</param>
-    /// <param name="hiddenSizes">Width of each hidden layer in order; may be empty.</param>
-    /// <param name="outputSize">Number of output units.</param>
-    /// <param name="activation">Activation of every hidden layer.</param>
-    /// <param name="outputKind">Output activation and loss.</param>
-    /// <param name="seed">Seed of the <see cref="SeededRandom"/> generator.</param>
-    public static Network CreateInitialized(
-        int inputSize, IReadOnlyList<int> hiddenSizes, int outputSize, Activation activation, OutputKind outputKind, int seed)
-    {
-        var network = new Network(inputSize, hiddenSizes, outputSize, activation, outputKind);
-        network.InitializeGlorot(seed);
         return network;
     }
 
@@ -183,8 +167,6 @@ internal sealed class Network
     /// <param name="layer">Weight layer index.</param>
     public Span<float> BiasesOf(int layer) => Parameters.AsSpan(_biasOffsets[layer], BiasCount(layer));
 
-
-
     /// <summary>A deep copy: same architecture, its own copy of the parameters.</summary>
     public Network Clone() => FromParameters(_layerSizes, Activation, OutputKind, Parameters);
 
@@ -200,13 +182,6 @@ internal sealed class Network
     /// <param name="layerSizes">Widths of all layers, input first.</param>
     public bool HasLayerSizes(ReadOnlySpan<int> layerSizes) => layerSizes.SequenceEqual(_layerSizes);
 
-    /// <summary>
-    /// Overwrites all parameters with scikit-learn's Glorot-uniform initialisation, drawn from a
-    /// <see cref="SeededRandom"/> seeded with <paramref name="seed"/> (see <see cref="GlorotInitializer"/>).
-    /// </summary>
-    /// <param name="seed">Seed; the same seed always gives the same parameters.</param>
-    public void InitializeGlorot(int seed) => GlorotInitializer.Initialize(this, new SeededRandom(seed));
-
     /// <summary>Overwrites all parameters with scikit-learn's Glorot-uniform initialisation drawn from <paramref name="random"/>.</summary>
     /// <param name="random">The generator to draw from (advanced by <see cref="ParameterCount"/> draws).</param>
     public void InitializeGlorot(SeededRandom random) => GlorotInitializer.Initialize(this, random);
@@ -216,57 +191,42 @@ internal sealed class Network
     public InferenceScratch CreateScratch(int maxRows = 1) => new(_layerSizes, maxRows);
 
     /// <summary>
-    /// Runs the forward pass on <paramref name="rows"/> rows without allocating.
+    /// Runs the forward pass of prediction on <paramref name="rows"/> rows without allocating (training has its own,
+    /// which also keeps what the backward pass needs: <see cref="BackpropWorkspace"/>).
     /// </summary>
     /// <param name="x">Inputs, row-major [rows × <see cref="InputSize"/>] (extra trailing values are ignored).</param>
     /// <param name="rows">Number of rows, 1 ≤ rows ≤ <see cref="InferenceScratch.MaxRows"/>.</param>
-    /// <param name="scratch">Caller-owned buffers; after the call it also exposes the raw logits and hidden activations.</param>
+    /// <param name="scratch">Caller-owned buffers; after the call they also hold the raw logits and hidden activations.</param>
     /// <param name="threads">Maximum threads for the matrix kernels, the caller included; results do not depend on it.</param>
     /// <returns>The outputs [rows × <see cref="OutputSize"/>] (probabilities for sigmoid/softmax, values for identity), a view into <paramref name="scratch"/>.</returns>
-    public ReadOnlySpan<float> Forward(ReadOnlySpan<float> x, int rows, InferenceScratch scratch, int threads = 1) =>
-        ForwardTraining(x, rows, scratch, threads, training: null);
-
-    /// <summary>
-    /// The forward pass of training: like <see cref="Forward(ReadOnlySpan{float}, int, InferenceScratch, int)"/>, and also keeps
-    /// the hidden pre-activations when the activation's derivative needs them and applies dropout to the hidden activations
-    /// (the scratch then holds the activations before dropout; the dropped ones are in <paramref name="training"/>).
-    /// </summary>
-    /// <param name="x">Inputs, row-major [rows × <see cref="InputSize"/>].</param>
-    /// <param name="rows">Number of rows.</param>
-    /// <param name="scratch">Caller-owned buffers.</param>
-    /// <param name="threads">Threads for the matrix products (results do not depend on it).</param>
-    /// <param name="training">The training buffers, or null for inference.</param>
-    internal ReadOnlySpan<float> ForwardTraining(ReadOnlySpan<float> x, int rows, InferenceScratch scratch, int threads, TrainingBuffers? training)
+    public ReadOnlySpan<float> Forward(ReadOnlySpan<float> x, int rows, InferenceScratch scratch, int threads = 1)
     {
         ArgumentNullException.ThrowIfNull(scratch);
         scratch.CheckFits(this, rows);
-        if (x.Length < rows * InputSize)
-        {
-            throw new ArgumentException($"Expected at least {rows * InputSize} input values but got {x.Length}.", nameof(x));
-        }
-
+        CheckInputs(x, rows);
         ReadOnlySpan<float> a = x[..(rows * InputSize)];
         int last = LayerCount - 1;
         for (int l = 0; l <= last; l++)
         {
             int outputs = _layerSizes[l + 1];
             Span<float> z = (l == last ? scratch.LogitsBuffer : scratch.HiddenBuffer(l)).AsSpan(0, rows * outputs);
-            bool keepZ = l != last && training is { KeepsPreActivations: true };
-            DenseForwardKernel.Compute(
-                a, rows, _layerSizes[l], WeightsOf(l), BiasesOf(l), outputs, z, l == last || keepZ ? null : HiddenFunction, threads);
-            if (keepZ)
-            {
-                z.CopyTo(training!.PreActivation(l, z.Length));
-                HiddenFunction.Apply(z);
-            }
-
-            a = l != last && training?.Dropout is { } dropout ? dropout.Apply(l, z) : z;
+            DenseForwardKernel.Compute(a, rows, _layerSizes[l], WeightsOf(l), BiasesOf(l), outputs, z, l == last ? null : HiddenFunction, threads);
+            a = z;
         }
 
         Span<float> result = scratch.OutputsBuffer.AsSpan(0, rows * OutputSize);
         OutputLayer.Activate(a, result, OutputSize);
         scratch.Rows = rows;
         return result;
+    }
+
+    /// <summary>Throws unless <paramref name="x"/> holds at least <paramref name="rows"/> rows of inputs.</summary>
+    /// <param name="x">Inputs, row-major.</param>
+    /// <param name="rows">Number of rows.</param>
+    internal void CheckInputs(ReadOnlySpan<float> x, int rows)
+    {
+        if (x.Length < rows * InputSize)
+            throw new ArgumentException($"Expected at least {rows * InputSize} input values but got {x.Length}.", nameof(x));
     }
 
     /// <summary>
@@ -286,14 +246,6 @@ internal sealed class Network
         scratch.Rows = rows;
         return results.AsSpan(0, rows * outputs);
     }
-
-    /// <summary>Runs the forward pass and copies the outputs to <paramref name="output"/>.</summary>
-    /// <param name="x">Inputs, row-major [rows × <see cref="InputSize"/>].</param>
-    /// <param name="rows">Number of rows.</param>
-    /// <param name="output">Destination [rows × <see cref="OutputSize"/>] for probabilities (sigmoid/softmax) or values (identity).</param>
-    /// <param name="scratch">Caller-owned buffers (one per thread).</param>
-    public void Predict(ReadOnlySpan<float> x, int rows, Span<float> output, InferenceScratch scratch) =>
-        Forward(x, rows, scratch).CopyTo(output);
 
     /// <summary>Builds the full layer-size array from input, hidden and output sizes.</summary>
     private static int[] BuildLayerSizes(int inputSize, IReadOnlyList<int> hiddenSizes, int outputSize)

@@ -20,7 +20,7 @@ internal sealed class LearningRateController
     public const double AdaptiveDivisor = 5.0;
 
     private readonly double _initial;
-    private readonly LearningRateSchedule _schedule;
+    private readonly ScheduleKind _schedule;
     private readonly double _powerT;
     private readonly double _tolerance;
     private readonly int _patience;
@@ -31,7 +31,7 @@ internal sealed class LearningRateController
     {
         ArgumentNullException.ThrowIfNull(settings);
         _initial = settings.LearningRate;
-        _schedule = settings.Solver == Solver.Sgd ? settings.LearningRateSchedule : LearningRateSchedule.Constant;
+        _schedule = settings.Solver == SolverKind.Sgd ? settings.LearningRateSchedule : ScheduleKind.Constant;
         _powerT = settings.PowerT;
         _tolerance = settings.Tolerance;
         _patience = settings.NumberOfEpochsWithoutImprovement;
@@ -54,7 +54,7 @@ internal sealed class LearningRateController
     /// <param name="criterion">The training loss, or minus the validation score with early stopping (lower is better).</param>
     /// <param name="samplesSeen">Rows seen by the optimizer so far.</param>
     /// <param name="isBest">Whether this epoch's criterion is strictly the best so far.</param>
-    public TrainingStopReason? EndEpoch(double criterion, long samplesSeen, out bool isBest)
+    public StopReason? EndEpoch(double criterion, long samplesSeen, out bool isBest)
     {
         if (criterion > BestCriterion - _tolerance)
         {
@@ -71,21 +71,21 @@ internal sealed class LearningRateController
             BestCriterion = criterion;
         }
 
-        if (_schedule == LearningRateSchedule.InverseScaling)
+        if (_schedule == ScheduleKind.InverseScaling)
         {
             Current = _initial / Math.Pow(samplesSeen + 1.0, _powerT);
         }
 
         if (NoImprovementCount > _patience)
         {
-            if (_schedule != LearningRateSchedule.Adaptive)
+            if (_schedule != ScheduleKind.Adaptive)
             {
-                return _earlyStopping ? TrainingStopReason.EarlyStopped : TrainingStopReason.NoImprovement;
+                return _earlyStopping ? StopReason.EarlyStopped : StopReason.NoImprovement;
             }
 
             if (Current <= MinimumAdaptiveLearningRate)
             {
-                return TrainingStopReason.LearningRateTooSmall;
+                return StopReason.LearningRateTooSmall;
             }
 
             Current /= AdaptiveDivisor;

@@ -33,8 +33,5 @@ internal sealed class TrainingCheckpoint
     public int NoImprovementCount { get; init; }
 
     /// <summary>The epochs so far.</summary>
-    public IReadOnlyList<EpochReport> History { get; init; } = [];
-
-    /// <summary>A checkpoint that carries only the parameters (the optimizer and counters start afresh).</summary>
-    public static TrainingCheckpoint FromNetwork(Network network) => new() { Network = network };
+    public IReadOnlyList<EpochRecord> History { get; init; } = [];
 }

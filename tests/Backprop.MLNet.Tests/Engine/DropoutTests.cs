@@ -1,6 +1,8 @@
 
+using Backprop.MLNet.Engine.Activations;
 using Backprop.MLNet.Engine.Outputs;
 using Backprop.MLNet.Engine;
+using Backprop.MLNet.Tests.Training;
 using Backprop.MLNet.Training.Data;
 using Backprop.MLNet.Training;
 
@@ -12,11 +14,12 @@ public class DropoutTests
     private static readonly int[] Sizes = [4, 6, 5, 3];
 
     [Theory]
-    [InlineData(Activation.Tanh, (int)OutputKind.Softmax)]
-    [InlineData(Activation.Relu, (int)OutputKind.Identity)]
-    [InlineData(Activation.Gelu, (int)OutputKind.Softmax)]
-    public void GradientOfTheMaskedNetworkMatchesCentralDifferences(Activation activation, int outputKind)
+    [InlineData((int)ActivationKind.Tanh, (int)OutputKind.Softmax)]
+    [InlineData((int)ActivationKind.Relu, (int)OutputKind.Identity)]
+    [InlineData((int)ActivationKind.Gelu, (int)OutputKind.Softmax)]
+    public void GradientOfTheMaskedNetworkMatchesCentralDifferences(int activationCode, int outputKind)
     {
+        var activation = (ActivationKind)activationCode;
         var random = new SeededRandom(5);
         var network = Network.CreateInitialized(Sizes[0], Sizes[1..^1], Sizes[^1], activation, (OutputKind)outputKind, seed: 3);
         for (int i = 0; i < network.ParameterCount; i++)
@@ -54,7 +57,7 @@ public class DropoutTests
     [Fact]
     public void MasksDropAboutTheRateAndScaleTheRest()
     {
-        var network = Network.CreateInitialized(3, [1000], 1, Activation.Relu, OutputKind.Sigmoid, seed: 1);
+        var network = Network.CreateInitialized(3, [1000], 1, ActivationKind.Relu, OutputKind.Sigmoid, seed: 1);
         var dropout = new Dropout(0.25, new SeededRandom(2), network, 4);
         float[] ones = Enumerable.Repeat(1f, 4000).ToArray();
         float[] dropped = dropout.Apply(0, ones).ToArray();
@@ -71,9 +74,9 @@ public class DropoutTests
         float[] x = TestData.Uniform(random, Rows * 3, 1);
         float[] y = Enumerable.Range(0, Rows).Select(i => x[i * 3] > 0 ? 1f : 0f).ToArray();
         var data = new TrainingData(x, y, Rows, 3, 1);
-        TrainingSettings Settings(double rate) => new()
+        TrainingSettings Settings(double rate) => TestSettings.Default with
         {
-            HiddenLayerSizes = [16], Activation = Activation.Relu, OutputKind = OutputKind.Sigmoid, Solver = Solver.Adam,
+            HiddenLayerSizes = [16], Activation = ActivationKind.Relu, OutputKind = OutputKind.Sigmoid, Solver = SolverKind.Adam,
             LearningRate = 0.01, BatchSize = 16, MaximumNumberOfEpochs = 5, Tolerance = 0, Seed = 7, DropoutRate = rate,
         };
 

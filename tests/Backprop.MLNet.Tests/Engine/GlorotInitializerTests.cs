@@ -1,4 +1,5 @@
 using System;
+using Backprop.MLNet.Engine.Activations;
 using Backprop.MLNet.Engine.Outputs;
 using Backprop.MLNet.Engine;
 using Xunit;
@@ -15,12 +16,13 @@ public class GlorotInitializerTests
     /// draws, the chance that all are below half the bound is 2^−n, n ≥ 30 here).
     /// </summary>
     [Theory]
-    [InlineData(Activation.Relu, 6.0)]
-    [InlineData(Activation.Tanh, 6.0)]
-    [InlineData(Activation.Identity, 6.0)]
-    [InlineData(Activation.Sigmoid, 2.0)]
-    public void ParametersLieWithinTheGlorotBound(Activation activation, double factor)
+    [InlineData((int)ActivationKind.Relu, 6.0)]
+    [InlineData((int)ActivationKind.Tanh, 6.0)]
+    [InlineData((int)ActivationKind.Identity, 6.0)]
+    [InlineData((int)ActivationKind.Sigmoid, 2.0)]
+    public void ParametersLieWithinTheGlorotBound(int activationCode, double factor)
     {
+        var activation = (ActivationKind)activationCode;
         Network network = Network.CreateInitialized(20, [30, 10], 3, activation, OutputKind.Softmax, seed: 42);
         for (int l = 0; l < network.LayerCount; l++)
         {
@@ -47,9 +49,9 @@ public class GlorotInitializerTests
     [Fact]
     public void InitialisationIsDeterministicPerSeed()
     {
-        Network a = Network.CreateInitialized(5, [4], 2, Activation.Relu, OutputKind.Identity, seed: 7);
-        Network b = Network.CreateInitialized(5, [4], 2, Activation.Relu, OutputKind.Identity, seed: 7);
-        Network c = Network.CreateInitialized(5, [4], 2, Activation.Relu, OutputKind.Identity, seed: 8);
+        Network a = Network.CreateInitialized(5, [4], 2, ActivationKind.Relu, OutputKind.Identity, seed: 7);
+        Network b = Network.CreateInitialized(5, [4], 2, ActivationKind.Relu, OutputKind.Identity, seed: 7);
+        Network c = Network.CreateInitialized(5, [4], 2, ActivationKind.Relu, OutputKind.Identity, seed: 8);
         Assert.Equal(a.Parameters, b.Parameters);
         Assert.NotEqual(a.Parameters, c.Parameters);
     }

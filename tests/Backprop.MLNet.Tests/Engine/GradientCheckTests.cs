@@ -1,4 +1,5 @@
 using System;
+using Backprop.MLNet.Engine.Activations;
 using Backprop.MLNet.Engine.Outputs;
 using Backprop.MLNet.Engine;
 using Xunit;
@@ -32,36 +33,36 @@ public class GradientCheckTests
 
     /// <summary>Every hidden activation × every output kind (passed as int: the enum is internal); ReLU checked away from its kink.</summary>
     [Theory]
-    [InlineData(Activation.Identity, (int)OutputKind.Sigmoid)]
-    [InlineData(Activation.Identity, (int)OutputKind.Softmax)]
-    [InlineData(Activation.Identity, (int)OutputKind.Identity)]
-    [InlineData(Activation.Sigmoid, (int)OutputKind.Sigmoid)]
-    [InlineData(Activation.Sigmoid, (int)OutputKind.Softmax)]
-    [InlineData(Activation.Sigmoid, (int)OutputKind.Identity)]
-    [InlineData(Activation.Tanh, (int)OutputKind.Sigmoid)]
-    [InlineData(Activation.Tanh, (int)OutputKind.Softmax)]
-    [InlineData(Activation.Tanh, (int)OutputKind.Identity)]
-    [InlineData(Activation.Relu, (int)OutputKind.Sigmoid)]
-    [InlineData(Activation.Relu, (int)OutputKind.Softmax)]
-    [InlineData(Activation.Relu, (int)OutputKind.Identity)]
-    [InlineData(Activation.LeakyRelu, (int)OutputKind.Sigmoid)]
-    [InlineData(Activation.LeakyRelu, (int)OutputKind.Softmax)]
-    [InlineData(Activation.LeakyRelu, (int)OutputKind.Identity)]
-    [InlineData(Activation.Gelu, (int)OutputKind.Sigmoid)]
-    [InlineData(Activation.Gelu, (int)OutputKind.Softmax)]
-    [InlineData(Activation.Gelu, (int)OutputKind.Identity)]
-    public void AnalyticGradientMatchesCentralDifferences(Activation activation, int outputKind) =>
-        Check(activation, (OutputKind)outputKind, weighted: false, seed: 11);
+    [InlineData((int)ActivationKind.Identity, (int)OutputKind.Sigmoid)]
+    [InlineData((int)ActivationKind.Identity, (int)OutputKind.Softmax)]
+    [InlineData((int)ActivationKind.Identity, (int)OutputKind.Identity)]
+    [InlineData((int)ActivationKind.Sigmoid, (int)OutputKind.Sigmoid)]
+    [InlineData((int)ActivationKind.Sigmoid, (int)OutputKind.Softmax)]
+    [InlineData((int)ActivationKind.Sigmoid, (int)OutputKind.Identity)]
+    [InlineData((int)ActivationKind.Tanh, (int)OutputKind.Sigmoid)]
+    [InlineData((int)ActivationKind.Tanh, (int)OutputKind.Softmax)]
+    [InlineData((int)ActivationKind.Tanh, (int)OutputKind.Identity)]
+    [InlineData((int)ActivationKind.Relu, (int)OutputKind.Sigmoid)]
+    [InlineData((int)ActivationKind.Relu, (int)OutputKind.Softmax)]
+    [InlineData((int)ActivationKind.Relu, (int)OutputKind.Identity)]
+    [InlineData((int)ActivationKind.LeakyRelu, (int)OutputKind.Sigmoid)]
+    [InlineData((int)ActivationKind.LeakyRelu, (int)OutputKind.Softmax)]
+    [InlineData((int)ActivationKind.LeakyRelu, (int)OutputKind.Identity)]
+    [InlineData((int)ActivationKind.Gelu, (int)OutputKind.Sigmoid)]
+    [InlineData((int)ActivationKind.Gelu, (int)OutputKind.Softmax)]
+    [InlineData((int)ActivationKind.Gelu, (int)OutputKind.Identity)]
+    public void AnalyticGradientMatchesCentralDifferences(int activation, int outputKind) =>
+        Check((ActivationKind)activation, (OutputKind)outputKind, weighted: false, seed: 11);
 
     /// <summary>The same check with non-uniform sample weights.</summary>
     [Theory]
-    [InlineData(Activation.Tanh, (int)OutputKind.Softmax)]
-    [InlineData(Activation.Relu, (int)OutputKind.Identity)]
-    [InlineData(Activation.Gelu, (int)OutputKind.Sigmoid)]
-    public void WeightedGradientMatchesCentralDifferences(Activation activation, int outputKind) =>
-        Check(activation, (OutputKind)outputKind, weighted: true, seed: 12);
+    [InlineData((int)ActivationKind.Tanh, (int)OutputKind.Softmax)]
+    [InlineData((int)ActivationKind.Relu, (int)OutputKind.Identity)]
+    [InlineData((int)ActivationKind.Gelu, (int)OutputKind.Sigmoid)]
+    public void WeightedGradientMatchesCentralDifferences(int activation, int outputKind) =>
+        Check((ActivationKind)activation, (OutputKind)outputKind, weighted: true, seed: 12);
 
-    private static void Check(Activation activation, OutputKind kind, bool weighted, int seed)
+    private static void Check(ActivationKind activation, OutputKind kind, bool weighted, int seed)
     {
         var random = new SeededRandom(seed);
         var network = new Network(Sizes, activation, kind);
@@ -79,7 +80,7 @@ public class GradientCheckTests
 
         double[] p = Array.ConvertAll(network.Parameters, v => (double)v);
         double referenceLoss = ReferenceMlp.Loss(Sizes, activation, kind, p, x, y, Rows, L2, w, out double minAbsZ);
-        if (activation is Activation.Relu or Activation.LeakyRelu)
+        if (activation is ActivationKind.Relu or ActivationKind.LeakyRelu)
         {
             // Guard: a perturbation of h moves a pre-activation by at most h·(1 + Σ|a|) < 1e-5, so
             // every pre-activation must be farther than that from the kink at 0.

@@ -1,5 +1,6 @@
 using System.Threading.Tasks;
 using System;
+using Backprop.MLNet.Engine.Activations;
 using Backprop.MLNet.Engine.Inference;
 using Backprop.MLNet.Engine.Outputs;
 using Backprop.MLNet.Engine;
@@ -14,7 +15,7 @@ public class NetworkTests
     [Fact]
     public void ParameterLayoutIsWeightsThenBiasesPerLayer()
     {
-        var network = new Network(3, [4, 5], 2, Activation.Relu, OutputKind.Softmax);
+        var network = new Network(3, [4, 5], 2, ActivationKind.Relu, OutputKind.Softmax);
         Assert.Equal([3, 4, 5, 2], network.LayerSizes);
         Assert.Equal(3, network.LayerCount);
         Assert.Equal((3 * 4) + 4 + (4 * 5) + 5 + (5 * 2) + 2, network.ParameterCount);
@@ -39,7 +40,7 @@ public class NetworkTests
     [Fact]
     public void ForwardComputesWTimesAPlusB()
     {
-        var network = new Network(2, [], 2, Activation.Relu, OutputKind.Identity);
+        var network = new Network(2, [], 2, ActivationKind.Relu, OutputKind.Identity);
         // W = [[1, 2], [3, 4]], b = [10, 20]; x = (1, −1): z = [1 − 2 + 10, 3 − 4 + 20] = [9, 19].
         float[] parameters = [1f, 2f, 3f, 4f, 10f, 20f];
         parameters.CopyTo(network.Parameters, 0);
@@ -52,7 +53,7 @@ public class NetworkTests
     [Fact]
     public void FromParametersAndCloneRoundTrip()
     {
-        Network original = Network.CreateInitialized(4, [6, 3], 3, Activation.Tanh, OutputKind.Softmax, seed: 1);
+        Network original = Network.CreateInitialized(4, [6, 3], 3, ActivationKind.Tanh, OutputKind.Softmax, seed: 1);
         Network rebuilt = Network.FromParameters(original.LayerSizes, original.Activation, original.OutputKind, original.Parameters);
         Assert.True(rebuilt.HasSameArchitecture(original));
         Assert.Equal(original.Parameters, rebuilt.Parameters);
@@ -76,7 +77,7 @@ public class NetworkTests
     public void SingleRowPredictMatchesBatchedForward()
     {
         const int rows = 7;
-        Network network = Network.CreateInitialized(5, [8, 4], 1, Activation.Relu, OutputKind.Sigmoid, seed: 9);
+        Network network = Network.CreateInitialized(5, [8, 4], 1, ActivationKind.Relu, OutputKind.Sigmoid, seed: 9);
         float[] x = TestData.Uniform(new SeededRandom(2), rows * 5, 3.0);
         var workspace = new BackpropWorkspace(network, rows);
         float[] batched = workspace.Forward(x, rows).ToArray();
@@ -99,7 +100,7 @@ public class NetworkTests
     [Fact]
     public void SharedNetworkIsUsableFromManyThreads()
     {
-        Network network = Network.CreateInitialized(6, [16], 4, Activation.Tanh, OutputKind.Softmax, seed: 4);
+        Network network = Network.CreateInitialized(6, [16], 4, ActivationKind.Tanh, OutputKind.Softmax, seed: 4);
         float[] x = TestData.Uniform(new SeededRandom(3), 6, 1.0);
         float[] expected = network.Forward(x, 1, network.CreateScratch()).ToArray();
         Parallel.For(0, 8, _ =>
@@ -118,8 +119,8 @@ public class NetworkTests
     [Fact]
     public void ScratchIsChecked()
     {
-        Network network = Network.CreateInitialized(2, [3], 1, Activation.Relu, OutputKind.Sigmoid, seed: 0);
-        Network other = Network.CreateInitialized(2, [4], 1, Activation.Relu, OutputKind.Sigmoid, seed: 0);
+        Network network = Network.CreateInitialized(2, [3], 1, ActivationKind.Relu, OutputKind.Sigmoid, seed: 0);
+        Network other = Network.CreateInitialized(2, [4], 1, ActivationKind.Relu, OutputKind.Sigmoid, seed: 0);
         InferenceScratch scratch = network.CreateScratch(maxRows: 2);
         var output = new float[3];
         Assert.Throws<ArgumentOutOfRangeException>(() => network.Predict(new float[6], 3, output, scratch));
@@ -131,9 +132,9 @@ public class NetworkTests
     [Fact]
     public void InvalidArchitecturesAreRejected()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => new Network(0, [], 1, Activation.Relu, OutputKind.Sigmoid));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new Network(2, [0], 1, Activation.Relu, OutputKind.Sigmoid));
-        Assert.Throws<ArgumentException>(() => new Network([3], Activation.Relu, OutputKind.Sigmoid));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new Network(2, [], 1, (Activation)99, OutputKind.Sigmoid));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Network(0, [], 1, ActivationKind.Relu, OutputKind.Sigmoid));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Network(2, [0], 1, ActivationKind.Relu, OutputKind.Sigmoid));
+        Assert.Throws<ArgumentException>(() => new Network([3], ActivationKind.Relu, OutputKind.Sigmoid));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Network(2, [], 1, (ActivationKind)99, OutputKind.Sigmoid));
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using Backprop.MLNet.Engine.Activations;
 using Backprop.MLNet.Engine.Outputs;
 
 namespace Backprop.MLNet.Tests.Engine;
@@ -26,7 +27,7 @@ internal static class ReferenceMlp
     /// <param name="weights">Optional per-row weights.</param>
     /// <param name="minAbsHiddenPreActivation">Smallest |z| over all hidden pre-activations (to detect ReLU kinks).</param>
     public static double Loss(
-        int[] layerSizes, Activation activation, OutputKind kind, double[] p, float[] x, float[] y, int rows, double l2,
+        int[] layerSizes, ActivationKind activation, OutputKind kind, double[] p, float[] x, float[] y, int rows, double l2,
         float[]? weights, out double minAbsHiddenPreActivation)
     {
         int layers = layerSizes.Length - 1;
@@ -129,14 +130,14 @@ internal static class ReferenceMlp
     /// <summary>The hidden activation f(z) from its definition.</summary>
     /// <param name="activation">Which function.</param>
     /// <param name="z">Pre-activation.</param>
-    public static double Hidden(Activation activation, double z) => activation switch
+    public static double Hidden(ActivationKind activation, double z) => activation switch
     {
-        Activation.Identity => z,
-        Activation.Sigmoid => 1.0 / (1.0 + Math.Exp(-z)),
-        Activation.Tanh => Math.Tanh(z),
-        Activation.Relu => z > 0 ? z : 0,
-        Activation.LeakyRelu => z > 0 ? z : 0.01 * z,
-        Activation.Gelu => 0.5 * z * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * (z + (0.044715 * z * z * z)))),
+        ActivationKind.Identity => z,
+        ActivationKind.Sigmoid => 1.0 / (1.0 + Math.Exp(-z)),
+        ActivationKind.Tanh => Math.Tanh(z),
+        ActivationKind.Relu => z > 0 ? z : 0,
+        ActivationKind.LeakyRelu => z > 0 ? z : 0.01 * z,
+        ActivationKind.Gelu => 0.5 * z * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * (z + (0.044715 * z * z * z)))),
         _ => throw new ArgumentOutOfRangeException(nameof(activation)),
     };
 
@@ -152,7 +153,7 @@ internal static class ReferenceMlp
     /// <param name="weights">Optional per-row weights.</param>
     /// <param name="h">Finite-difference step.</param>
     public static double[] NumericGradient(
-        int[] layerSizes, Activation activation, OutputKind kind, float[] parameters, float[] x, float[] y, int rows, double l2, float[]? weights, double h)
+        int[] layerSizes, ActivationKind activation, OutputKind kind, float[] parameters, float[] x, float[] y, int rows, double l2, float[]? weights, double h)
     {
         double[] p = Array.ConvertAll(parameters, v => (double)v);
         double[] gradient = new double[p.Length];

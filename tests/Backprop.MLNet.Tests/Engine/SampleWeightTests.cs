@@ -1,4 +1,5 @@
 using System;
+using Backprop.MLNet.Engine.Activations;
 using Backprop.MLNet.Engine.Outputs;
 using Backprop.MLNet.Engine;
 using Xunit;
@@ -16,7 +17,7 @@ public class SampleWeightTests
     [Fact]
     public void WeightTwoEqualsDuplicatedRow()
     {
-        Network network = Network.CreateInitialized(3, [4], 3, Activation.Tanh, OutputKind.Softmax, seed: 21);
+        Network network = Network.CreateInitialized(3, [4], 3, ActivationKind.Tanh, OutputKind.Softmax, seed: 21);
         var random = new SeededRandom(22);
         float[] x = TestData.Uniform(random, 4 * 3);
         float[] y = [0f, 2f, 1f, 2f];
@@ -39,7 +40,7 @@ public class SampleWeightTests
     [Fact]
     public void UnitWeightsMatchUnweighted()
     {
-        Network network = Network.CreateInitialized(2, [3], 1, Activation.Relu, OutputKind.Identity, seed: 5);
+        Network network = Network.CreateInitialized(2, [3], 1, ActivationKind.Relu, OutputKind.Identity, seed: 5);
         float[] x = [0.5f, -1f, 1f, 2f];
         float[] y = [1f, -1f];
         var g1 = new float[network.ParameterCount];

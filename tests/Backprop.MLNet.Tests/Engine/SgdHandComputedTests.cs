@@ -1,3 +1,4 @@
+using Backprop.MLNet.Engine.Activations;
 using Backprop.MLNet.Engine.Optimizers;
 using Backprop.MLNet.Engine.Outputs;
 using Backprop.MLNet.Engine;
@@ -30,7 +31,7 @@ public class SgdHandComputedTests
     [Fact]
     public void OneStepMatchesHandComputation()
     {
-        var network = new Network(2, [2], 1, Activation.Sigmoid, OutputKind.Sigmoid);
+        var network = new Network(2, [2], 1, ActivationKind.Sigmoid, OutputKind.Sigmoid);
         float[] initial = [0.5f, -0.5f, 0.25f, 0.75f, 0.1f, -0.2f, 1f, -1f, 0.3f];
         initial.CopyTo(network.Parameters, 0);
 

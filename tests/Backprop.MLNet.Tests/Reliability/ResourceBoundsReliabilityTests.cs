@@ -1,4 +1,5 @@
 using System.Globalization;
+using Backprop.MLNet.MLNet.Scoring;
 using Backprop.MLNet.MLNet;
 using Microsoft.ML;
 
@@ -58,7 +59,7 @@ public sealed class ResourceBoundsReliabilityTests(Xunit.Abstractions.ITestOutpu
         BackpropTransformer model = ml.BinaryClassification.Trainers.Backprop(new BackpropTrainer.Options { HiddenLayerSizes = [256], MaximumNumberOfEpochs = 2 })
             .Fit(ml.Data.LoadFromEnumerable(rows));
         // The scorer behind the model's IValueMapper delegates: one per delegate, used from one thread.
-        var scorer = new BackpropModelParameters.RowScorer(model.Model);
+        var scorer = new RowScorer(model.Model);
         var dense = new Microsoft.ML.Data.VBuffer<float>(784, rows[0].Features);
         var sparse = new Microsoft.ML.Data.VBuffer<float>(784, 3, [1f, 2f, 3f], [5, 300, 783]);
         float score = scorer.Logit(dense) + scorer.Predict(sparse)[0];

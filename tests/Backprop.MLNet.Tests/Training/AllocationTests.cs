@@ -1,4 +1,5 @@
 using System;
+using Backprop.MLNet.Engine.Activations;
 using Backprop.MLNet.Engine.Outputs;
 using Backprop.MLNet.Engine;
 using Backprop.MLNet.Tests.Engine;
@@ -14,7 +15,7 @@ public class AllocationTests
     /// <summary>
     /// 200 epochs × 13 shuffled, weighted minibatches (100 rows, batch 8) with validation, Adam.
     /// Between the end of epoch 1 (warm-up: JIT, buffers) and the end of epoch 200 the training
-    /// thread may allocate only the 199 <see cref="EpochReport"/> objects (≈ 64 B each ≈ 12.7 KB;
+    /// thread may allocate only the 199 <see cref="EpochRecord"/> objects (≈ 64 B each ≈ 12.7 KB;
     /// the history list is pre-sized). The 64 KiB bound is below what a single 32-byte
     /// allocation per minibatch would cost (199 × 13 × 32 B ≈ 83 KB), so any per-batch
     /// allocation fails the test.
@@ -34,13 +35,13 @@ public class AllocationTests
 
         var data = new TrainingData(x, y, rows, 4, 1, w);
         var validation = new TrainingData(x, y, 20, 4, 1);
-        var settings = new TrainingSettings
+        var settings = TestSettings.Default with
         {
             HiddenLayerSizes = [16, 8],
-            Activation = Activation.Relu,
+            Activation = ActivationKind.Relu,
             OutputKind = OutputKind.Softmax,
             OutputSize = 3,
-            Solver = Solver.Adam,
+            Solver = SolverKind.Adam,
             BatchSize = 8,
             MaximumNumberOfEpochs = 200,
             NumberOfEpochsWithoutImprovement = 1000,
@@ -65,7 +66,7 @@ public class AllocationTests
             checkAlive: () => alive++,
             validation: validation);
 
-        Assert.Equal(200, result.Epochs);
+        Assert.Equal(200, result.History.Count);
         Assert.Equal(200 * 13, alive);
         long allocated = afterLast - afterFirst;
         Assert.True(allocated < 64 * 1024, $"Allocated {allocated} bytes in epochs 2–200.");

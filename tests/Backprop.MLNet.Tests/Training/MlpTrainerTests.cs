@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System;
+using Backprop.MLNet.Engine.Activations;
 using Backprop.MLNet.Engine.Optimizers;
 using Backprop.MLNet.Engine.Outputs;
 using Backprop.MLNet.Engine;
@@ -26,13 +27,13 @@ public class MlpTrainerTests
         return new TrainingData(x, y, rows, 2, 1, weights);
     }
 
-    private static TrainingSettings Settings(int seed = 0) => new()
+    private static TrainingSettings Settings(int seed = 0) => TestSettings.Default with
     {
         HiddenLayerSizes = [5],
-        Activation = Activation.Tanh,
+        Activation = ActivationKind.Tanh,
         OutputKind = OutputKind.Sigmoid,
         OutputSize = 1,
-        Solver = Solver.Adam,
+        Solver = SolverKind.Adam,
         LearningRate = 0.01,
         BatchSize = 8,
         MaximumNumberOfEpochs = 20,
@@ -60,9 +61,9 @@ public class MlpTrainerTests
     {
         TrainingData data = EasyBinary(10, 2);
         TrainingSettings big = Settings();
-        big.BatchSize = 1000;
+        big = big with { BatchSize = 1000 };
         TrainingSettings exact = Settings();
-        exact.BatchSize = 10;
+        exact = exact with { BatchSize = 10 };
         Assert.Equal(MlpTrainer.Train(data, exact).Network.Parameters, MlpTrainer.Train(data, big).Network.Parameters);
     }
 
@@ -76,15 +77,15 @@ public class MlpTrainerTests
     {
         TrainingData data = EasyBinary(7, 3);
         TrainingSettings settings = Settings();
-        settings.Solver = Solver.Sgd;
-        settings.Momentum = 0.5;
-        settings.BatchSize = 3;
-        settings.Shuffle = false;
-        settings.MaximumNumberOfEpochs = 1;
-        settings.LearningRate = 0.3;
-        Network initial = Network.CreateInitialized(2, [5], 1, Activation.Tanh, OutputKind.Sigmoid, seed: 8);
+        settings = settings with { Solver = SolverKind.Sgd };
+        settings = settings with { Momentum = 0.5 };
+        settings = settings with { BatchSize = 3 };
+        settings = settings with { Shuffle = false };
+        settings = settings with { MaximumNumberOfEpochs = 1 };
+        settings = settings with { LearningRate = 0.3 };
+        Network initial = Network.CreateInitialized(2, [5], 1, ActivationKind.Tanh, OutputKind.Sigmoid, seed: 8);
 
-        TrainingResult result = MlpTrainer.Train(data, settings, initial);
+        TrainingResult result = MlpTrainer.Train(data, settings, resume: new TrainingCheckpoint { Network = initial });
 
         Network manual = initial.Clone();
         var workspace = new BackpropWorkspace(manual, 3);
@@ -109,15 +110,15 @@ public class MlpTrainerTests
     public void WithoutShuffleTheRowOrderIsKept()
     {
         TrainingData data = EasyBinary(30, 4);
-        Network initial = Network.CreateInitialized(2, [5], 1, Activation.Tanh, OutputKind.Sigmoid, seed: 1);
+        var initial = new TrainingCheckpoint { Network = Network.CreateInitialized(2, [5], 1, ActivationKind.Tanh, OutputKind.Sigmoid, seed: 1) };
         TrainingSettings s1 = Settings(seed: 1);
-        s1.Shuffle = false;
+        s1 = s1 with { Shuffle = false };
         TrainingSettings s2 = Settings(seed: 2);
-        s2.Shuffle = false;
-        Assert.Equal(MlpTrainer.Train(data, s1, initial).Network.Parameters, MlpTrainer.Train(data, s2, initial).Network.Parameters);
+        s2 = s2 with { Shuffle = false };
+        Assert.Equal(MlpTrainer.Train(data, s1, resume: initial).Network.Parameters, MlpTrainer.Train(data, s2, resume: initial).Network.Parameters);
 
-        s2.Shuffle = true;
-        Assert.NotEqual(MlpTrainer.Train(data, s1, initial).Network.Parameters, MlpTrainer.Train(data, s2, initial).Network.Parameters);
+        s2 = s2 with { Shuffle = true };
+        Assert.NotEqual(MlpTrainer.Train(data, s1, resume: initial).Network.Parameters, MlpTrainer.Train(data, s2, resume: initial).Network.Parameters);
     }
 
     /// <summary>
@@ -130,19 +131,19 @@ public class MlpTrainerTests
     {
         TrainingData data = EasyBinary(64, 5);
         TrainingSettings settings = Settings();
-        settings.MaximumNumberOfEpochs = 5000;
-        settings.Tolerance = 1e-4;
-        settings.NumberOfEpochsWithoutImprovement = 5;
-        settings.LearningRate = 0.05;
+        settings = settings with { MaximumNumberOfEpochs = 5000 };
+        settings = settings with { Tolerance = 1e-4 };
+        settings = settings with { NumberOfEpochsWithoutImprovement = 5 };
+        settings = settings with { LearningRate = 0.05 };
         TrainingResult result = MlpTrainer.Train(data, settings);
 
-        Assert.Equal(TrainingStopReason.NoImprovement, result.StopReason);
-        Assert.True(result.Epochs < 5000);
+        Assert.Equal(StopReason.NoImprovement, result.StopReason);
+        Assert.True(result.History.Count < 5000);
 
         double best = double.PositiveInfinity;
         int count = 0;
         int stopEpoch = -1;
-        foreach (EpochReport report in result.History)
+        foreach (EpochRecord report in result.History)
         {
             count = report.TrainingLoss > best - 1e-4 ? count + 1 : 0;
             best = Math.Min(best, report.TrainingLoss);
@@ -153,7 +154,7 @@ public class MlpTrainerTests
             }
         }
 
-        Assert.Equal(result.Epochs, stopEpoch);
+        Assert.Equal(result.History.Count, stopEpoch);
     }
 
     /// <summary>
@@ -167,18 +168,18 @@ public class MlpTrainerTests
     {
         TrainingData data = EasyBinary(16, 6);
         TrainingSettings settings = Settings();
-        settings.Solver = Solver.Sgd;
-        settings.LearningRateSchedule = LearningRateSchedule.Adaptive;
-        settings.LearningRate = 0.1;
-        settings.Tolerance = 1e9;
-        settings.NumberOfEpochsWithoutImprovement = 0;
-        settings.MaximumNumberOfEpochs = 100;
+        settings = settings with { Solver = SolverKind.Sgd };
+        settings = settings with { LearningRateSchedule = ScheduleKind.Adaptive };
+        settings = settings with { LearningRate = 0.1 };
+        settings = settings with { Tolerance = 1e9 };
+        settings = settings with { NumberOfEpochsWithoutImprovement = 0 };
+        settings = settings with { MaximumNumberOfEpochs = 100 };
         TrainingResult result = MlpTrainer.Train(data, settings);
 
-        Assert.Equal(TrainingStopReason.LearningRateTooSmall, result.StopReason);
-        Assert.Equal(10, result.Epochs);
+        Assert.Equal(StopReason.LearningRateTooSmall, result.StopReason);
+        Assert.Equal(10, result.History.Count);
         Assert.Equal(0.1, result.History[0].LearningRate);
-        for (int e = 2; e <= result.Epochs; e++)
+        for (int e = 2; e <= result.History.Count; e++)
         {
             Assert.Equal(0.1 / Math.Pow(5, e - 2), result.History[e - 1].LearningRate, 1e-15);
         }
@@ -190,19 +191,19 @@ public class MlpTrainerTests
     {
         TrainingData data = EasyBinary(20, 7);
         TrainingSettings settings = Settings();
-        settings.Solver = Solver.Sgd;
-        settings.LearningRateSchedule = LearningRateSchedule.InverseScaling;
-        settings.LearningRate = 0.5;
-        settings.PowerT = 0.25;
-        settings.MaximumNumberOfEpochs = 4;
-        settings.NumberOfEpochsWithoutImprovement = 100;
+        settings = settings with { Solver = SolverKind.Sgd };
+        settings = settings with { LearningRateSchedule = ScheduleKind.InverseScaling };
+        settings = settings with { LearningRate = 0.5 };
+        settings = settings with { PowerT = 0.25 };
+        settings = settings with { MaximumNumberOfEpochs = 4 };
+        settings = settings with { NumberOfEpochsWithoutImprovement = 100 };
         TrainingResult result = MlpTrainer.Train(data, settings);
         for (int e = 1; e <= 4; e++)
         {
             Assert.Equal(e == 1 ? 0.5 : 0.5 / Math.Pow((20 * (e - 1)) + 1, 0.25), result.History[e - 1].LearningRate, 1e-15);
         }
 
-        settings.Solver = Solver.Adam;
+        settings = settings with { Solver = SolverKind.Adam };
         Assert.All(MlpTrainer.Train(data, settings).History, r => Assert.Equal(0.5, r.LearningRate));
     }
 
@@ -212,8 +213,8 @@ public class MlpTrainerTests
     {
         TrainingData data = EasyBinary(20, 8); // BatchSize 8 → 3 batches per epoch
         TrainingSettings settings = Settings();
-        settings.MaximumNumberOfEpochs = 4;
-        settings.NumberOfEpochsWithoutImprovement = 100;
+        settings = settings with { MaximumNumberOfEpochs = 4 };
+        settings = settings with { NumberOfEpochsWithoutImprovement = 100 };
         int calls = 0;
         MlpTrainer.Train(data, settings, checkAlive: () => calls++);
         Assert.Equal(12, calls);
@@ -242,9 +243,9 @@ public class MlpTrainerTests
         TrainingData data = EasyBinary(40, 9);
         TrainingData validation = EasyBinary(6, 10);
         TrainingSettings settings = Settings();
-        settings.MaximumNumberOfEpochs = 7;
-        settings.NumberOfEpochsWithoutImprovement = 100;
-        var reports = new List<EpochReport>();
+        settings = settings with { MaximumNumberOfEpochs = 7 };
+        settings = settings with { NumberOfEpochsWithoutImprovement = 100 };
+        var reports = new List<EpochRecord>();
         TrainingResult result = MlpTrainer.Train(data, settings, onEpoch: reports.Add, validation: validation);
 
         Assert.Equal(7, reports.Count);
@@ -303,12 +304,12 @@ public class MlpTrainerTests
 
         var data = new TrainingData(x, y, 10, 2, 1);
         TrainingSettings settings = Settings();
-        settings.Activation = Activation.Identity; // tanh would saturate and keep everything finite
-        settings.OutputKind = OutputKind.Identity;
-        settings.Solver = Solver.Sgd;
-        settings.LearningRate = 10;
-        settings.BatchSize = 10;
-        settings.MaximumNumberOfEpochs = 50;
+        settings = settings with { Activation = ActivationKind.Identity }; // tanh would saturate and keep everything finite
+        settings = settings with { OutputKind = OutputKind.Identity };
+        settings = settings with { Solver = SolverKind.Sgd };
+        settings = settings with { LearningRate = 10 };
+        settings = settings with { BatchSize = 10 };
+        settings = settings with { MaximumNumberOfEpochs = 50 };
         var error = Assert.Throws<InvalidOperationException>(() => MlpTrainer.Train(data, settings));
         Assert.Matches(@"epoch \d+", error.Message);
         Assert.Contains("LearningRate", error.Message, StringComparison.Ordinal);
@@ -321,11 +322,11 @@ public class MlpTrainerTests
     {
         TrainingData data = EasyBinary(80, 21);
         TrainingSettings adam = Settings();
-        adam.MaximumNumberOfEpochs = 5;
-        adam.Tolerance = 0;
+        adam = adam with { MaximumNumberOfEpochs = 5 };
+        adam = adam with { Tolerance = 0 };
         TrainingSettings lbfgs = Settings();
-        lbfgs.Solver = Solver.Lbfgs;
-        lbfgs.MaximumNumberOfEpochs = 100;
+        lbfgs = lbfgs with { Solver = SolverKind.Lbfgs };
+        lbfgs = lbfgs with { MaximumNumberOfEpochs = 100 };
 
         TrainingResult adamResult = MlpTrainer.Train(data, adam);
         TrainingResult lbfgsResult = MlpTrainer.Train(data, lbfgs);
@@ -336,22 +337,18 @@ public class MlpTrainerTests
         Assert.Equal(lbfgsResult.Network.Parameters, MlpTrainer.Train(data, lbfgs).Network.Parameters); // deterministic
     }
 
-    /// <summary>Bad settings and mismatched data are rejected.</summary>
+    /// <summary>Data that does not fit the settings, and a network of another shape to continue, are rejected (the options themselves are validated once, by the trainer's Options).</summary>
     [Fact]
     public void RejectsUnsupportedOrInvalidInput()
     {
         TrainingData data = EasyBinary(10, 12);
 
-        TrainingSettings badRate = Settings();
-        badRate.LearningRate = 0;
-        Assert.Throws<ArgumentOutOfRangeException>(() => MlpTrainer.Train(data, badRate));
-
         TrainingSettings softmax = Settings();
-        softmax.OutputKind = OutputKind.Identity;
-        softmax.OutputSize = 2; // needs 2 targets per row, data has 1
+        softmax = softmax with { OutputKind = OutputKind.Identity };
+        softmax = softmax with { OutputSize = 2 }; // needs 2 targets per row, data has 1
         Assert.Throws<ArgumentException>(() => MlpTrainer.Train(data, softmax));
 
-        Network wrongShape = Network.CreateInitialized(2, [6], 1, Activation.Tanh, OutputKind.Sigmoid, seed: 0);
-        Assert.Throws<ArgumentException>(() => MlpTrainer.Train(data, Settings(), wrongShape));
+        Network wrongShape = Network.CreateInitialized(2, [6], 1, ActivationKind.Tanh, OutputKind.Sigmoid, seed: 0);
+        Assert.Throws<ArgumentException>(() => MlpTrainer.Train(data, Settings(), resume: new TrainingCheckpoint { Network = wrongShape }));
     }
 }

@@ -1,6 +1,8 @@
 using System;
+using Backprop.MLNet.Engine.Activations;
 using Backprop.MLNet.Engine.Outputs;
 using Backprop.MLNet.Training.Data;
+using Backprop.MLNet.Tests.Engine;
 using Backprop.MLNet.Training;
 using Xunit;
 
@@ -27,13 +29,13 @@ public class XorTests
     public void SolvesXorWithLargeLearningRate(int seed)
     {
         var data = new TrainingData(Inputs, Labels, rows: 4, inputSize: 2, targetWidth: 1);
-        var settings = new TrainingSettings
+        var settings = TestSettings.Default with
         {
             HiddenLayerSizes = [3],
-            Activation = Activation.Sigmoid,
+            Activation = ActivationKind.Sigmoid,
             OutputKind = OutputKind.Sigmoid,
             OutputSize = 1,
-            Solver = Solver.Sgd,
+            Solver = SolverKind.Sgd,
             Momentum = 0,
             LearningRate = 5.0,
             BatchSize = 4,
@@ -46,8 +48,8 @@ public class XorTests
 
         TrainingResult result = MlpTrainer.Train(data, settings);
 
-        Assert.Equal(10_000, result.Epochs);
-        Assert.Equal(TrainingStopReason.EpochLimit, result.StopReason);
+        Assert.Equal(10_000, result.History.Count);
+        Assert.Equal(StopReason.EpochLimit, result.StopReason);
         var predictions = new float[4];
         result.Network.Predict(Inputs, 4, predictions, result.Network.CreateScratch(4));
         for (int i = 0; i < 4; i++)

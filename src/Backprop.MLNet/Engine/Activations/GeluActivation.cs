@@ -24,7 +24,7 @@ internal sealed class GeluActivation : HiddenActivation
     }
 
     /// <inheritdoc />
-    public override Activation Kind => Activation.Gelu;
+    public override ActivationKind Kind => ActivationKind.Gelu;
 
     /// <inheritdoc />
     public override bool DerivativeFromPreActivation => true;

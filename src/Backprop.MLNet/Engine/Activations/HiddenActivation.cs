@@ -9,7 +9,7 @@ namespace Backprop.MLNet.Engine.Activations;
 internal abstract class HiddenActivation
 {
     /// <summary>The public enum value this function implements.</summary>
-    public abstract Activation Kind { get; }
+    public abstract ActivationKind Kind { get; }
 
     /// <summary>
     /// Whether <see cref="MultiplyByDerivative"/> needs the pre-activations z rather than the activations f(z)
@@ -32,14 +32,14 @@ internal abstract class HiddenActivation
     /// <summary>Returns the shared instance implementing <paramref name="kind"/>.</summary>
     /// <param name="kind">The activation to look up.</param>
     /// <exception cref="ArgumentOutOfRangeException">Unknown enum value.</exception>
-    public static HiddenActivation For(Activation kind) => kind switch
+    public static HiddenActivation For(ActivationKind kind) => kind switch
     {
-        Activation.Identity => IdentityActivation.Instance,
-        Activation.Sigmoid => SigmoidActivation.Instance,
-        Activation.Tanh => TanhActivation.Instance,
-        Activation.Relu => ReluActivation.Instance,
-        Activation.LeakyRelu => LeakyReluActivation.Instance,
-        Activation.Gelu => GeluActivation.Instance,
+        ActivationKind.Identity => IdentityActivation.Instance,
+        ActivationKind.Sigmoid => SigmoidActivation.Instance,
+        ActivationKind.Tanh => TanhActivation.Instance,
+        ActivationKind.Relu => ReluActivation.Instance,
+        ActivationKind.LeakyRelu => LeakyReluActivation.Instance,
+        ActivationKind.Gelu => GeluActivation.Instance,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown hidden activation."),
     };
 

@@ -14,7 +14,7 @@ internal sealed class IdentityActivation : HiddenActivation
     }
 
     /// <inheritdoc />
-    public override Activation Kind => Activation.Identity;
+    public override ActivationKind Kind => ActivationKind.Identity;
 
     /// <inheritdoc />
     public override void Apply(Span<float> values)

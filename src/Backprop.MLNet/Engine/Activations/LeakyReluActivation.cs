@@ -21,7 +21,7 @@ internal sealed class LeakyReluActivation : HiddenActivation
     }
 
     /// <inheritdoc />
-    public override Activation Kind => Activation.LeakyRelu;
+    public override ActivationKind Kind => ActivationKind.LeakyRelu;
 
     /// <inheritdoc />
     public override void Apply(Span<float> values)

@@ -18,7 +18,7 @@ internal sealed class ReluActivation : HiddenActivation
     }
 
     /// <inheritdoc />
-    public override Activation Kind => Activation.Relu;
+    public override ActivationKind Kind => ActivationKind.Relu;
 
     /// <inheritdoc />
     public override void Apply(Span<float> values) => TensorPrimitives.Max(values, 0f, values);

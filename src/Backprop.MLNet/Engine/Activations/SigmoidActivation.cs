@@ -17,7 +17,7 @@ internal sealed class SigmoidActivation : HiddenActivation
     }
 
     /// <inheritdoc />
-    public override Activation Kind => Activation.Sigmoid;
+    public override ActivationKind Kind => ActivationKind.Sigmoid;
 
     /// <inheritdoc />
     public override void Apply(Span<float> values) => TensorPrimitives.Sigmoid(values, values);

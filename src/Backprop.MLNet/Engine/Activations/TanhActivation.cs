@@ -15,7 +15,7 @@ internal sealed class TanhActivation : HiddenActivation
     }
 
     /// <inheritdoc />
-    public override Activation Kind => Activation.Tanh;
+    public override ActivationKind Kind => ActivationKind.Tanh;
 
     /// <inheritdoc />
     public override void Apply(Span<float> values) => TensorPrimitives.Tanh(values, values);

@@ -26,8 +26,8 @@ internal static unsafe class KernelEpilogue
     /// <param name="activation">The hidden activation, or null.</param>
     public static EpilogueMode ModeOf(HiddenActivation? activation) => activation?.Kind switch
     {
-        null or Activation.Identity => EpilogueMode.None,
-        Activation.Relu => EpilogueMode.Relu,
+        null or ActivationKind.Identity => EpilogueMode.None,
+        ActivationKind.Relu => EpilogueMode.Relu,
         _ => EpilogueMode.Generic,
     };
 

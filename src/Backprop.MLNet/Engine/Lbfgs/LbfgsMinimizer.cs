@@ -30,6 +30,16 @@ internal sealed class LbfgsMinimizer : ILineFunction
     /// <summary>The double machine epsilon 2⁻⁵², the ε of the pair-skipping rule sᵀy ≤ ε·yᵀy.</summary>
     private const double MachineEpsilon = 2.220446049250313e-16;
 
+    /// <summary>The number of (s, y) correction pairs kept by default (scipy's <c>maxcor</c>).</summary>
+    public const int DefaultMemory = 10;
+
+    /// <summary>
+    /// Floats of buffer per parameter the minimizer allocates: the point, its gradient, the trial point and gradient, the best
+    /// point (5 floats), the search direction (1 double) and <paramref name="memory"/> (s, y) pairs in double precision.
+    /// </summary>
+    /// <param name="memory">The number of correction pairs.</param>
+    public static int FloatsPerParameter(int memory) => 5 + 2 + (2 * 2 * memory);
+
     private readonly float[] _x;
     private readonly float[] _gradient;
     private readonly float[] _trial;
@@ -54,7 +64,7 @@ internal sealed class LbfgsMinimizer : ILineFunction
     /// <summary>Allocates the buffers for minimising over <paramref name="parameterCount"/> parameters.</summary>
     /// <param name="parameterCount">Number of parameters (≥ 1).</param>
     /// <param name="memory">Number m of stored (s, y) pairs (≥ 1); default 10, scipy's <c>maxcor</c>.</param>
-    public LbfgsMinimizer(int parameterCount, int memory = 10)
+    public LbfgsMinimizer(int parameterCount, int memory = DefaultMemory)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(parameterCount, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(memory, 1);

@@ -1,3 +1,5 @@
+using Backprop.MLNet.Training;
+
 namespace Backprop.MLNet.Engine.Lbfgs;
 
 /// <summary>The outcome of <see cref="LbfgsMinimizer.Minimize"/>.</summary>

@@ -9,6 +9,9 @@ namespace Backprop.MLNet.Engine.Optimizers;
 /// </summary>
 internal sealed class AdamOptimizer : IOptimizer
 {
+    /// <summary>Parameter-sized buffers of state: the two moments.</summary>
+    public const int StateBuffers = 2;
+
     /// <summary>Creates the optimizer with zero moments and t = 0.</summary>
     /// <param name="parameterCount">Number of parameters.</param>
     /// <param name="beta1">Decay β₁ of the first moment, in [0, 1).</param>
@@ -92,12 +95,12 @@ internal sealed class AdamOptimizer : IOptimizer
     public int Threads { get; init; } = 1;
 
     /// <inheritdoc />
-    public OptimizerState GetState() => new(Solver.Adam, [(float[])FirstMoment.Clone(), (float[])SecondMoment.Clone()], StepCount);
+    public OptimizerState GetState() => new(OptimizerKind.Adam, [(float[])FirstMoment.Clone(), (float[])SecondMoment.Clone()], StepCount);
 
     /// <inheritdoc />
     public void SetState(OptimizerState state)
     {
-        state.CheckFits(Solver.Adam, 2, ParameterCount);
+        state.CheckFits(OptimizerKind.Adam, StateBuffers, ParameterCount);
         state.Buffers[0].CopyTo(FirstMoment, 0);
         state.Buffers[1].CopyTo(SecondMoment, 0);
         StepCount = state.Steps;

@@ -9,6 +9,9 @@ namespace Backprop.MLNet.Engine.Optimizers;
 /// </summary>
 internal sealed class SgdOptimizer : IOptimizer
 {
+    /// <summary>Parameter-sized buffers of state: the velocity.</summary>
+    public const int StateBuffers = 1;
+
     /// <summary>Creates the optimizer with zero velocity.</summary>
     /// <param name="parameterCount">Number of parameters.</param>
     /// <param name="momentum">Momentum μ in [0, 1].</param>
@@ -72,12 +75,12 @@ internal sealed class SgdOptimizer : IOptimizer
     public void Reset() => Array.Clear(Velocity);
 
     /// <inheritdoc />
-    public OptimizerState GetState() => new(Solver.Sgd, [(float[])Velocity.Clone()], 0);
+    public OptimizerState GetState() => new(OptimizerKind.Sgd, [(float[])Velocity.Clone()], 0);
 
     /// <inheritdoc />
     public void SetState(OptimizerState state)
     {
-        state.CheckFits(Solver.Sgd, 1, ParameterCount);
+        state.CheckFits(OptimizerKind.Sgd, StateBuffers, ParameterCount);
         state.Buffers[0].CopyTo(Velocity, 0);
     }
 }

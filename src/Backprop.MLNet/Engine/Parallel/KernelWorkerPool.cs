@@ -55,18 +55,6 @@ internal sealed class KernelWorkerPool
     /// <summary>The process-wide pool.</summary>
     public static KernelWorkerPool Shared { get; } = new();
 
-    /// <summary>Number of worker threads started so far.</summary>
-    public int WorkerCount
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _workers.Count;
-            }
-        }
-    }
-
     /// <summary>
     /// Runs all tasks of <paramref name="job"/> on the caller and up to <paramref name="threads"/> − 1 workers,
     /// or returns false at once (running nothing) when another caller holds the pool.

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Backprop.MLNet.Engine.Activations;
 using Backprop.MLNet.Engine.Optimizers;
 using Backprop.MLNet.Engine.Outputs;
 using Backprop.MLNet.Engine;
@@ -41,11 +42,17 @@ namespace Backprop.MLNet.MLNet.Persistence;
 /// </remarks>
 internal static class ModelFormat
 {
+    /// <summary>The first version: network, history.</summary>
+    public const uint FirstVersion = 0x00010001;
+
+    /// <summary>Label scaling, stop reason, training checkpoint, activations after relu.</summary>
+    public const uint CheckpointVersion = 0x00010002;
+
     /// <summary>The version this code writes.</summary>
-    public const uint CurrentVersion = 0x00010002;
+    public const uint CurrentVersion = CheckpointVersion;
 
     /// <summary>The oldest version this code reads.</summary>
-    public const uint OldestReadableVersion = 0x00010001;
+    public const uint OldestReadableVersion = FirstVersion;
 
     /// <summary>The most layers a saved network may have.</summary>
     public const int MaxLayers = 1024;
@@ -56,7 +63,14 @@ internal static class ModelFormat
     private const int EpochReportBytes = 4 + 8 + 1 + 8 + 8 + 8;
 
     /// <summary>What a model entry holds.</summary>
-    public sealed record Contents(BackpropTask Task, Network Network, LabelScaling? Scaling, TrainingHistory History, TrainingCheckpoint? Checkpoint);
+    /// <param name="Task">The task the network was trained for.</param>
+    /// <param name="Network">The network.</param>
+    /// <param name="Scaling">The label standardisation of a regression model, or null.</param>
+    /// <param name="History">One record per epoch.</param>
+    /// <param name="StopReason">Why the last training stopped.</param>
+    /// <param name="Checkpoint">Where training stopped, for an exact warm start; null when unknown.</param>
+    public sealed record Contents(
+        BackpropTask Task, Network Network, LabelScaling? Scaling, IReadOnlyList<EpochRecord> History, StopReason StopReason, TrainingCheckpoint? Checkpoint);
 
     // *** Binary format ***: the layout in the class remarks, written field by field in that order.
     /// <summary>Writes the layout above (after the base's sizeof(float), which the caller has written).</summary>
@@ -79,9 +93,9 @@ internal static class ModelFormat
             writer.Write(model.Scaling.StandardDeviation[i]);
         }
 
-        writer.Write((int)model.History.StopReason);
+        writer.Write((int)model.StopReason);
         writer.Write(model.History.Count);
-        foreach (EpochReport report in model.History)
+        foreach (EpochRecord report in model.History)
         {
             writer.Write(report.Epoch);
             writer.Write(report.TrainingLoss);
@@ -96,7 +110,7 @@ internal static class ModelFormat
         if (checkpoint?.RandomState is null)
             return;
         OptimizerState? optimizer = checkpoint.Optimizer;
-        writer.Write(optimizer is null ? -1 : (int)optimizer.Solver);
+        writer.Write(optimizer is null ? -1 : (int)optimizer.Optimizer);
         if (optimizer is not null)
         {
             writer.Write(optimizer.Buffers.Length);
@@ -141,7 +155,7 @@ internal static class ModelFormat
         var task = (BackpropTask)taskCode;
 
         int activationCode = reader.ReadInt32();
-        int maxActivation = version >= 0x00010002 ? Enum.GetValues<Activation>().Cast<int>().Max() : (int)Activation.Relu;
+        int maxActivation = version >= CheckpointVersion ? Enum.GetValues<ActivationKind>().Cast<int>().Max() : (int)ActivationKind.Relu;
         if (activationCode < 0 || activationCode > maxActivation)
             throw Errors.Corrupt("the activation code", activationCode, $"0 to {maxActivation}");
 
@@ -176,21 +190,21 @@ internal static class ModelFormat
         float[] parameters = ReadFloats(reader, parameterCount, "parameter");
 
         LabelScaling? scaling = null;
-        var stopReason = TrainingStopReason.EpochLimit;
-        if (version >= 0x00010002)
+        var stopReason = StopReason.EpochLimit;
+        if (version >= CheckpointVersion)
         {
             scaling = ReadScaling(reader, task, outputs);
             int reasonCode = reader.ReadInt32();
-            int maxReason = Enum.GetValues<TrainingStopReason>().Cast<int>().Max();
+            int maxReason = Enum.GetValues<StopReason>().Cast<int>().Max();
             if (reasonCode < 0 || reasonCode > maxReason)
                 throw Errors.Corrupt("the stop reason", reasonCode, $"0 to {maxReason}");
-            stopReason = (TrainingStopReason)reasonCode;
+            stopReason = (StopReason)reasonCode;
         }
 
-        EpochReport[] history = ReadHistory(reader);
-        var network = Network.FromParameters(widths, (Activation)activationCode, OutputKindOf(task), parameters);
-        TrainingCheckpoint? checkpoint = version >= 0x00010002 ? ReadCheckpoint(reader, network, history) : null;
-        return new Contents(task, network, scaling, new TrainingHistory(history, stopReason), checkpoint);
+        EpochRecord[] history = ReadHistory(reader);
+        var network = Network.FromParameters(widths, (ActivationKind)activationCode, EngineMapping.OutputKindOf(task), parameters);
+        TrainingCheckpoint? checkpoint = version >= CheckpointVersion ? ReadCheckpoint(reader, network, history) : null;
+        return new Contents(task, network, scaling, history, stopReason, checkpoint);
     }
 
     private static LabelScaling? ReadScaling(BinaryReader reader, BackpropTask task, int outputs)
@@ -214,13 +228,13 @@ internal static class ModelFormat
         return new LabelScaling(mean, deviation);
     }
 
-    private static EpochReport[] ReadHistory(BinaryReader reader)
+    private static EpochRecord[] ReadHistory(BinaryReader reader)
     {
         int reports = reader.ReadInt32();
         if (reports < 0)
             throw Errors.Corrupt("the number of epoch reports", reports, "at least 0");
         CheckRemaining(reader, (long)EpochReportBytes * reports, "epoch reports");
-        var history = new EpochReport[reports];
+        var history = new EpochRecord[reports];
         for (int i = 0; i < reports; i++)
         {
             int epoch = reader.ReadInt32();
@@ -232,20 +246,13 @@ internal static class ModelFormat
             if (epoch < 1 || hasValidation > 1 || ticks < 0)
                 throw Errors.Corrupt($"epoch report {i}", $"epoch {epoch}, validation flag {hasValidation}, ticks {ticks}",
                     "an epoch ≥ 1, a flag of 0 or 1 and ticks ≥ 0");
-            history[i] = new EpochReport
-            {
-                Epoch = epoch,
-                TrainingLoss = trainingLoss,
-                ValidationLoss = hasValidation == 1 ? validationLoss : null,
-                LearningRate = learningRate,
-                Elapsed = TimeSpan.FromTicks(ticks),
-            };
+            history[i] = new EpochRecord(epoch, trainingLoss, hasValidation == 1 ? validationLoss : null, learningRate, TimeSpan.FromTicks(ticks));
         }
 
         return history;
     }
 
-    private static TrainingCheckpoint? ReadCheckpoint(BinaryReader reader, Network network, EpochReport[] history)
+    private static TrainingCheckpoint? ReadCheckpoint(BinaryReader reader, Network network, EpochRecord[] history)
     {
         byte has = reader.ReadByte();
         if (has > 1)
@@ -254,13 +261,13 @@ internal static class ModelFormat
             return null;
 
         int solver = reader.ReadInt32();
-        if (solver is < -1 or > (int)Solver.Adam)
+        if (solver is < -1 or > (int)OptimizerKind.Adam)
             throw Errors.Corrupt("the optimizer code", solver, "-1, 0 or 1");
         OptimizerState? optimizer = null;
         if (solver >= 0)
         {
             int buffers = reader.ReadInt32();
-            int expected = solver == (int)Solver.Sgd ? 1 : 2;
+            int expected = solver == (int)OptimizerKind.Sgd ? 1 : 2;
             if (buffers != expected)
                 throw Errors.Corrupt("the number of optimizer buffers", buffers, expected.ToString(System.Globalization.CultureInfo.InvariantCulture));
             long steps = reader.ReadInt64();
@@ -269,7 +276,7 @@ internal static class ModelFormat
             var state = new float[buffers][];
             for (int b = 0; b < buffers; b++)
                 state[b] = ReadFloats(reader, network.ParameterCount, $"optimizer buffer {b} value");
-            optimizer = new OptimizerState((Solver)solver, state, steps);
+            optimizer = new OptimizerState((OptimizerKind)solver, state, steps);
         }
 
         var random = new ulong[4];
@@ -312,15 +319,6 @@ internal static class ModelFormat
 
         return values;
     }
-
-    /// <summary>The output layer (and loss) that goes with each task.</summary>
-    public static OutputKind OutputKindOf(BackpropTask task) => task switch
-    {
-        BackpropTask.BinaryClassification => OutputKind.Sigmoid,
-        BackpropTask.MulticlassClassification => OutputKind.Softmax,
-        BackpropTask.Regression => OutputKind.Identity,
-        _ => throw new ArgumentOutOfRangeException(nameof(task), task, "The task must be resolved before the network is built."),
-    };
 
     private static void CheckRemaining(BinaryReader reader, long needed, string what)
     {

@@ -30,7 +30,7 @@ internal sealed class BinaryView(BackpropModelParameters model) : IPredictor, IV
         if (typeof(TSrc) != typeof(VBuffer<float>) || typeof(TDst) != typeof(float) || typeof(TDist) != typeof(float))
             throw new InvalidOperationException("A binary Backprop model maps VBuffer<float> features to float score and probability.");
 
-        var scorer = new BackpropModelParameters.RowScorer(model);
+        var scorer = new RowScorer(model);
         ValueMapper<VBuffer<float>, float, float> map = (in VBuffer<float> src, ref float score, ref float probability) =>
         {
             probability = scorer.Predict(src)[0];

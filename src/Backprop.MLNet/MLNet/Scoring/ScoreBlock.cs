@@ -10,7 +10,7 @@ namespace Backprop.MLNet.MLNet.Scoring;
 /// every row. Owned by one cursor; never shared between threads.
 /// </summary>
 /// <remarks>
-/// The values equal the row-by-row path (<see cref="BackpropModelParameters.RowScorer"/> under ML.NET's scorers) bit
+/// The values equal the row-by-row path (<see cref="RowScorer"/> under ML.NET's scorers) bit
 /// for bit: the forward kernels give a row the same bits alone or in a batch, the output activation is applied row by
 /// row as a one-row pass applies it, the label de-standardisation is the same element-wise formula, and the
 /// PredictedLabel rules below are the scorers' own.
@@ -20,6 +20,8 @@ internal sealed class ScoreBlock
     private readonly BackpropModelParameters _model;
     private readonly float[] _features;
     private readonly InferenceScratch _scratch;
+    private readonly float[] _logits;
+    private readonly float[] _outputValues;
     private readonly int _inputs;
     private readonly int _outputs;
 
@@ -33,7 +35,9 @@ internal sealed class ScoreBlock
         _outputs = model.OutputSize;
         Capacity = capacity;
         _features = new float[checked(capacity * _inputs)];
-        _scratch = model.Network.CreateScratch(capacity);
+        _scratch = model.Predictor.CreateScratch(capacity);
+        _logits = new float[checked(capacity * _outputs)];
+        _outputValues = new float[capacity * _outputs];
     }
 
     /// <summary>Largest number of rows in a block.</summary>
@@ -69,18 +73,20 @@ internal sealed class ScoreBlock
     /// <param name="threads">Threads for the matrix kernels (results do not depend on it).</param>
     public void Score(int rows, int threads)
     {
-        _model.Forward(_features, rows, _scratch, threads);
-        _model.Scaling?.Restore(_scratch.OutputsBuffer.AsSpan(0, rows * _outputs));
+        ForwardResult result = _model.Predictor.Predict(_features, rows, _scratch, threads);
+        result.Logits.CopyTo(_logits);
+        result.Outputs.CopyTo(_outputValues);
+        _model.Scaling?.Restore(_outputValues.AsSpan(0, rows * _outputs));
         Rows = rows;
     }
 
     /// <summary>The raw output logits of row <paramref name="row"/> of the block.</summary>
     /// <param name="row">The row within the block.</param>
-    public ReadOnlySpan<float> Logits(int row) => _scratch.LogitsBuffer.AsSpan(row * _outputs, _outputs);
+    public ReadOnlySpan<float> Logits(int row) => _logits.AsSpan(row * _outputs, _outputs);
 
     /// <summary>The outputs of row <paramref name="row"/>: probabilities for classifiers, label-unit values for regression.</summary>
     /// <param name="row">The row within the block.</param>
-    public ReadOnlySpan<float> Outputs(int row) => _scratch.OutputsBuffer.AsSpan(row * _outputs, _outputs);
+    public ReadOnlySpan<float> Outputs(int row) => _outputValues.AsSpan(row * _outputs, _outputs);
 
     /// <summary>
     /// The binary scorer's PredictedLabel: Score &gt; threshold, with the threshold 0 that BackpropTransformer gives it.

@@ -32,7 +32,7 @@ internal sealed record TrainingRun(
     Engine.Network Network,
     Engine.SeededRandom Random,
     TrainingCheckpoint? Resume,
-    Action<EpochReport>? OnEpoch,
+    Action<EpochRecord>? OnEpoch,
     Action? CheckAlive,
     TrainingData? Validation,
     long Start);

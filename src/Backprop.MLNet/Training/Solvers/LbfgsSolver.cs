@@ -19,7 +19,8 @@ internal sealed class LbfgsSolver : ISolver
     /// <summary>scipy's default factr (1e7) times double machine epsilon.</summary>
     public const double FunctionTolerance = 1e7 * 2.220446049250313e-16;
 
-    private const int ChunkRows = 4096;
+    /// <summary>Rows per forward/backward pass: the full batch is evaluated in chunks of at most this many rows.</summary>
+    public const int ChunkRows = 4096;
 
     /// <summary>Trains the run's network in place on all rows at once.</summary>
     /// <param name="run">The prepared training.</param>
@@ -27,13 +28,13 @@ internal sealed class LbfgsSolver : ISolver
     public TrainingResult Train(TrainingRun run)
     {
         (TrainingData data, TrainingSettings settings, Network network, _, TrainingCheckpoint? resume,
-            Action<EpochReport>? onEpoch, Action? checkAlive, TrainingData? validation, long start) = run;
-        var workspace = new BackpropWorkspace(network, Math.Min(data.Rows, ChunkRows), Math.Max(1, settings.NumberOfThreads));
+            Action<EpochRecord>? onEpoch, Action? checkAlive, TrainingData? validation, long start) = run;
+        var workspace = new BackpropWorkspace(network, Math.Min(data.Rows, ChunkRows), settings.NumberOfThreads);
         var chunkGradient = new float[network.ParameterCount];
         float l2 = (float)settings.L2Regularization;
-        var history = new List<EpochReport>(resume?.History ?? []);
+        var history = new List<EpochRecord>(resume?.History ?? []);
         int firstEpoch = history.Count;
-        TimeSpan before = history.LastOrDefault()?.Elapsed ?? TimeSpan.Zero;
+        TimeSpan before = history.Count == 0 ? TimeSpan.Zero : history[^1].Elapsed;
 
         double Objective(ReadOnlySpan<float> parameters, Span<float> gradient)
         {
@@ -44,7 +45,7 @@ internal sealed class LbfgsSolver : ISolver
             {
                 int rows = Math.Min(workspace.MaxRows, data.Rows - first);
                 ReadOnlySpan<float> weights = data.Weights is null ? default : data.Weights.AsSpan(first, rows);
-                double chunkWeight = weights.IsEmpty ? rows : Sum(weights);
+                double chunkWeight = weights.IsEmpty ? rows : Evaluation.Sum(weights);
                 if (chunkWeight == 0)
                     continue;
                 double loss = workspace.ComputeLossAndGradient(
@@ -70,15 +71,9 @@ internal sealed class LbfgsSolver : ISolver
         void OnIteration(int iteration, double loss)
         {
             // The accepted point of a strong-Wolfe line search is the last one evaluated, so the network holds it now.
-            MlpTrainer.ThrowIfNotFinite(loss, firstEpoch + iteration);
-            var report = new EpochReport
-            {
-                Epoch = firstEpoch + iteration,
-                TrainingLoss = loss,
-                ValidationLoss = validation is null ? null : MlpTrainer.MeanLoss(workspace, validation),
-                LearningRate = 0,
-                Elapsed = before + Stopwatch.GetElapsedTime(start),
-            };
+            Divergence.ThrowIfNotFinite(loss, firstEpoch + iteration);
+            double? validationLoss = validation is null ? null : Evaluation.MeanLoss(workspace, validation);
+            var report = new EpochRecord(firstEpoch + iteration, loss, validationLoss, 0, before + Stopwatch.GetElapsedTime(start));
             history.Add(report);
             onEpoch?.Invoke(report);
         }
@@ -88,25 +83,17 @@ internal sealed class LbfgsSolver : ISolver
         LbfgsResult result = minimizer.Minimize(parameters, Objective, settings.MaximumNumberOfEpochs, settings.MaximumNumberOfLossEvaluations,
             settings.Tolerance, FunctionTolerance, OnIteration, checkAlive);
         if (result.StopReason == LbfgsStopReason.NonFiniteStart)
-            MlpTrainer.ThrowIfNotFinite(double.NaN, firstEpoch + 1);
+            Divergence.ThrowIfNotFinite(double.NaN, firstEpoch + 1);
         parameters.CopyTo(network.Parameters, 0);
 
-        TrainingStopReason reason = result.StopReason switch
+        StopReason reason = result.StopReason switch
         {
-            LbfgsStopReason.GradientTolerance or LbfgsStopReason.FunctionTolerance => TrainingStopReason.Converged,
-            LbfgsStopReason.EvaluationLimit => TrainingStopReason.EvaluationLimit,
-            LbfgsStopReason.LineSearchFailed => TrainingStopReason.LineSearchFailed,
-            _ => TrainingStopReason.EpochLimit,
+            LbfgsStopReason.GradientTolerance or LbfgsStopReason.FunctionTolerance => StopReason.Converged,
+            LbfgsStopReason.EvaluationLimit => StopReason.EvaluationLimit,
+            LbfgsStopReason.LineSearchFailed => StopReason.LineSearchFailed,
+            _ => StopReason.EpochLimit,
         };
         var checkpoint = new TrainingCheckpoint { Network = network, History = history };
-        return new TrainingResult(network, history, reason, null, 0) { Checkpoint = checkpoint };
-    }
-
-    private static double Sum(ReadOnlySpan<float> values)
-    {
-        double sum = 0;
-        foreach (float v in values)
-            sum += v;
-        return sum;
+        return new TrainingResult(network, history, reason, checkpoint);
     }
 }

@@ -16,27 +16,28 @@ internal sealed class StochasticSolver : ISolver
     public TrainingResult Train(TrainingRun run)
     {
         (TrainingData data, TrainingSettings settings, Network network, SeededRandom random, TrainingCheckpoint? resume,
-            Action<EpochReport>? onEpoch, Action? checkAlive, TrainingData? validation, long start) = run;
+            Action<EpochRecord>? onEpoch, Action? checkAlive, TrainingData? validation, long start) = run;
 
         int batchSize = Math.Min(settings.BatchSize, data.Rows);
         Dropout? dropout = settings.DropoutRate > 0 ? new Dropout(settings.DropoutRate, random, network, batchSize) : null;
-        var workspace = new BackpropWorkspace(network, batchSize, Math.Max(1, settings.NumberOfThreads), dropout);
+        var workspace = new BackpropWorkspace(network, batchSize, settings.NumberOfThreads, dropout);
         var batches = new MinibatchSource(data, batchSize, settings.Shuffle, random);
         var gradient = new float[network.ParameterCount];
-        IOptimizer optimizer = MlpTrainer.CreateOptimizer(settings, network.ParameterCount);
+        IOptimizer optimizer = CreateOptimizer(settings, network.ParameterCount);
         if (resume?.Optimizer is { } optimizerState)
         {
             optimizer.SetState(optimizerState);
         }
 
         var schedule = new LearningRateController(settings, resume);
-        var history = new List<EpochReport>(Math.Min((resume?.History.Count ?? 0) + settings.MaximumNumberOfEpochs, 4096));
+        var history = new List<EpochRecord>(Math.Min((resume?.History.Count ?? 0) + settings.MaximumNumberOfEpochs, 4096));
         history.AddRange(resume?.History ?? []);
         float[]? bestParameters = settings.EarlyStopping ? (float[])network.Parameters.Clone() : null;
         float l2 = (float)settings.L2Regularization;
         long samplesSeen = resume?.SamplesSeen ?? 0;
         int firstEpoch = history.Count + 1;
-        TrainingStopReason reason = TrainingStopReason.EpochLimit;
+        TimeSpan before = history.Count == 0 ? TimeSpan.Zero : history[^1].Elapsed;
+        StopReason reason = StopReason.EpochLimit;
 
         for (int epoch = firstEpoch; epoch < firstEpoch + settings.MaximumNumberOfEpochs; epoch++)
         {
@@ -54,28 +55,21 @@ internal sealed class StochasticSolver : ISolver
                 }
 
                 double batchLoss = workspace.ComputeLossAndGradient(batch.Features, batch.Targets, batch.Rows, l2, gradient, batch.Weights);
-                MlpTrainer.ThrowIfNotFinite(batchLoss, epoch);
+                Divergence.ThrowIfNotFinite(batchLoss, epoch);
                 accumulated += batchLoss * batchWeight;
                 optimizer.Step(network.Parameters, gradient, learningRate);
             }
 
             samplesSeen += data.Rows;
             double epochLoss = accumulated / data.TotalWeight;
-            MlpTrainer.ThrowIfNotFinite(epochLoss, epoch);
-            double? validationLoss = validation is null ? null : MlpTrainer.MeanLoss(workspace, validation);
-            var report = new EpochReport
-            {
-                Epoch = epoch,
-                TrainingLoss = epochLoss,
-                ValidationLoss = validationLoss,
-                LearningRate = learningRate,
-                Elapsed = (resume?.History.LastOrDefault()?.Elapsed ?? TimeSpan.Zero) + Stopwatch.GetElapsedTime(start),
-            };
+            Divergence.ThrowIfNotFinite(epochLoss, epoch);
+            double? validationLoss = validation is null ? null : Evaluation.MeanLoss(workspace, validation);
+            var report = new EpochRecord(epoch, epochLoss, validationLoss, learningRate, before + Stopwatch.GetElapsedTime(start));
             history.Add(report);
             onEpoch?.Invoke(report);
 
-            double criterion = settings.EarlyStopping ? -ValidationScore.Compute(workspace, validation!) : epochLoss;
-            TrainingStopReason? stop = schedule.EndEpoch(criterion, samplesSeen, out bool isBest);
+            double criterion = settings.EarlyStopping ? -Evaluation.Score(workspace, validation!) : epochLoss;
+            StopReason? stop = schedule.EndEpoch(criterion, samplesSeen, out bool isBest);
             if (isBest && bestParameters is not null)
             {
                 network.Parameters.CopyTo(bestParameters, 0);
@@ -104,6 +98,14 @@ internal sealed class StochasticSolver : ISolver
             NoImprovementCount = schedule.NoImprovementCount,
             History = history,
         };
-        return new TrainingResult(network, history, reason, optimizer, schedule.Current) { Checkpoint = checkpoint };
+        return new TrainingResult(network, history, reason, checkpoint);
     }
+
+    /// <summary>The engine optimizer the settings name.</summary>
+    private static IOptimizer CreateOptimizer(TrainingSettings settings, int parameterCount) => settings.Solver switch
+    {
+        SolverKind.Sgd => new SgdOptimizer(parameterCount, settings.Momentum, settings.UseNesterovMomentum),
+        SolverKind.Adam => new AdamOptimizer(parameterCount, settings.Beta1, settings.Beta2, settings.Epsilon) { Threads = settings.NumberOfThreads },
+        _ => throw new ArgumentOutOfRangeException(nameof(settings), settings.Solver, "Minibatch training runs Sgd or Adam; L-BFGS is trained by LbfgsSolver."),
+    };
 }

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System;
+using Backprop.MLNet.Engine.Activations;
 using Backprop.MLNet.Engine.Inference;
 using Backprop.MLNet.Engine.Kernels;
 using Backprop.MLNet.Engine.Outputs;
@@ -51,7 +52,7 @@ public class PackedNetworkTests
             int seed = 10;
             foreach ((int inputs, int[] hidden, int outputs) in Shapes)
             {
-                foreach (Activation activation in new[] { Activation.Relu, Activation.Tanh, Activation.Identity })
+                foreach (ActivationKind activation in new[] { ActivationKind.Relu, ActivationKind.Tanh, ActivationKind.Identity })
                 {
                     var network = new Network(inputs, hidden, outputs, activation, OutputKind.Softmax);
                     network.InitializeGlorot(seed);
@@ -68,7 +69,7 @@ public class PackedNetworkTests
                             bool last = l == network.LayerCount - 1;
                             float[] z = last ? scratch.LastLogits.ToArray() : scratch.HiddenActivations(l).ToArray();
                             CheckLayer(a, network.WeightsOf(l).ToArray(), network.BiasesOf(l).ToArray(), network.LayerSizes[l], network.LayerSizes[l + 1],
-                                rows, z, last ? Activation.Identity : activation, $"{(KernelIsa)isa} {inputs}-{string.Join("-", hidden)}-{outputs} {activation} rows {rows} layer {l}");
+                                rows, z, last ? ActivationKind.Identity : activation, $"{(KernelIsa)isa} {inputs}-{string.Join("-", hidden)}-{outputs} {activation} rows {rows} layer {l}");
                             a = z;
                         }
 
@@ -91,7 +92,7 @@ public class PackedNetworkTests
     public void OneRowAloneIsBitIdenticalToItsRowInAnyBatch(int isa)
     {
         const int rows = 97, inputs = 203, outputs = 11;
-        foreach (Activation activation in new[] { Activation.Relu, Activation.Gelu })
+        foreach (ActivationKind activation in new[] { ActivationKind.Relu, ActivationKind.Gelu })
         {
             var network = new Network(inputs, [141, 37], outputs, activation, OutputKind.Softmax);
             network.InitializeGlorot(3);
@@ -135,7 +136,7 @@ public class PackedNetworkTests
     [Fact]
     public void OneRowOverAWideLayerIsSplitOverThreadsWithTheSameBits()
     {
-        var network = new Network(784, [256], 10, Activation.Relu, OutputKind.Softmax);
+        var network = new Network(784, [256], 10, ActivationKind.Relu, OutputKind.Softmax);
         network.InitializeGlorot(6);
         var packed = new PackedNetwork(network);
         var problem = new PanelForwardProblem { Layer = new PackedNetwork.Layer(784, 256, 0), Rows = 1 };
@@ -155,7 +156,7 @@ public class PackedNetworkTests
     [Fact]
     public void FusedPathsAgreeBitForBit()
     {
-        var network = new Network(100, [70], 19, Activation.Relu, OutputKind.Identity);
+        var network = new Network(100, [70], 19, ActivationKind.Relu, OutputKind.Identity);
         network.InitializeGlorot(8);
         var packed = new PackedNetwork(network);
         float[] x = TestData.Uniform(new SeededRandom(9), 31 * 100);
@@ -178,7 +179,7 @@ public class PackedNetworkTests
     [Fact]
     public void AgreesWithTheTrainingForwardPass()
     {
-        var network = new Network(784, [256, 128], 10, Activation.Relu, OutputKind.Softmax);
+        var network = new Network(784, [256, 128], 10, ActivationKind.Relu, OutputKind.Softmax);
         network.InitializeGlorot(1);
         float[] x = TestData.Uniform(new SeededRandom(2), 64 * 784);
         float[] training = network.Forward(x, 64, network.CreateScratch(64)).ToArray();
@@ -209,7 +210,7 @@ public class PackedNetworkTests
     [Fact]
     public void TryCreateRefusesALayoutOverTheLimit()
     {
-        var network = new Network(1000, [], 1, Activation.Relu, OutputKind.Sigmoid);
+        var network = new Network(1000, [], 1, ActivationKind.Relu, OutputKind.Sigmoid);
         long required = PackedNetwork.RequiredFloats(network);
         Assert.Equal((1000L * 16) + 64 + 16, required); // one output padded to a 16-wide panel, its bias row, alignment slack
         Assert.Null(PackedNetwork.TryCreate(network, required - 1));
@@ -220,7 +221,7 @@ public class PackedNetworkTests
     [Fact]
     public void ForwardAllocatesNothing()
     {
-        var network = new Network(50, [40, 30], 3, Activation.Tanh, OutputKind.Softmax);
+        var network = new Network(50, [40, 30], 3, ActivationKind.Tanh, OutputKind.Softmax);
         network.InitializeGlorot(4);
         var packed = new PackedNetwork(network);
         float[] x = TestData.Uniform(new SeededRandom(5), 20 * 50);
@@ -237,7 +238,7 @@ public class PackedNetworkTests
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 
-    private static void CheckLayer(float[] a, float[] w, float[] b, int inputs, int outputs, int rows, float[] z, Activation activation, string where)
+    private static void CheckLayer(float[] a, float[] w, float[] b, int inputs, int outputs, int rows, float[] z, ActivationKind activation, string where)
     {
         for (int r = 0; r < rows; r++)
         {

@@ -47,7 +47,7 @@ public class BlockedKernelTests
         float[] a = TestData.Uniform(new SeededRandom(1), rows * inputs);
         float[] w = TestData.Uniform(new SeededRandom(2), outputs * inputs);
         float[] b = TestData.Uniform(new SeededRandom(3), outputs);
-        foreach (Activation? kind in new Activation?[] { null, Activation.Relu, Activation.Tanh })
+        foreach (ActivationKind? kind in new ActivationKind?[] { null, ActivationKind.Relu, ActivationKind.Tanh })
         {
             foreach (int threads in new[] { 1, 3 })
             {
@@ -88,7 +88,7 @@ public class BlockedKernelTests
         float[] delta = TestData.Uniform(new SeededRandom(5), rows * outputs);
         float[] w = TestData.Uniform(new SeededRandom(6), outputs * inputs);
         float[] activated = TestData.Uniform(new SeededRandom(7), rows * inputs);
-        foreach (Activation? kind in new Activation?[] { null, Activation.Relu, Activation.Tanh })
+        foreach (ActivationKind? kind in new ActivationKind?[] { null, ActivationKind.Relu, ActivationKind.Tanh })
         {
             foreach (int threads in new[] { 1, 3 })
             {

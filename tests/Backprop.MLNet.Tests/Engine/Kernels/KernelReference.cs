@@ -1,4 +1,5 @@
 using System;
+using Backprop.MLNet.Engine.Activations;
 
 namespace Backprop.MLNet.Tests.Engine.Kernels;
 
@@ -66,20 +67,20 @@ internal static class KernelReference
     }
 
     /// <summary>f(z) in double for the activations the tests use.</summary>
-    public static double Activate(Activation kind, double z) => kind switch
+    public static double Activate(ActivationKind kind, double z) => kind switch
     {
-        Activation.Relu => Math.Max(z, 0),
-        Activation.Tanh => Math.Tanh(z),
-        Activation.Sigmoid => 1 / (1 + Math.Exp(-z)),
+        ActivationKind.Relu => Math.Max(z, 0),
+        ActivationKind.Tanh => Math.Tanh(z),
+        ActivationKind.Sigmoid => 1 / (1 + Math.Exp(-z)),
         _ => z,
     };
 
     /// <summary>f′ expressed from the output a = f(z), in double.</summary>
-    public static double Derivative(Activation kind, double a) => kind switch
+    public static double Derivative(ActivationKind kind, double a) => kind switch
     {
-        Activation.Relu => a > 0 ? 1 : 0,
-        Activation.Tanh => 1 - (a * a),
-        Activation.Sigmoid => a * (1 - a),
+        ActivationKind.Relu => a > 0 ? 1 : 0,
+        ActivationKind.Tanh => 1 - (a * a),
+        ActivationKind.Sigmoid => a * (1 - a),
         _ => 1,
     };
 }

@@ -1,8 +1,10 @@
 using System.Collections.Generic;
 using System;
+using Backprop.MLNet.Engine.Activations;
 using Backprop.MLNet.Engine.Lbfgs;
 using Backprop.MLNet.Engine.Outputs;
 using Backprop.MLNet.Engine;
+using Backprop.MLNet.Tests.Training;
 using Backprop.MLNet.Training.Data;
 using Backprop.MLNet.Training;
 using Xunit;
@@ -365,20 +367,20 @@ public class LbfgsMinimizerTests
             y[r] = row[0] + row[1] > 0.3f ? 0 : row[2] > 0 ? 1 : 2;
         }
 
-        Network initial = Network.CreateInitialized(inputs, [8], classes, Activation.Tanh, OutputKind.Softmax, seed: 3);
-        var settings = new TrainingSettings
+        Network initial = Network.CreateInitialized(inputs, [8], classes, ActivationKind.Tanh, OutputKind.Softmax, seed: 3);
+        var settings = TestSettings.Default with
         {
             HiddenLayerSizes = [8],
-            Activation = Activation.Tanh,
+            Activation = ActivationKind.Tanh,
             OutputKind = OutputKind.Softmax,
             OutputSize = classes,
-            Solver = Solver.Adam,
+            Solver = SolverKind.Adam,
             LearningRate = 0.01,
             BatchSize = 10,
             MaximumNumberOfEpochs = 5,
             L2Regularization = l2,
         };
-        Network adam = MlpTrainer.Train(new TrainingData(x, y, rows, inputs, 1), settings, initial).Network;
+        Network adam = MlpTrainer.Train(new TrainingData(x, y, rows, inputs, 1), settings, resume: new TrainingCheckpoint { Network = initial }).Network;
         double adamLoss = new BackpropWorkspace(adam, rows).ComputeLoss(x, y, rows, l2);
 
         Network network = initial.Clone();

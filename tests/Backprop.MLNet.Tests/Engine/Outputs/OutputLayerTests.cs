@@ -1,4 +1,5 @@
 using System;
+using Backprop.MLNet.Engine.Activations;
 using Backprop.MLNet.Engine.Outputs;
 using Backprop.MLNet.Engine;
 using Xunit;
@@ -22,7 +23,7 @@ public class OutputLayerTests
         const int rows = 6;
         const int outputs = 3;
         var random = new SeededRandom(5);
-        Network network = Network.CreateInitialized(4, [5], outputs, Activation.Tanh, kind, seed: 3);
+        Network network = Network.CreateInitialized(4, [5], outputs, ActivationKind.Tanh, kind, seed: 3);
         float[] x = TestData.Uniform(random, rows * 4, 2.0);
         float[] y = TestData.Targets(random, kind, rows, outputs);
         var workspace = new BackpropWorkspace(network, rows);

@@ -327,9 +327,9 @@ public sealed class BlockScoringTests
     {
         var ml = new MLContext(seed: 1);
         BackpropTransformer packed = Model(task), unpacked = Train(task);
-        unpacked.Model.ScoreWithoutPacking();
-        Assert.Null(unpacked.Model.Packed);
-        Assert.NotNull(packed.Model.Packed);
+        unpacked.Model.Predictor.UseTrainingLayout();
+        Assert.Null(unpacked.Model.Predictor.Packed);
+        Assert.NotNull(packed.Model.Predictor.Packed);
         IDataView data = ScoreData(ml, 500);
         IDataView blocked = unpacked.Transform(data);
         Assert.IsType<BlockScoringDataView>(blocked);

@@ -5,13 +5,36 @@ using Backprop.MLNet.Training.Data;
 namespace Backprop.MLNet.Training;
 
 /// <summary>
-/// The score early stopping maximises, as scikit-learn's <c>score</c>: the (weighted) accuracy for sigmoid and
-/// softmax outputs, and for identity outputs the coefficient of determination R² (averaged over the outputs).
+/// What the network does on a data set, with the current parameters: the mean loss (reported for validation data) and the
+/// score that early stopping maximises, scikit-learn's: accuracy for classifiers, R² (averaged over outputs) for regression.
 /// </summary>
-internal static class ValidationScore
+internal static class Evaluation
 {
+    /// <summary>(Weighted) mean loss of <paramref name="data"/> without the L2 penalty, evaluated in batches of the workspace size.</summary>
+    /// <param name="workspace">The workspace of the network being trained.</param>
+    /// <param name="data">The rows to evaluate.</param>
+    public static double MeanLoss(BackpropWorkspace workspace, TrainingData data)
+    {
+        int inputs = data.InputSize;
+        int targetWidth = data.TargetWidth;
+        double sum = 0;
+        for (int start = 0; start < data.Rows; start += workspace.MaxRows)
+        {
+            int rows = Math.Min(workspace.MaxRows, data.Rows - start);
+            ReadOnlySpan<float> weights = data.Weights is null ? default : data.Weights.AsSpan(start, rows);
+            double weight = weights.IsEmpty ? rows : Sum(weights);
+            if (weight == 0)
+                continue;
+            double loss = workspace.ComputeLoss(
+                data.Features.AsSpan(start * inputs, rows * inputs), data.Targets.AsSpan(start * targetWidth, rows * targetWidth), rows, 0f, weights);
+            sum += loss * weight;
+        }
+
+        return sum / data.TotalWeight;
+    }
+
     /// <summary>Scores the network on <paramref name="data"/>, in batches of the workspace's size.</summary>
-    public static double Compute(BackpropWorkspace workspace, TrainingData data)
+    public static double Score(BackpropWorkspace workspace, TrainingData data)
     {
         Network network = workspace.Network;
         return network.OutputKind == OutputKind.Identity ? RSquared(workspace, data) : Accuracy(workspace, data);
@@ -105,5 +128,14 @@ internal static class ValidationScore
         }
 
         return best;
+    }
+
+    /// <summary>Σ of <paramref name="values"/> in double precision.</summary>
+    internal static double Sum(ReadOnlySpan<float> values)
+    {
+        double sum = 0;
+        foreach (float v in values)
+            sum += v;
+        return sum;
     }
 }

@@ -1,0 +1,45 @@
+namespace Backprop.MLNet.Engine.Inference;
+
+/// <summary>
+/// Prediction with a trained network, which picks its own path: the packed copy of the weights (<see cref="PackedNetwork"/>),
+/// built on first use and shared by every caller, or, for a network too large to pack, the training layout
+/// (<see cref="Network.Forward"/>) with the output activation applied row by row. Either way a row gets the same bits
+/// alone as inside any block, on any number of threads. Thread-safe: callers bring their own scratch.
+/// </summary>
+/// <param name="network">The trained network; it must not change while this predictor is used.</param>
+internal sealed class NetworkPredictor(Network network)
+{
+    private readonly Lazy<PackedNetwork?> _packed = new(() => PackedNetwork.TryCreate(network));
+    private volatile bool _trainingLayout;
+
+    /// <summary>The network predicted with.</summary>
+    public Network Network => network;
+
+    /// <summary>The packed copy, or null when the network is too large to pack (or <see cref="UseTrainingLayout"/> was called).</summary>
+    public PackedNetwork? Packed => _trainingLayout ? null : _packed.Value;
+
+    /// <summary>Makes this predictor use the training layout, as a network too large to pack does (for tests).</summary>
+    internal void UseTrainingLayout() => _trainingLayout = true;
+
+    /// <summary>Buffers for passes of up to <paramref name="maxRows"/> rows (one per thread or cursor).</summary>
+    /// <param name="maxRows">Largest number of rows per pass.</param>
+    public InferenceScratch CreateScratch(int maxRows) => network.CreateScratch(maxRows);
+
+    /// <summary>Runs <paramref name="rows"/> rows through the network without allocating.</summary>
+    /// <param name="x">Inputs, row-major [rows × inputs].</param>
+    /// <param name="rows">Number of rows, 1 ≤ rows ≤ the scratch's capacity.</param>
+    /// <param name="scratch">The caller's buffers.</param>
+    /// <param name="threads">Threads, the caller included; results do not depend on it.</param>
+    /// <returns>The outputs and logits of every row, views into <paramref name="scratch"/>.</returns>
+    public ForwardResult Predict(ReadOnlySpan<float> x, int rows, InferenceScratch scratch, int threads)
+    {
+        if (Packed is { } packed)
+        {
+            ReadOnlySpan<float> outputs = packed.Forward(x, rows, scratch, threads);
+            return new ForwardResult(outputs, scratch.LastLogits);
+        }
+
+        network.Forward(x, rows, scratch, threads);
+        return new ForwardResult(network.ActivateOutputsByRow(scratch, rows), scratch.LastLogits);
+    }
+}
