@@ -37,10 +37,15 @@ internal sealed class BenchmarkOptions
     public static BenchmarkOptions Parse(string[] args)
     {
         if (args.Length == 0 || args[0] is "-h" or "--help")
+        {
             return new BenchmarkOptions();
+        }
+
         string workload = args[0].ToLowerInvariant();
         if (!Workloads.Contains(workload))
+        {
             throw new ArgumentException($"Unknown workload '{args[0]}'; expected one of {string.Join(", ", Workloads)}.");
+        }
 
         int? threads = null, epochs = null;
         double gemmSeconds = 1.0;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using Microsoft.ML.Data;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 
 namespace Backprop.MLNet.Benchmarks;
 
@@ -70,7 +70,10 @@ internal static class DigitsBenchmark
     private static (LabeledData Train, LabeledData Test) Read(string path)
     {
         if (!File.Exists(path))
+        {
             throw new FileNotFoundException($"The digits data is missing: {path}.", path);
+        }
+
         var trainFeatures = new List<float[]>();
         var testFeatures = new List<float[]>();
         var trainClasses = new List<byte>();
@@ -79,18 +82,33 @@ internal static class DigitsBenchmark
         foreach (string line in File.ReadLines(path).Skip(1))
         {
             if (line.Length == 0)
+            {
                 continue;
+            }
+
             string[] cells = line.Split(',');
             if (featureCount < 0)
+            {
                 featureCount = cells.Length - 1;
+            }
+
             if (cells.Length != featureCount + 1)
+            {
                 throw new InvalidDataException($"{path}: row {index + 1} has {cells.Length} cells; expected {featureCount + 1}.");
+            }
+
             var features = new float[featureCount];
             for (int i = 0; i < featureCount; i++)
+            {
                 features[i] = float.Parse(cells[i], CultureInfo.InvariantCulture);
+            }
+
             byte digit = byte.Parse(cells[^1], CultureInfo.InvariantCulture);
             if (digit > 9)
+            {
                 throw new InvalidDataException($"{path}: row {index + 1} has digit {digit}.");
+            }
+
             (index % 5 == 0 ? testFeatures : trainFeatures).Add(features);
             (index % 5 == 0 ? testClasses : trainClasses).Add(digit);
             index++;

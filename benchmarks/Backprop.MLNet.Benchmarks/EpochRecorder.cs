@@ -20,7 +20,10 @@ internal sealed class EpochRecorder : IProgress<EpochReport>
     {
         var seconds = new double[_reports.Count];
         for (int e = 0; e < _reports.Count; e++)
+        {
             seconds[e] = (_reports[e].Elapsed - (e == 0 ? TimeSpan.Zero : _reports[e - 1].Elapsed)).TotalSeconds;
+        }
+
         return seconds;
     }
 }

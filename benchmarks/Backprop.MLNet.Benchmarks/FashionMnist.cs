@@ -34,7 +34,9 @@ internal static class FashionMnist
         foreach (LabeledData set in new[] { train, test })
         {
             if (set.Features.Length != set.Classes.Length || set.Features.Any(f => f.Length != Features) || set.Classes.Any(c => c >= Classes))
+            {
                 throw new InvalidDataException($"The Fashion-MNIST files in {directory} do not hold {Features}-pixel images with labels 0 to {Classes - 1}.");
+            }
         }
 
         return new Data(train, test, $"Fashion-MNIST, {directory}", IsSynthetic: false);
@@ -62,7 +64,10 @@ internal static class FashionMnist
             classes[r] = (byte)c;
             var row = new float[Features];
             for (int i = 0; i < Features; i++)
+            {
                 row[i] = Math.Clamp(prototypes[c][i] + ((random.NextSingle() - 0.5f) * 1.5f), 0f, 1f);
+            }
+
             features[r] = row;
         }
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using Microsoft.ML.Data;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 
 namespace Backprop.MLNet.Benchmarks;
 
@@ -31,7 +31,10 @@ internal static class FmnistBenchmark
         loadClock.Stop();
         Console.WriteLine($"Data: {data.Source}: {data.Train.Rows:N0} training rows, {data.Test.Rows:N0} test rows (read in {loadClock.Elapsed.TotalSeconds:F1} s).");
         if (data.IsSynthetic)
+        {
             Console.WriteLine("WARNING: SYNTHETIC DATA. Timings have the real shape; the accuracy is not Fashion-MNIST's.");
+        }
+
         Console.WriteLine();
 
         var mlContext = new MLContext(seed: 0);
@@ -80,7 +83,10 @@ internal static class FmnistBenchmark
         int[] sizes = [FashionMnist.Features, .. Hidden, FashionMnist.Classes];
         long sumInOut = 0;
         for (int l = 0; l + 1 < sizes.Length; l++)
+        {
             sumInOut += (long)sizes[l] * sizes[l + 1];
+        }
+
         double flopPerEpoch = 6.0 * data.Train.Rows * sumInOut;
         double executedFlopPerEpoch = flopPerEpoch - (2.0 * data.Train.Rows * sizes[0] * sizes[1]);
 
@@ -98,7 +104,10 @@ internal static class FmnistBenchmark
             double sum = ScoreAll(model, test, out long rowsScored);
             clock.Stop();
             if (rowsScored != data.Test.Rows)
+            {
                 throw new InvalidOperationException($"Scoring read {rowsScored} rows; expected {data.Test.Rows}.");
+            }
+
             if (repeat >= 0)
             {
                 scoringSeconds[repeat] = clock.Elapsed.TotalSeconds;
@@ -154,7 +163,9 @@ internal static class FmnistBenchmark
         }
 
         if (rows != expectedRows || missing != 0)
+        {
             throw new InvalidOperationException($"The data view has {rows} rows ({expectedRows} expected) and {missing} missing labels.");
+        }
     }
 
     /// <summary>Scores every row with Transform and a cursor over Score and PredictedLabel.</summary>
@@ -189,7 +200,9 @@ internal static class FmnistBenchmark
         var output = new MulticlassPrediction();
         checksum = 0;
         for (int i = 0; i < LatencyWarmupCalls; i++)
+        {
             engine.Predict(rows[i % rows.Length], ref output);
+        }
 
         var micros = new double[calls];
         double tickToMicro = 1e6 / Stopwatch.Frequency;

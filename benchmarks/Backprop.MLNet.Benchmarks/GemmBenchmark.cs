@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Backprop.MLNet.Engine.Activations;
 using Backprop.MLNet.Engine.Kernels;
-using Backprop.MLNet.Engine;
 
 namespace Backprop.MLNet.Benchmarks;
 
@@ -24,7 +23,9 @@ internal static class GemmBenchmark
         Console.WriteLine($"== gemm: the FMNIST-MLP kernel shapes at batch {Batch}, {KernelPath.Detected} kernels, " +
             $"GFLOP/s = 2·M·N·K / time, median (best) of {Blocks} blocks over ~{options.GemmSeconds:G3} s per cell ==");
         if (Environment.ProcessorCount < 2)
+        {
             Console.WriteLine("Note: this machine has one core; the 2-thread column cannot show a speed-up.");
+        }
 
         var table = new Table(["Kernel", "shape (M×K · K×N)", .. ThreadCounts.Select(t => $"{t} thread{(t > 1 ? "s" : "")}, GFLOP/s")]);
         HiddenActivation relu = HiddenActivation.For(ActivationKind.Relu);
@@ -79,7 +80,10 @@ internal static class GemmBenchmark
         {
             clock.Restart();
             for (int c = 0; c < callsPerBlock; c++)
+            {
                 kernel();
+            }
+
             gflops[b] = flop * callsPerBlock / clock.Elapsed.TotalSeconds / 1e9;
         }
 
@@ -90,7 +94,10 @@ internal static class GemmBenchmark
     {
         var values = new float[length];
         for (int i = 0; i < length; i++)
+        {
             values[i] = nonNegative ? random.NextSingle() : random.NextSingle() - 0.5f;
+        }
+
         return values;
     }
 }

@@ -29,7 +29,10 @@ internal static class IdxReader
             stream.ReadExactly(pixels);
             var image = new float[size];
             for (int p = 0; p < size; p++)
+            {
                 image[p] = pixels[p] / 255f;
+            }
+
             images[i] = image;
         }
 
@@ -58,7 +61,10 @@ internal static class IdxReader
     {
         int magic = ReadInt(stream, path);
         if (magic != expectedMagic)
+        {
             throw new InvalidDataException($"{path}: IDX magic number 0x{magic:X8}, expected 0x{expectedMagic:X8}.");
+        }
+
         return ReadInt(stream, path);
     }
 

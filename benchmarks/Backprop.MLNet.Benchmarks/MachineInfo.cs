@@ -1,11 +1,10 @@
 using System.Numerics;
 using System.Reflection;
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics.X86;
-using System.Runtime.Intrinsics;
 using System.Runtime;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Backprop.MLNet.Engine.Kernels;
-using Backprop.MLNet.Engine;
 using Microsoft.ML;
 
 namespace Backprop.MLNet.Benchmarks;
@@ -41,7 +40,10 @@ internal static class MachineInfo
     {
         const string cpuinfo = "/proc/cpuinfo";
         if (!File.Exists(cpuinfo))
+        {
             return "unknown";
+        }
+
         string? line = File.ReadLines(cpuinfo).FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
         return line is null ? "unknown" : line[(line.IndexOf(':') + 1)..].Trim();
     }

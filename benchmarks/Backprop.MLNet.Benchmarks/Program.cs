@@ -56,15 +56,30 @@ internal static class Program
         MachineInfo.Print(options);
 
         if (options.Workload is "fmnist" or "all")
+        {
             FmnistBenchmark.Run(options);
+        }
+
         if (options.Workload is "digits" or "all")
+        {
             DigitsBenchmark.Run(options);
+        }
+
         if (options.Workload is "gemm" or "all")
+        {
             GemmBenchmark.Run(options);
+        }
+
         if (options.Workload is "samestart")
+        {
             SameStartBenchmark.Run(options);
+        }
+
         if (options.Workload is "scoring" or "all")
+        {
             ScoringBenchmark.Run(options);
+        }
+
         return 0;
     }
 }

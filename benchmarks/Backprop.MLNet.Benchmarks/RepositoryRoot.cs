@@ -13,7 +13,9 @@ internal static class RepositoryRoot
             for (DirectoryInfo? dir = new(start); dir is not null; dir = dir.Parent)
             {
                 if (File.Exists(Path.Combine(dir.FullName, "Backprop.MLNet.sln")))
+                {
                     return dir.FullName;
+                }
             }
         }
 

@@ -1,9 +1,9 @@
+using Backprop.MLNet.Engine;
 using Backprop.MLNet.Engine.Activations;
 using Backprop.MLNet.Engine.Outputs;
-using Backprop.MLNet.Engine;
 using Backprop.MLNet.MLNet;
-using Backprop.MLNet.Training.Data;
 using Backprop.MLNet.Training;
+using Backprop.MLNet.Training.Data;
 
 namespace Backprop.MLNet.Benchmarks;
 
@@ -35,8 +35,16 @@ internal static class SameStartBenchmark
         var network = Network.FromParameters([784, 256, 128, 10], ActivationKind.Relu, OutputKind.Softmax, parameters.ToArray());
         var publicOptions = new BackpropTrainer.Options
         {
-            HiddenLayerSizes = [256, 128], Activation = Activation.Relu, Solver = Solver.Adam, LearningRate = 1e-3, L2Regularization = 0,
-            BatchSize = 128, MaximumNumberOfEpochs = 5, Shuffle = false, Tolerance = 0, NumberOfThreads = options.EffectiveThreads,
+            HiddenLayerSizes = [256, 128],
+            Activation = Activation.Relu,
+            Solver = Solver.Adam,
+            LearningRate = 1e-3,
+            L2Regularization = 0,
+            BatchSize = 128,
+            MaximumNumberOfEpochs = 5,
+            Shuffle = false,
+            Tolerance = 0,
+            NumberOfThreads = options.EffectiveThreads,
         };
         TrainingSettings settings = EngineMapping.ToSettings(publicOptions, BackpropTask.MulticlassClassification, outputSize: 10, seed: 0);
         var data = new TrainingData(xtr, ytr, ytr.Length, 784, 1);

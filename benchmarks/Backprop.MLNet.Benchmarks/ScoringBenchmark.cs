@@ -1,9 +1,9 @@
 using System.Diagnostics;
-using Backprop.MLNet.Engine.Inference;
 using Backprop.MLNet.Engine;
+using Backprop.MLNet.Engine.Inference;
 using Backprop.MLNet.MLNet.Scoring;
-using Microsoft.ML.Data;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 
 namespace Backprop.MLNet.Benchmarks;
 
@@ -28,7 +28,9 @@ internal static class ScoringBenchmark
         Console.WriteLine($"== scoring: where scoring time goes, FMNIST-MLP network 784-256-128-10, threads {threads} ==");
         FashionMnist.Data data = FashionMnist.Load(options.DataDirectory);
         if (data.IsSynthetic)
+        {
             Console.WriteLine("WARNING: SYNTHETIC DATA (timings only).");
+        }
 
         var mlContext = new MLContext(seed: 0);
         IDataView train = data.Train.ToDataView(mlContext), test = data.Test.ToDataView(mlContext);
@@ -47,7 +49,10 @@ internal static class ScoringBenchmark
         // replaced by 1/255, for one-row figures with no input to skip.
         var matrix = new float[rows * inputs];
         for (int r = 0; r < rows; r++)
+        {
             data.Test.Features[r].CopyTo(matrix, r * inputs);
+        }
+
         float[] noZeros = matrix.Select(v => v == 0f ? 1f / 255 : v).ToArray();
         int block = BlockScoringDataView.DefaultBlockRows;
         var packed = new PackedNetwork(network);
@@ -61,12 +66,16 @@ internal static class ScoringBenchmark
         Add(table, $"training layout (Network.Forward), blocks of {block}, {threads} thread(s)", () =>
         {
             for (int r = 0; r < rows; r += block)
+            {
                 network.Forward(matrix.AsSpan(r * inputs), Math.Min(block, rows - r), blockScratch, threads);
+            }
         });
         Add(table, $"packed network, blocks of {block}, 1 thread", () =>
         {
             for (int r = 0; r < rows; r += block)
+            {
                 packed.Forward(matrix.AsSpan(r * inputs), Math.Min(block, rows - r), blockScratch, 1);
+            }
         });
         Add(table, "Transform + cursor over Score and PredictedLabel", () => FmnistBenchmark.ScoreAll(model, test, out _));
 
@@ -98,11 +107,16 @@ internal static class ScoringBenchmark
             float[] p = packed.Forward(matrix.AsSpan(r * inputs), block, a, threads).ToArray();
             ReadOnlySpan<float> q = network.Forward(matrix.AsSpan(r * inputs), block, b, threads);
             for (int i = 0; i < p.Length; i++)
+            {
                 largest = Math.Max(largest, Math.Abs(p[i] - q[i]));
+            }
+
             for (int i = 0; i < block; i++)
             {
                 if (!packed.Forward(matrix.AsSpan((r + i) * inputs, inputs), 1, one).SequenceEqual(p.AsSpan(i * outputs, outputs)))
+                {
                     throw new InvalidOperationException($"Row {r + i} alone differs from its row in a block.");
+                }
             }
         }
 
@@ -112,7 +126,10 @@ internal static class ScoringBenchmark
     private static void Add(Table table, string name, Action action)
     {
         for (int i = 0; i < WarmupRuns; i++)
+        {
             action();
+        }
+
         var ms = new double[Repeats];
         for (int i = 0; i < Repeats; i++)
         {
@@ -127,13 +144,19 @@ internal static class ScoringBenchmark
     private static void AddPerCall(Table table, string name, Action<int> call)
     {
         for (int i = 0; i < WarmupCalls; i++)
+        {
             call(i);
+        }
+
         var micros = new double[Repeats];
         for (int repeat = 0; repeat < Repeats; repeat++)
         {
             long start = Stopwatch.GetTimestamp();
             for (int i = 0; i < SingleRowCalls; i++)
+            {
                 call(i);
+            }
+
             micros[repeat] = Stopwatch.GetElapsedTime(start).TotalMicroseconds / SingleRowCalls;
         }
 
@@ -147,6 +170,8 @@ internal static class ScoringBenchmark
         ValueGetter<VBuffer<float>> get = cursor.GetGetter<VBuffer<float>>(features);
         VBuffer<float> value = default;
         while (cursor.MoveNext())
+        {
             get(ref value);
+        }
     }
 }

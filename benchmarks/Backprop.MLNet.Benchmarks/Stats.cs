@@ -15,7 +15,10 @@ internal static class Stats
     public static double Quantile(IReadOnlyCollection<double> values, double q)
     {
         if (values.Count == 0)
+        {
             throw new ArgumentException("No values to summarise.", nameof(values));
+        }
+
         double[] sorted = values.Order().ToArray();
         double position = q * (sorted.Length - 1);
         int below = (int)Math.Floor(position);

@@ -20,14 +20,19 @@ internal sealed class Table(params string[] headers)
         foreach (string[] row in _rows.Prepend(headers))
         {
             for (int c = 0; c < row.Length; c++)
+            {
                 widths[c] = Math.Max(widths[c], row[c].Length);
+            }
         }
 
         bool leftOnly = columns == 2;
         Console.WriteLine(Format(headers, widths, leftOnly));
         Console.WriteLine(string.Join("-+-", widths.Select(w => new string('-', w))));
         foreach (string[] row in _rows)
+        {
             Console.WriteLine(Format(row, widths, leftOnly));
+        }
+
         Console.WriteLine();
     }
 

@@ -45,7 +45,10 @@ Console.WriteLine($"Time per epoch: median {perEpoch.Order().ElementAt(perEpoch.
 Console.WriteLine("Per-class recall:");
 var confusion = metrics.ConfusionMatrix;
 for (int c = 0; c < classes.Length; c++)
+{
     Console.WriteLine($"  {classes[c],-12} {confusion.PerClassRecall[c]:F3}");
+}
+
 return 0;
 
 // Reads one split of the IDX files (big-endian headers; pixels scaled to [0, 1]).
@@ -55,13 +58,19 @@ static IDataView Load(MLContext mlContext, string split)
     byte[] labels = Unzip(Path.Combine(Folder, $"{split}-labels-idx1-ubyte.gz"));
     int count = BigEndian(images, 4), rows = BigEndian(images, 8), cols = BigEndian(images, 12);
     if (BigEndian(images, 0) != 2051 || BigEndian(labels, 0) != 2049 || BigEndian(labels, 4) != count || rows * cols != 784)
+    {
         throw new InvalidDataException($"{split}: not the Fashion-MNIST IDX layout.");
+    }
+
     var samples = new Image[count];
     for (int i = 0; i < count; i++)
     {
         var pixels = new float[784];
         for (int p = 0; p < 784; p++)
+        {
             pixels[p] = images[16 + (i * 784) + p] / 255f;
+        }
+
         samples[i] = new Image { Features = pixels, Label = labels[8 + i] };
     }
 
@@ -99,6 +108,8 @@ internal sealed class ProgressBar(int epochs) : IProgress<EpochReport>
         string bar = new string('#', done) + new string('.', Width - done);
         Console.Write($"\r  [{bar}] epoch {value.Epoch}/{epochs}  loss {value.TrainingLoss:F4}  {perEpoch:F2} s/epoch  ETA {perEpoch * (epochs - value.Epoch):F0} s   ");
         if (value.Epoch == epochs)
+        {
             Console.WriteLine();
+        }
     }
 }

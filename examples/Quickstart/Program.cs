@@ -76,6 +76,8 @@ internal sealed class EveryNthEpoch(int n) : IProgress<EpochReport>
     public void Report(EpochReport value)
     {
         if (value.Epoch == 1 || value.Epoch % n == 0)
+        {
             Console.WriteLine($"  epoch {value.Epoch,3}: training loss {value.TrainingLoss:F4}");
+        }
     }
 }

@@ -28,4 +28,6 @@ var importance = mlContext.Regression.PermutationFeatureImportance(model, test, 
 Console.WriteLine();
 Console.WriteLine("Permutation feature importance (increase of RMSE when the feature is shuffled, mean ± sd of 10):");
 foreach (var (name, stats) in names.Zip(importance).OrderByDescending(p => p.Second.RootMeanSquaredError.Mean))
+{
     Console.WriteLine($"  {name,-14} {stats.RootMeanSquaredError.Mean,7:F2} ± {stats.RootMeanSquaredError.StandardDeviation:F2}");
+}

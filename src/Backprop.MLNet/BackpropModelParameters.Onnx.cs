@@ -1,5 +1,5 @@
-using Backprop.MLNet.Engine.Activations;
 using Backprop.MLNet.Engine;
+using Backprop.MLNet.Engine.Activations;
 using Backprop.MLNet.MLNet.Scoring;
 using Microsoft.ML.Data;
 using Microsoft.ML.Model.OnnxConverter;
@@ -42,40 +42,40 @@ public sealed partial class BackpropModelParameters : ISingleCanSaveOnnx
         switch (Task)
         {
             case BackpropTask.MulticlassClassification:
-            {
-                Host.Check(outputNames.Length == 2, "The multiclass scorer asks for PredictedLabel and Score.");
-                string logits = SaveLayersAsOnnx(ctx, featureColumn, output: null);
-                string score = outputNames[1];
-                ctx.CreateNode("Softmax", logits, score, ctx.GetNodeName("Softmax"), StandardDomain).AddAttribute("axis", 1L);
-
-                // The key of class k (0-based) is k + 1; ML.NET's PredictedLabel is that key as a UInt32.
-                string index = ctx.AddIntermediateVariable(NumberDataViewType.Int64, "BackpropClassIndex");
-                var argMax = ctx.CreateNode("ArgMax", score, index, ctx.GetNodeName("ArgMax"), StandardDomain);
-                argMax.AddAttribute("axis", 1L);
-                argMax.AddAttribute("keepdims", 1L);
-                string key = ctx.AddIntermediateVariable(NumberDataViewType.Int64, "BackpropClassKey");
-                ctx.CreateNode("Add", [index, ctx.AddInitializer(1L, "BackpropOne")], [key], ctx.GetNodeName("Add"), StandardDomain);
-                ctx.CreateNode("Cast", key, outputNames[0], ctx.GetNodeName("Cast"), StandardDomain).AddAttribute("to", typeof(uint));
-                return true;
-            }
-
-            case BackpropTask.Regression:
-            {
-                Host.Check(outputNames.Length == 1, "The regression scorer asks for Score only.");
-                if (Scaling is null)
                 {
-                    SaveLayersAsOnnx(ctx, featureColumn, outputNames[0]);
+                    Host.Check(outputNames.Length == 2, "The multiclass scorer asks for PredictedLabel and Score.");
+                    string logits = SaveLayersAsOnnx(ctx, featureColumn, output: null);
+                    string score = outputNames[1];
+                    ctx.CreateNode("Softmax", logits, score, ctx.GetNodeName("Softmax"), StandardDomain).AddAttribute("axis", 1L);
+
+                    // The key of class k (0-based) is k + 1; ML.NET's PredictedLabel is that key as a UInt32.
+                    string index = ctx.AddIntermediateVariable(NumberDataViewType.Int64, "BackpropClassIndex");
+                    var argMax = ctx.CreateNode("ArgMax", score, index, ctx.GetNodeName("ArgMax"), StandardDomain);
+                    argMax.AddAttribute("axis", 1L);
+                    argMax.AddAttribute("keepdims", 1L);
+                    string key = ctx.AddIntermediateVariable(NumberDataViewType.Int64, "BackpropClassKey");
+                    ctx.CreateNode("Add", [index, ctx.AddInitializer(1L, "BackpropOne")], [key], ctx.GetNodeName("Add"), StandardDomain);
+                    ctx.CreateNode("Cast", key, outputNames[0], ctx.GetNodeName("Cast"), StandardDomain).AddAttribute("to", typeof(uint));
                     return true;
                 }
 
-                // y = z·sd + mean, per target, as RowScorer computes it (float multiply, then float add).
-                string z = SaveLayersAsOnnx(ctx, featureColumn, output: null);
-                long[] dims = [OutputSize];
-                string scaled = ctx.AddIntermediateVariable(_outputType, "BackpropScaledScore");
-                ctx.CreateNode("Mul", [z, ctx.AddInitializer(Scaling.StandardDeviation, dims, "BackpropLabelSd")], [scaled], ctx.GetNodeName("Mul"), StandardDomain);
-                ctx.CreateNode("Add", [scaled, ctx.AddInitializer(Scaling.Mean, dims, "BackpropLabelMean")], [outputNames[0]], ctx.GetNodeName("Add"), StandardDomain);
-                return true;
-            }
+            case BackpropTask.Regression:
+                {
+                    Host.Check(outputNames.Length == 1, "The regression scorer asks for Score only.");
+                    if (Scaling is null)
+                    {
+                        SaveLayersAsOnnx(ctx, featureColumn, outputNames[0]);
+                        return true;
+                    }
+
+                    // y = z·sd + mean, per target, as RowScorer computes it (float multiply, then float add).
+                    string z = SaveLayersAsOnnx(ctx, featureColumn, output: null);
+                    long[] dims = [OutputSize];
+                    string scaled = ctx.AddIntermediateVariable(_outputType, "BackpropScaledScore");
+                    ctx.CreateNode("Mul", [z, ctx.AddInitializer(Scaling.StandardDeviation, dims, "BackpropLabelSd")], [scaled], ctx.GetNodeName("Mul"), StandardDomain);
+                    ctx.CreateNode("Add", [scaled, ctx.AddInitializer(Scaling.Mean, dims, "BackpropLabelMean")], [outputNames[0]], ctx.GetNodeName("Add"), StandardDomain);
+                    return true;
+                }
 
             default:
                 // A binary model is scored through BinaryView (Score and Probability), never as a single-output mapper.
@@ -136,14 +136,22 @@ public sealed partial class BackpropModelParameters : ISingleCanSaveOnnx
             _ => throw new NotSupportedException($"The hidden activation {Activation} has no ONNX export yet."),
         };
         if (op.Length == 0)
+        {
             return z;
+        }
+
         if (Activation == Activation.Gelu)
+        {
             return SaveGeluAsOnnx(ctx, z, width, layer);
+        }
 
         string a = ctx.AddIntermediateVariable(new VectorDataViewType(NumberDataViewType.Single, width), $"BackpropA{layer}");
         var node = ctx.CreateNode(op, z, a, ctx.GetNodeName(op), StandardDomain);
         if (Activation == Activation.LeakyRelu)
+        {
             node.AddAttribute("alpha", LeakyReluActivation.Slope);
+        }
+
         return a;
     }
 

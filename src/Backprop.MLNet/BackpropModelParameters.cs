@@ -1,15 +1,15 @@
-using Backprop.MLNet;
 using System.Collections.ObjectModel;
-using Backprop.MLNet.Engine.Inference;
+using Backprop.MLNet;
 using Backprop.MLNet.Engine;
+using Backprop.MLNet.Engine.Inference;
+using Backprop.MLNet.MLNet;
 using Backprop.MLNet.MLNet.Persistence;
 using Backprop.MLNet.MLNet.Scoring;
-using Backprop.MLNet.MLNet;
 using Backprop.MLNet.Training;
+using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using Microsoft.ML.Trainers;
-using Microsoft.ML;
 
 [assembly: LoadableClass(typeof(BackpropModelParameters), null, typeof(SignatureLoadModel),
     "Backprop Model Parameters", BackpropModelParameters.LoaderSignature)]
@@ -115,7 +115,9 @@ public sealed partial class BackpropModelParameters : ModelParametersBase<float>
     private void CheckLayer(int layer)
     {
         if (layer < 0 || layer >= LayerCount)
+        {
             throw new ArgumentOutOfRangeException(nameof(layer), layer, $"must be in [0, {LayerCount - 1}]: the network has {LayerCount} weight layers.");
+        }
     }
 
     /// <inheritdoc/>
@@ -133,7 +135,9 @@ public sealed partial class BackpropModelParameters : ModelParametersBase<float>
     ValueMapper<TSrc, TDst> IValueMapper.GetMapper<TSrc, TDst>()
     {
         if (typeof(TSrc) != typeof(VBuffer<float>))
+        {
             throw new InvalidOperationException($"Backprop models score VBuffer<float> features, not {typeof(TSrc).Name}.");
+        }
 
         var scorer = new RowScorer(this);
         if (typeof(TDst) == typeof(float) && _outputType is not VectorDataViewType)

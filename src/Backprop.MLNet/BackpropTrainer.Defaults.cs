@@ -1,5 +1,3 @@
-using Backprop.MLNet.Engine.Activations;
-
 namespace Backprop.MLNet;
 
 public sealed partial class BackpropTrainer

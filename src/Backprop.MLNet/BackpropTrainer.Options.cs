@@ -154,63 +154,139 @@ public sealed partial class BackpropTrainer
         internal void Validate()
         {
             if (string.IsNullOrWhiteSpace(LabelColumnName))
+            {
                 throw Errors.Option(nameof(LabelColumnName), LabelColumnName, "must name a column");
+            }
+
             if (string.IsNullOrWhiteSpace(FeatureColumnName))
+            {
                 throw Errors.Option(nameof(FeatureColumnName), FeatureColumnName, "must name a column");
+            }
+
             if (ExampleWeightColumnName is not null && string.IsNullOrWhiteSpace(ExampleWeightColumnName))
+            {
                 throw Errors.Option(nameof(ExampleWeightColumnName), ExampleWeightColumnName, "must name a column, or be null for equal weights");
+            }
+
             if (ClassWeights is not null && Task == BackpropTask.Regression)
+            {
                 throw Errors.Option(nameof(ClassWeights), ClassWeights.IsBalanced ? "Balanced" : ClassWeights.Weights, "applies to classification only",
                     "Leave it null for regression.");
+            }
+
             if (!Enum.IsDefined(Task))
+            {
                 throw Errors.Option(nameof(Task), Task, "must be a defined BackpropTask");
+            }
+
             if (HiddenLayerSizes is null || HiddenLayerSizes.Length == 0)
+            {
                 throw Errors.Option(nameof(HiddenLayerSizes), HiddenLayerSizes, "must list at least one hidden layer width",
                     "For a model without hidden layers use one of ML.NET's linear trainers.");
+            }
+
             for (int i = 0; i < HiddenLayerSizes.Length; i++)
             {
                 if (HiddenLayerSizes[i] <= 0)
+                {
                     throw Errors.Option(nameof(HiddenLayerSizes), HiddenLayerSizes, $"must hold widths of at least 1 (entry {i} is {HiddenLayerSizes[i]})");
+                }
             }
 
             if (!Enum.IsDefined(Activation))
+            {
                 throw Errors.Option(nameof(Activation), Activation, "must be a defined Activation");
+            }
+
             if (!Enum.IsDefined(Solver))
+            {
                 throw Errors.Option(nameof(Solver), Solver, "must be a defined Solver");
+            }
+
             if (!(DropoutRate >= 0 && DropoutRate < 1))
+            {
                 throw Errors.Option(nameof(DropoutRate), DropoutRate, "must be in [0, 1)");
+            }
+
             if (DropoutRate > 0 && Solver == Solver.Lbfgs)
+            {
                 throw Errors.Option(nameof(DropoutRate), DropoutRate, "must be 0 with Solver.Lbfgs (its line search needs a deterministic loss)");
+            }
+
             if (!(LearningRate > 0) || !double.IsFinite(LearningRate))
+            {
                 throw Errors.Option(nameof(LearningRate), LearningRate, "must be greater than 0 and finite");
+            }
+
             if (!Enum.IsDefined(LearningRateSchedule))
+            {
                 throw Errors.Option(nameof(LearningRateSchedule), LearningRateSchedule, "must be a defined LearningRateSchedule");
+            }
+
             if (!(PowerT >= 0) || !double.IsFinite(PowerT))
+            {
                 throw Errors.Option(nameof(PowerT), PowerT, "must be at least 0 and finite");
+            }
+
             if (!(Momentum >= 0 && Momentum <= 1))
+            {
                 throw Errors.Option(nameof(Momentum), Momentum, "must be in [0, 1]");
+            }
+
             if (!(Beta1 >= 0 && Beta1 < 1))
+            {
                 throw Errors.Option(nameof(Beta1), Beta1, "must be in [0, 1)");
+            }
+
             if (!(Beta2 >= 0 && Beta2 < 1))
+            {
                 throw Errors.Option(nameof(Beta2), Beta2, "must be in [0, 1)");
+            }
+
             if (!(Epsilon > 0) || !double.IsFinite(Epsilon))
+            {
                 throw Errors.Option(nameof(Epsilon), Epsilon, "must be greater than 0 and finite");
+            }
+
             if (!(L2Regularization >= 0) || !double.IsFinite(L2Regularization))
+            {
                 throw Errors.Option(nameof(L2Regularization), L2Regularization, "must be at least 0 and finite");
+            }
+
             if (BatchSize <= 0)
+            {
                 throw Errors.Option(nameof(BatchSize), BatchSize, "must be at least 1");
+            }
+
             if (MaximumNumberOfEpochs <= 0)
+            {
                 throw Errors.Option(nameof(MaximumNumberOfEpochs), MaximumNumberOfEpochs, "must be at least 1");
+            }
+
             if (MaximumNumberOfLossEvaluations <= 0)
+            {
                 throw Errors.Option(nameof(MaximumNumberOfLossEvaluations), MaximumNumberOfLossEvaluations, "must be at least 1");
+            }
+
             if (!(Tolerance >= 0) || !double.IsFinite(Tolerance))
+            {
                 throw Errors.Option(nameof(Tolerance), Tolerance, "must be at least 0 and finite");
+            }
+
             if (NumberOfEpochsWithoutImprovement <= 0)
+            {
                 throw Errors.Option(nameof(NumberOfEpochsWithoutImprovement), NumberOfEpochsWithoutImprovement, "must be at least 1");
+            }
+
             if (!(ValidationFraction > 0 && ValidationFraction < 1))
+            {
                 throw Errors.Option(nameof(ValidationFraction), ValidationFraction, "must be strictly between 0 and 1");
+            }
+
             if (NumberOfThreads is <= 0)
+            {
                 throw Errors.Option(nameof(NumberOfThreads), NumberOfThreads, "must be at least 1, or null for all cores");
+            }
         }
 
         /// <summary>A copy, so that later changes by the caller do not reach a trainer that was already created.</summary>

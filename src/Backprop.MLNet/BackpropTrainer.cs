@@ -1,15 +1,13 @@
 using System.Globalization;
 using Backprop.MLNet.Engine.Optimizers;
-using Backprop.MLNet.Engine.Outputs;
-using Backprop.MLNet.Engine;
-using Backprop.MLNet.MLNet.Persistence;
 using Backprop.MLNet.MLNet;
-using Backprop.MLNet.Training.Data;
+using Backprop.MLNet.MLNet.Persistence;
 using Backprop.MLNet.Training;
+using Backprop.MLNet.Training.Data;
+using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using Microsoft.ML.Trainers;
-using Microsoft.ML;
 
 namespace Backprop.MLNet;
 
@@ -148,7 +146,10 @@ public sealed partial class BackpropTrainer : TrainerEstimatorBase<BackpropTrans
         ArgumentNullException.ThrowIfNull(trainData);
         ColumnChecks.Check(_options, trainData.Schema, "training data");
         if (validationData is not null)
+        {
             ColumnChecks.Check(_options, validationData.Schema, "validation data");
+        }
+
         return TrainTransformer(trainData, validationData, initialModel);
     }
 
@@ -221,7 +222,9 @@ public sealed partial class BackpropTrainer : TrainerEstimatorBase<BackpropTrans
             scaling = initialModel?.Scaling ?? LabelScaling.Measure(trainMatrix.Targets, trainMatrix.Rows, trainMatrix.TargetWidth);
             scaling.Standardize(trainMatrix.Targets);
             if (validMatrix is not null)
+            {
                 scaling.Standardize(validMatrix.Targets);
+            }
         }
 
         TrainingSettings settings = EngineMapping.ToSettings(_options, task, outputSize, _options.Seed ?? Host.Rand.Next());
@@ -251,7 +254,9 @@ public sealed partial class BackpropTrainer : TrainerEstimatorBase<BackpropTrans
             _ => null,
         };
         if (notConverged is not null)
+        {
             ch.Warning(MessageSensitivity.None, "BackpropTrainer: " + notConverged);
+        }
 
         return new BackpropModelParameters(Host, new ModelFormat.Contents(task, result.Network, scaling, result.History, result.StopReason, result.Checkpoint));
     }
@@ -261,9 +266,15 @@ public sealed partial class BackpropTrainer : TrainerEstimatorBase<BackpropTrans
     {
         var weights = new float[data.Rows];
         for (int r = 0; r < data.Rows; r++)
+        {
             weights[r] = (data.Weights?[r] ?? 1f) * perClass[(int)data.Targets[r]];
+        }
+
         if (weights.All(w => w == 0))
+        {
             throw Errors.Option(nameof(Options.ClassWeights), perClass, "must give a positive weight to a class that has rows");
+        }
+
         return new TrainingData(data.Features, data.Targets, data.Rows, data.InputSize, data.TargetWidth, weights);
     }
 
@@ -271,10 +282,16 @@ public sealed partial class BackpropTrainer : TrainerEstimatorBase<BackpropTrans
     private TrainingCheckpoint? ResumeFrom(IChannel ch, BackpropModelParameters? model)
     {
         if (model is null)
+        {
             return null;
+        }
+
         if (model.Checkpoint is { } checkpoint && _options.Solver != Solver.Lbfgs
             && (checkpoint.Optimizer is null || checkpoint.Optimizer.Optimizer == OptimizerKindOf(_options.Solver)))
+        {
             return checkpoint;
+        }
+
         ch.Info(MessageSensitivity.None, "BackpropTrainer: warm start from the initial model's parameters; its optimizer state is not for this solver, so the optimizer starts afresh.");
         return new TrainingCheckpoint { Network = model.Network, History = model.History };
     }
@@ -285,13 +302,22 @@ public sealed partial class BackpropTrainer : TrainerEstimatorBase<BackpropTrans
     private static int OutputSizeOf(BackpropTask task, DataViewSchema.Column label)
     {
         if (task == BackpropTask.Regression && label.Type is VectorDataViewType { Size: var size })
+        {
             return size;
+        }
+
         if (task != BackpropTask.MulticlassClassification)
+        {
             return 1;
+        }
+
         ulong count = label.Type.GetKeyCount();
         if (count < 2 || count > ModelFormat.MaxWidth)
+        {
             throw Errors.ColumnType("Label", label.Name, label.Type, $"multiclass classification needs a key type of 2 to {ModelFormat.MaxWidth} values, this one has {count}",
                 "Map the label with mlContext.Transforms.Conversion.MapValueToKey over data that holds at least two classes, or use binary classification.");
+        }
+
         return (int)count;
     }
 
@@ -299,10 +325,13 @@ public sealed partial class BackpropTrainer : TrainerEstimatorBase<BackpropTrans
     {
         DataReader.Result read = DataReader.Read(Host, data, task, inputSize, outputSize);
         if (read.RowsSkipped > 0)
+        {
             ch.Warning(MessageSensitivity.None, $"BackpropTrainer: skipped {read.RowsSkipped} of {read.RowsRead} {purpose} rows whose features hold NaN or infinity or whose label is missing." +
                 (task == BackpropTask.MulticlassClassification
                     ? " (A multiclass label is missing when its key is 0. Note that mlContext.Data.LoadFromEnumerable adds 1 to a key-typed integer field: store the 0-based class there.)"
                     : ""));
+        }
+
         if (read.Data is null)
         {
             throw read.RowsRead == 0
@@ -312,24 +341,36 @@ public sealed partial class BackpropTrainer : TrainerEstimatorBase<BackpropTrans
         }
 
         if (purpose == "training" && task == BackpropTask.BinaryClassification && read.ClassesSeen < 2)
+        {
             throw Errors.NoData($"every one of the {read.Data.Rows} training rows has the same label, so there is only one class to learn",
                 "Binary classification needs rows of both classes (true and false).");
+        }
+
         return read.Data;
     }
 
     private BackpropModelParameters? InitialModel(IPredictor? predictor, BackpropTask task, int inputSize, int outputSize)
     {
         if (predictor is null)
+        {
             return null;
+        }
+
         if (predictor is not BackpropModelParameters model)
+        {
             throw new ArgumentException($"The initial model is a {predictor.GetType().Name}; warm start needs a BackpropModelParameters.", "initialModel");
+        }
+
         if (model.Task != task || model.InputSize != inputSize || model.OutputSize != outputSize
             || !model.HiddenLayerSizes.SequenceEqual(_options.HiddenLayerSizes) || model.Activation != _options.Activation)
+        {
             throw new ArgumentException(
                 $"The initial model does not fit this training: it is {model.Task} with {model.InputSize} inputs, hidden layers " +
                 $"[{string.Join(", ", model.HiddenLayerSizes)}] ({model.Activation}) and {model.OutputSize} outputs; this trainer and data need " +
                 $"{task} with {inputSize} inputs, hidden layers [{string.Join(", ", _options.HiddenLayerSizes)}] ({_options.Activation}) and {outputSize} outputs.",
                 "initialModel");
+        }
+
         return model;
     }
 

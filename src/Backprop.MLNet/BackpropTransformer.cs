@@ -1,9 +1,9 @@
 using Backprop.MLNet;
-using Backprop.MLNet.MLNet.Scoring;
 using Backprop.MLNet.MLNet;
+using Backprop.MLNet.MLNet.Scoring;
+using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
-using Microsoft.ML;
 
 [assembly: LoadableClass(typeof(BackpropTransformer), typeof(BackpropTransformer), null, typeof(SignatureLoadModel),
     "Backprop Prediction Transformer", BackpropTransformer.LoaderSignature)]
@@ -48,7 +48,10 @@ public sealed class BackpropTransformer : SingleFeaturePredictionTransformerBase
         // string id or -1: the label column name of the training data, or none
         _labelColumnName = ctx.LoadStringOrNull();
         if (_labelColumnName is not null && !TrainSchema.TryGetColumnIndex(_labelColumnName, out _))
+        {
             throw Errors.Corrupt("the label column name", _labelColumnName, "a column of the saved training schema");
+        }
+
         SetScorer();
     }
 
@@ -105,25 +108,25 @@ public sealed class BackpropTransformer : SingleFeaturePredictionTransformerBase
         switch (Model.Task)
         {
             case BackpropTask.BinaryClassification:
-            {
-                // ML.NET's binary scorer wants a predictor that maps features to (score, probability):
-                // BinaryView gives the model that face, so Score is the logit and Probability its sigmoid.
-                BindableMapper = new SchemaBindableBinaryPredictorWrapper(new BinaryView(Model));
-                var schema = new RoleMappedSchema(TrainSchema, _labelColumnName, FeatureColumnName);
-                var args = new BinaryClassifierScorer.Arguments { Threshold = 0f, ThresholdColumn = DefaultColumnNames.Score };
-                Scorer = new BinaryClassifierScorer(Host, args, trainData, BindableMapper.Bind(Host, schema), schema);
-                break;
-            }
+                {
+                    // ML.NET's binary scorer wants a predictor that maps features to (score, probability):
+                    // BinaryView gives the model that face, so Score is the logit and Probability its sigmoid.
+                    BindableMapper = new SchemaBindableBinaryPredictorWrapper(new BinaryView(Model));
+                    var schema = new RoleMappedSchema(TrainSchema, _labelColumnName, FeatureColumnName);
+                    var args = new BinaryClassifierScorer.Arguments { Threshold = 0f, ThresholdColumn = DefaultColumnNames.Score };
+                    Scorer = new BinaryClassifierScorer(Host, args, trainData, BindableMapper.Bind(Host, schema), schema);
+                    break;
+                }
 
             case BackpropTask.MulticlassClassification:
-            {
-                // The multiclass scorer reads the label's key values from the training schema, so PredictedLabel
-                // is the label's own key type and MapKeyToValue maps it back.
-                var schema = new RoleMappedSchema(TrainSchema, _labelColumnName, FeatureColumnName);
-                var args = new MulticlassClassificationScorer.Arguments();
-                Scorer = new MulticlassClassificationScorer(Host, args, trainData, BindableMapper.Bind(Host, schema), schema);
-                break;
-            }
+                {
+                    // The multiclass scorer reads the label's key values from the training schema, so PredictedLabel
+                    // is the label's own key type and MapKeyToValue maps it back.
+                    var schema = new RoleMappedSchema(TrainSchema, _labelColumnName, FeatureColumnName);
+                    var args = new MulticlassClassificationScorer.Arguments();
+                    Scorer = new MulticlassClassificationScorer(Host, args, trainData, BindableMapper.Bind(Host, schema), schema);
+                    break;
+                }
 
             default:
                 Scorer = GetGenericScorer();

@@ -24,8 +24,11 @@ public sealed class ClassWeights
     {
         ArgumentNullException.ThrowIfNull(weights);
         if (weights.Length == 0 || weights.Any(w => !(w >= 0) || !float.IsFinite(w)) || weights.All(w => w == 0))
+        {
             throw new ArgumentOutOfRangeException(nameof(weights), $"[{string.Join(", ", weights)}]",
                 "Class weights must be finite, at least 0, not all 0, and there must be one per class.");
+        }
+
         return new ClassWeights((float[])weights.Clone());
     }
 
@@ -41,13 +44,19 @@ public sealed class ClassWeights
         if (Weights is { } explicitWeights)
         {
             if (explicitWeights.Count != classCount)
+            {
                 throw Errors.Option(nameof(BackpropTrainer.Options.ClassWeights), explicitWeights, $"must give one weight per class, {classCount} for this label");
+            }
+
             return explicitWeights.ToArray();
         }
 
         var counts = new long[classCount];
         foreach (float c in classOfRow)
+        {
             counts[(int)c]++;
+        }
+
         int present = counts.Count(n => n > 0);
         int rows = classOfRow.Length;
         return counts.Select(n => n == 0 ? 0f : (float)(rows / ((double)present * n))).ToArray();

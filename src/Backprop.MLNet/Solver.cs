@@ -1,5 +1,3 @@
-using Backprop.MLNet.Training.Data;
-
 namespace Backprop.MLNet;
 
 /// <summary>

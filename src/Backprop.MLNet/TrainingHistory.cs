@@ -1,5 +1,4 @@
 using System.Collections;
-using Backprop.MLNet.Training;
 
 namespace Backprop.MLNet;
 

@@ -51,7 +51,10 @@ static string[] Values(IDataView data, string name)
     Func<string> print = Printer(cursor, column);
     var values = new List<string>();
     while (cursor.MoveNext())
+    {
         values.Add(print());
+    }
+
     return values.ToArray();
 }
 
@@ -65,34 +68,34 @@ static Func<string> Printer(DataViewRowCursor cursor, DataViewSchema.Column colu
     switch (column.Type)
     {
         case VectorDataViewType:
-        {
-            var get = cursor.GetGetter<VBuffer<float>>(column);
-            VBuffer<float> v = default;
-            return () => { get(ref v); return string.Join(",", v.DenseValues().Select(Hex)); };
-        }
+            {
+                var get = cursor.GetGetter<VBuffer<float>>(column);
+                VBuffer<float> v = default;
+                return () => { get(ref v); return string.Join(",", v.DenseValues().Select(Hex)); };
+            }
         case TextDataViewType:
-        {
-            var get = cursor.GetGetter<ReadOnlyMemory<char>>(column);
-            ReadOnlyMemory<char> v = default;
-            return () => { get(ref v); return v.ToString(); };
-        }
+            {
+                var get = cursor.GetGetter<ReadOnlyMemory<char>>(column);
+                ReadOnlyMemory<char> v = default;
+                return () => { get(ref v); return v.ToString(); };
+            }
         case BooleanDataViewType:
-        {
-            var get = cursor.GetGetter<bool>(column);
-            bool v = default;
-            return () => { get(ref v); return v ? "true" : "false"; };
-        }
+            {
+                var get = cursor.GetGetter<bool>(column);
+                bool v = default;
+                return () => { get(ref v); return v ? "true" : "false"; };
+            }
         case KeyDataViewType:
-        {
-            var get = cursor.GetGetter<uint>(column);
-            uint v = default;
-            return () => { get(ref v); return v.ToString(CultureInfo.InvariantCulture); };
-        }
+            {
+                var get = cursor.GetGetter<uint>(column);
+                uint v = default;
+                return () => { get(ref v); return v.ToString(CultureInfo.InvariantCulture); };
+            }
         default:
-        {
-            var get = cursor.GetGetter<float>(column);
-            float v = default;
-            return () => { get(ref v); return Hex(v); };
-        }
+            {
+                var get = cursor.GetGetter<float>(column);
+                float v = default;
+                return () => { get(ref v); return Hex(v); };
+            }
     }
 }

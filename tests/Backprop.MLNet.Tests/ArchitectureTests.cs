@@ -82,7 +82,9 @@ public class ArchitectureTests
             foreach (string file in Directory.EnumerateFiles(Path.Combine(source, folder), "*.cs", SearchOption.AllDirectories))
             {
                 if (File.ReadLines(file).Any(line => line.Contains("Microsoft.ML", StringComparison.Ordinal)))
+                {
                     offenders.Add(Path.GetRelativePath(source, file));
+                }
             }
         }
 
@@ -98,12 +100,17 @@ public class ArchitectureTests
         {
             string relative = Path.GetRelativePath(source, file);
             if (relative.StartsWith("obj", StringComparison.Ordinal) || relative.StartsWith("bin", StringComparison.Ordinal))
+            {
                 continue;
+            }
+
             string? declared = File.ReadLines(file).FirstOrDefault(l => l.StartsWith("namespace ", StringComparison.Ordinal))?[10..].TrimEnd(';', ' ');
             string folder = Path.GetDirectoryName(relative)!.Replace(Path.DirectorySeparatorChar, '.');
             string expected = folder.Length == 0 ? Root : $"{Root}.{folder}";
             if (declared is not null && !declared.StartsWith("System.", StringComparison.Ordinal) && declared != expected)
+            {
                 wrong.Add($"{relative} declares {declared}, expected {expected}");
+            }
         }
 
         Assert.True(wrong.Count == 0, string.Join(Environment.NewLine, wrong));
@@ -121,7 +128,9 @@ public class ArchitectureTests
         for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
             if (File.Exists(Path.Combine(dir.FullName, "Backprop.MLNet.sln")))
+            {
                 return dir.FullName;
+            }
         }
 
         throw new InvalidOperationException($"No Backprop.MLNet.sln above {AppContext.BaseDirectory}.");

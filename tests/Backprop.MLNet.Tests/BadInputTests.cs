@@ -1,6 +1,5 @@
-using Microsoft.ML.Data;
-using Microsoft.ML.Runtime;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 
 namespace Backprop.MLNet.Tests;
 
@@ -54,7 +53,9 @@ public class BadInputTests
 
         // The catalog overloads check the same way (they set Task themselves).
         if (option != "Task")
+        {
             Assert.Throws<ArgumentOutOfRangeException>(() => Ml.Regression.Trainers.Backprop(options));
+        }
     }
 
     [Fact]
@@ -186,7 +187,7 @@ public class BadInputTests
     {
         var ml = new MLContext(seed: 1);
         var messages = new List<string>();
-        ml.Log += (_, e) => { lock (messages) messages.Add(e.Message); };
+        ml.Log += (_, e) => { lock (messages) { messages.Add(e.Message); } };
         var rows = Enumerable.Range(0, 60).Select(i => new MLData.RegressionRow
         {
             Features = [i % 7 == 0 ? float.NaN : i / 60f, i % 11 == 0 ? float.PositiveInfinity : 1f],
@@ -213,7 +214,7 @@ public class BadInputTests
         // reads as missing. The trainer must not train silently on the wrong classes: it skips and says why.
         var ml = new MLContext(seed: 1);
         var messages = new List<string>();
-        ml.Log += (_, e) => { lock (messages) messages.Add(e.Message); };
+        ml.Log += (_, e) => { lock (messages) { messages.Add(e.Message); } };
         var rows = Enumerable.Range(0, 30).Select(i => new KeyRow { Features = [i % 3, 1], Label = (uint)(i % 3) + 1 }).ToArray();
         IDataView data = ml.Data.LoadFromEnumerable(rows);
         Assert.Equal(0u, data.GetColumn<uint>("Label").Skip(2).First()); // the stored 3 became the missing key

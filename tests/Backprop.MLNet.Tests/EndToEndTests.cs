@@ -1,5 +1,5 @@
-using Microsoft.ML.Data;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 
 namespace Backprop.MLNet.Tests;
 
@@ -89,9 +89,19 @@ public class EndToEndTests
         IDataView data = ml.Data.LoadFromEnumerable(rows);
         var trainer = new BackpropTrainer(ml, new BackpropTrainer.Options
         {
-            HiddenLayerSizes = [3], Activation = Activation.Sigmoid, Solver = Solver.Sgd, LearningRate = 5.0,
-            Momentum = 0, UseNesterovMomentum = false, L2Regularization = 0, BatchSize = 4, Shuffle = false,
-            MaximumNumberOfEpochs = 10_000, Tolerance = 0, NumberOfEpochsWithoutImprovement = 10_000, Seed = 0,
+            HiddenLayerSizes = [3],
+            Activation = Activation.Sigmoid,
+            Solver = Solver.Sgd,
+            LearningRate = 5.0,
+            Momentum = 0,
+            UseNesterovMomentum = false,
+            L2Regularization = 0,
+            BatchSize = 4,
+            Shuffle = false,
+            MaximumNumberOfEpochs = 10_000,
+            Tolerance = 0,
+            NumberOfEpochsWithoutImprovement = 10_000,
+            Seed = 0,
         });
         var model = trainer.Fit(data);
         bool[] predicted = model.Transform(data).GetColumn<bool>("PredictedLabel").ToArray();
@@ -107,7 +117,10 @@ public class EndToEndTests
         var pipeline = ml.Transforms.NormalizeMeanVariance("Features")
             .Append(ml.Regression.Trainers.Backprop(new BackpropTrainer.Options
             {
-                HiddenLayerSizes = [16], LearningRate = 0.01, BatchSize = 32, MaximumNumberOfEpochs = 100,
+                HiddenLayerSizes = [16],
+                LearningRate = 0.01,
+                BatchSize = 32,
+                MaximumNumberOfEpochs = 100,
             }));
         var folds = ml.Regression.CrossValidate(data, pipeline, numberOfFolds: 3);
         Assert.Equal(3, folds.Count);

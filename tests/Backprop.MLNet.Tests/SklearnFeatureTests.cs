@@ -1,5 +1,5 @@
-using Microsoft.ML.Data;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 
 namespace Backprop.MLNet.Tests;
 
@@ -23,7 +23,13 @@ public sealed class SklearnFeatureTests : IDisposable
         data = ml.Transforms.Conversion.MapValueToKey("Label").Fit(data).Transform(data);
         BackpropTrainer Trainer(int epochs) => ml.MulticlassClassification.Trainers.Backprop(new BackpropTrainer.Options
         {
-            HiddenLayerSizes = [6], Solver = solver, LearningRate = 0.01, BatchSize = 16, MaximumNumberOfEpochs = epochs, Tolerance = 0, Seed = 5,
+            HiddenLayerSizes = [6],
+            Solver = solver,
+            LearningRate = 0.01,
+            BatchSize = 16,
+            MaximumNumberOfEpochs = epochs,
+            Tolerance = 0,
+            Seed = 5,
         });
 
         BackpropTransformer oneGo = Trainer(20).Fit(data);
@@ -55,13 +61,23 @@ public sealed class SklearnFeatureTests : IDisposable
         var random = new Random(3);
         var rows = Enumerable.Range(0, 30).Select(i => new WeightedRow
         {
-            Features = [(float)random.NextDouble(), (float)random.NextDouble()], Label = (float)random.NextDouble(), Weight = i % 4 == 0 ? 2 : 1,
+            Features = [(float)random.NextDouble(), (float)random.NextDouble()],
+            Label = (float)random.NextDouble(),
+            Weight = i % 4 == 0 ? 2 : 1,
         }).ToArray();
         var duplicated = rows.SelectMany(r => Enumerable.Repeat(new WeightedRow { Features = r.Features, Label = r.Label, Weight = 1 }, (int)r.Weight)).ToArray();
         BackpropModelParameters Train(WeightedRow[] data, string? weight) => ml.Regression.Trainers.Backprop(new BackpropTrainer.Options
         {
-            HiddenLayerSizes = [5], Solver = solver, LearningRate = 0.1, BatchSize = 1000, MaximumNumberOfEpochs = solver == Solver.Sgd ? 50 : 15, Tolerance = 0,
-            Seed = 2, ExampleWeightColumnName = weight, StandardizeRegressionLabel = false, Shuffle = false,
+            HiddenLayerSizes = [5],
+            Solver = solver,
+            LearningRate = 0.1,
+            BatchSize = 1000,
+            MaximumNumberOfEpochs = solver == Solver.Sgd ? 50 : 15,
+            Tolerance = 0,
+            Seed = 2,
+            ExampleWeightColumnName = weight,
+            StandardizeRegressionLabel = false,
+            Shuffle = false,
         }).Fit(ml.Data.LoadFromEnumerable(data)).Model;
 
         float[] weighted = AllParameters(Train(rows, "Weight"));
@@ -82,7 +98,10 @@ public sealed class SklearnFeatureTests : IDisposable
         IDataView trainScaled = scale.Transform(train), testScaled = scale.Transform(test);
         BackpropTransformer Fit(Solver solver, int epochs) => ml.BinaryClassification.Trainers.Backprop(new BackpropTrainer.Options
         {
-            Solver = solver, HiddenLayerSizes = [16], MaximumNumberOfEpochs = epochs, Seed = 4,
+            Solver = solver,
+            HiddenLayerSizes = [16],
+            MaximumNumberOfEpochs = epochs,
+            Seed = 4,
         }).Fit(trainScaled);
 
         BackpropTransformer lbfgs = Fit(Solver.Lbfgs, 200), adam = Fit(Solver.Adam, 5);
@@ -111,7 +130,11 @@ public sealed class SklearnFeatureTests : IDisposable
         {
             var model = ml.BinaryClassification.Trainers.Backprop(new BackpropTrainer.Options
             {
-                HiddenLayerSizes = [8], LearningRate = 0.01, MaximumNumberOfEpochs = 60, Seed = 3, ClassWeights = weights,
+                HiddenLayerSizes = [8],
+                LearningRate = 0.01,
+                MaximumNumberOfEpochs = 60,
+                Seed = 3,
+                ClassWeights = weights,
             }).Fit(data);
             return ml.BinaryClassification.Evaluate(model.Transform(data)).PositiveRecall;
         }
@@ -196,8 +219,14 @@ public sealed class SklearnFeatureTests : IDisposable
         IDataView train = MLData.Blobs(ml, 60, seed: 11), valid = MLData.Blobs(ml, 200, seed: 12);
         BackpropTransformer Fit(int epochs, bool early) => ml.BinaryClassification.Trainers.Backprop(new BackpropTrainer.Options
         {
-            HiddenLayerSizes = [16], LearningRate = 0.05, BatchSize = 10, MaximumNumberOfEpochs = epochs, Seed = 8,
-            EarlyStopping = early, NumberOfEpochsWithoutImprovement = 3, Tolerance = 0,
+            HiddenLayerSizes = [16],
+            LearningRate = 0.05,
+            BatchSize = 10,
+            MaximumNumberOfEpochs = epochs,
+            Seed = 8,
+            EarlyStopping = early,
+            NumberOfEpochsWithoutImprovement = 3,
+            Tolerance = 0,
         }).Fit(train, valid);
 
         BackpropTransformer stopped = Fit(200, early: true);
@@ -223,10 +252,15 @@ public sealed class SklearnFeatureTests : IDisposable
     {
         var ml = new MLContext(seed: 1);
         var messages = new List<string>();
-        ml.Log += (_, e) => { lock (messages) messages.Add(e.Message); };
+        ml.Log += (_, e) => { lock (messages) { messages.Add(e.Message); } };
         var model = ml.BinaryClassification.Trainers.Backprop(new BackpropTrainer.Options
         {
-            HiddenLayerSizes = [8], LearningRate = 0.05, EarlyStopping = true, ValidationFraction = 0.2, Seed = 1, MaximumNumberOfEpochs = 300,
+            HiddenLayerSizes = [8],
+            LearningRate = 0.05,
+            EarlyStopping = true,
+            ValidationFraction = 0.2,
+            Seed = 1,
+            MaximumNumberOfEpochs = 300,
         }).Fit(MLData.Blobs(ml, 100, seed: 2));
         Assert.All(model.Model.TrainingHistory, r => Assert.NotNull(r.ValidationLoss));
         Assert.Equal(TrainingStopReason.EarlyStopped, model.Model.TrainingHistory.StopReason);
@@ -239,7 +273,12 @@ public sealed class SklearnFeatureTests : IDisposable
         IDataView data = MLData.Blobs(ml, 300, seed: 6);
         BackpropTransformer Fit(double rate) => ml.BinaryClassification.Trainers.Backprop(new BackpropTrainer.Options
         {
-            HiddenLayerSizes = [32], DropoutRate = rate, LearningRate = 0.01, MaximumNumberOfEpochs = 40, Seed = 2, Activation = Activation.Gelu,
+            HiddenLayerSizes = [32],
+            DropoutRate = rate,
+            LearningRate = 0.01,
+            MaximumNumberOfEpochs = 40,
+            Seed = 2,
+            Activation = Activation.Gelu,
         }).Fit(data);
         BackpropTransformer dropped = Fit(0.5), plain = Fit(0);
         Assert.NotEqual(AllParameters(plain.Model), AllParameters(dropped.Model));
@@ -255,7 +294,7 @@ public sealed class SklearnFeatureTests : IDisposable
     {
         var ml = new MLContext(seed: 1);
         var warnings = new List<string>();
-        ml.Log += (_, e) => { if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Warning) lock (warnings) warnings.Add(e.Message); };
+        ml.Log += (_, e) => { if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Warning) { lock (warnings) { warnings.Add(e.Message); } } };
         var model = ml.Regression.Trainers.Backprop(hiddenLayerSizes: [4], maximumNumberOfEpochs: 3).Fit(MLData.Wave(ml, 50, 1));
         Assert.Equal(TrainingStopReason.EpochLimit, model.Model.TrainingHistory.StopReason);
         Assert.False(model.Model.TrainingHistory.Converged);
@@ -272,14 +311,21 @@ public sealed class SklearnFeatureTests : IDisposable
         var ml = new MLContext(seed: 1);
         var model = ml.Regression.Trainers.Backprop(new BackpropTrainer.Options
         {
-            HiddenLayerSizes = [4], Solver = Solver.Sgd, LearningRate = 0.1, LearningRateSchedule = LearningRateSchedule.InverseScaling,
-            PowerT = 0.5, MaximumNumberOfEpochs = 5, Tolerance = 0,
+            HiddenLayerSizes = [4],
+            Solver = Solver.Sgd,
+            LearningRate = 0.1,
+            LearningRateSchedule = LearningRateSchedule.InverseScaling,
+            PowerT = 0.5,
+            MaximumNumberOfEpochs = 5,
+            Tolerance = 0,
         }).Fit(MLData.Wave(ml, 40, 1));
         double[] rates = model.Model.TrainingHistory.Select(r => r.LearningRate).ToArray();
         // scikit-learn: η = η₀ / (t + 1)^power_t, t = rows seen, updated after each epoch.
         Assert.Equal(0.1, rates[0], 12);
         for (int e = 1; e < rates.Length; e++)
+        {
             Assert.Equal(0.1 / Math.Pow(40.0 * e + 1, 0.5), rates[e], 12);
+        }
     }
 
     [Fact]
@@ -289,7 +335,9 @@ public sealed class SklearnFeatureTests : IDisposable
         var rows = Enumerable.Range(0, 20).Select(i => new MLData.RegressionRow { Features = [i * 1e18f, 1], Label = i });
         var e = Assert.Throws<InvalidOperationException>(() => ml.Regression.Trainers.Backprop(new BackpropTrainer.Options
         {
-            HiddenLayerSizes = [4], Solver = Solver.Sgd, LearningRate = 1,
+            HiddenLayerSizes = [4],
+            Solver = Solver.Sgd,
+            LearningRate = 1,
         }).Fit(ml.Data.LoadFromEnumerable(rows)));
         Assert.Matches("diverged in epoch [0-9]+", e.Message);
         Assert.Contains("LearningRate", e.Message);

@@ -1,5 +1,5 @@
-using Microsoft.ML.Data;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 
 namespace Backprop.MLNet.Tests;
 
@@ -72,11 +72,14 @@ public class TrainerBehaviourTests
     {
         var ml = new MLContext(seed: 1);
         var logged = new List<string>();
-        ml.Log += (_, e) => { lock (logged) logged.Add(e.Message); };
+        ml.Log += (_, e) => { lock (logged) { logged.Add(e.Message); } };
         var reports = new List<EpochReport>();
         var model = ml.Regression.Trainers.Backprop(new BackpropTrainer.Options
         {
-            HiddenLayerSizes = [4], MaximumNumberOfEpochs = 7, Tolerance = 0, Progress = new Collect(reports),
+            HiddenLayerSizes = [4],
+            MaximumNumberOfEpochs = 7,
+            Tolerance = 0,
+            Progress = new Collect(reports),
         }).Fit(MLData.Wave(ml, 50, seed: 1));
 
         Assert.Equal(Enumerable.Range(1, 7), reports.Select(r => r.Epoch));
@@ -137,12 +140,16 @@ public class TrainerBehaviourTests
         int epochsSeen = 0;
         var trainer = ml.Regression.Trainers.Backprop(new BackpropTrainer.Options
         {
-            HiddenLayerSizes = [16], MaximumNumberOfEpochs = 100_000, Tolerance = 0,
+            HiddenLayerSizes = [16],
+            MaximumNumberOfEpochs = 100_000,
+            Tolerance = 0,
             Progress = new Callback(r =>
             {
                 epochsSeen = r.Epoch;
                 if (r.Epoch == 3)
+                {
                     ml.CancelExecution();
+                }
             }),
         });
         Assert.ThrowsAny<OperationCanceledException>(() => trainer.Fit(MLData.Wave(ml, 500, seed: 1)));
@@ -156,7 +163,10 @@ public class TrainerBehaviourTests
         var started = new ManualResetEventSlim();
         var trainer = ml.Regression.Trainers.Backprop(new BackpropTrainer.Options
         {
-            HiddenLayerSizes = [32], MaximumNumberOfEpochs = 1_000_000, Tolerance = 0, BatchSize = 10,
+            HiddenLayerSizes = [32],
+            MaximumNumberOfEpochs = 1_000_000,
+            Tolerance = 0,
+            BatchSize = 10,
             Progress = new Callback(_ => started.Set()),
         });
         IDataView data = MLData.Wave(ml, 2000, seed: 1);

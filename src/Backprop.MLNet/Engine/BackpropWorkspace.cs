@@ -1,5 +1,4 @@
 using System.Numerics.Tensors;
-using System;
 using Backprop.MLNet.Engine.Inference;
 using Backprop.MLNet.Engine.Kernels;
 using Backprop.MLNet.Engine.Outputs;
@@ -216,7 +215,9 @@ internal sealed class BackpropWorkspace
     {
         Network net = Network;
         if (_training is null)
+        {
             return net.Forward(x, rows, Scratch, Threads);
+        }
 
         Scratch.CheckFits(net, rows);
         net.CheckInputs(x, rows);

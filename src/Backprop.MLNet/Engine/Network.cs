@@ -1,6 +1,4 @@
-using System.Collections.Generic;
 using System.Collections.ObjectModel;
-using System;
 using Backprop.MLNet.Engine.Activations;
 using Backprop.MLNet.Engine.Inference;
 using Backprop.MLNet.Engine.Kernels;
@@ -226,7 +224,9 @@ internal sealed class Network
     internal void CheckInputs(ReadOnlySpan<float> x, int rows)
     {
         if (x.Length < rows * InputSize)
+        {
             throw new ArgumentException($"Expected at least {rows * InputSize} input values but got {x.Length}.", nameof(x));
+        }
     }
 
     /// <summary>
@@ -242,7 +242,10 @@ internal sealed class Network
         int outputs = OutputSize;
         float[] logits = scratch.LogitsBuffer, results = scratch.OutputsBuffer;
         for (int r = 0; r < rows; r++)
+        {
             OutputLayer.Activate(logits.AsSpan(r * outputs, outputs), results.AsSpan(r * outputs, outputs), outputs);
+        }
+
         scratch.Rows = rows;
         return results.AsSpan(0, rows * outputs);
     }

@@ -1,5 +1,5 @@
-using Microsoft.ML.Data;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 
 namespace Backprop.MLNet.MLNet;
 
@@ -18,7 +18,9 @@ internal static class ColumnChecks
         DataViewSchema.Column features = schema.GetColumnOrNull(options.FeatureColumnName)
             ?? throw Errors.MissingColumn("Feature", options.FeatureColumnName, schema.Select(c => c.Name));
         if (features.Type is not VectorDataViewType { ItemType: var item, IsKnownSize: true } || item != NumberDataViewType.Single)
+        {
             throw Errors.ColumnType("Feature", features.Name, features.Type, $"BackpropTrainer needs a known-size vector of Single in the {what}", FeatureFix);
+        }
 
         DataViewSchema.Column label = schema.GetColumnOrNull(options.LabelColumnName)
             ?? throw Errors.MissingColumn("Label", options.LabelColumnName, schema.Select(c => c.Name));
@@ -29,8 +31,10 @@ internal static class ColumnChecks
             DataViewSchema.Column weight = schema.GetColumnOrNull(weightName)
                 ?? throw Errors.MissingColumn("ExampleWeight", weightName, schema.Select(c => c.Name));
             if (weight.Type != NumberDataViewType.Single)
+            {
                 throw Errors.ColumnType("ExampleWeight", weight.Name, weight.Type, "example weights must be Single",
                     $"Convert it with mlContext.Transforms.Conversion.ConvertType(\"{weight.Name}\", outputKind: DataKind.Single).");
+            }
         }
     }
 
@@ -38,21 +42,34 @@ internal static class ColumnChecks
     public static void Check(BackpropTrainer.Options options, SchemaShape shape)
     {
         if (!shape.TryFindColumn(options.FeatureColumnName, out SchemaShape.Column features))
+        {
             throw Errors.MissingColumn("Feature", options.FeatureColumnName, shape.Select(c => c.Name));
+        }
+
         if (features.Kind != SchemaShape.Column.VectorKind.Vector || features.ItemType != NumberDataViewType.Single || features.IsKey)
+        {
             throw Errors.ColumnType("Feature", features.Name, features.GetTypeString(), "BackpropTrainer needs a known-size vector of Single", FeatureFix);
+        }
 
         if (!shape.TryFindColumn(options.LabelColumnName, out SchemaShape.Column label))
+        {
             throw Errors.MissingColumn("Label", options.LabelColumnName, shape.Select(c => c.Name));
+        }
+
         LabelKinds.Resolve(options.Task, label);
 
         if (options.ExampleWeightColumnName is string weightName)
         {
             if (!shape.TryFindColumn(weightName, out SchemaShape.Column weight))
+            {
                 throw Errors.MissingColumn("ExampleWeight", weightName, shape.Select(c => c.Name));
+            }
+
             if (weight.Kind != SchemaShape.Column.VectorKind.Scalar || weight.ItemType != NumberDataViewType.Single)
+            {
                 throw Errors.ColumnType("ExampleWeight", weight.Name, weight.GetTypeString(), "example weights must be Single",
                     $"Convert it with mlContext.Transforms.Conversion.ConvertType(\"{weight.Name}\", outputKind: DataKind.Single).");
+            }
         }
     }
 }

@@ -1,8 +1,7 @@
 using Backprop.MLNet.Training.Data;
-using Backprop.MLNet.Training;
+using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
-using Microsoft.ML;
 
 namespace Backprop.MLNet.MLNet;
 
@@ -40,7 +39,10 @@ internal static class DataReader
 
         var columns = new List<DataViewSchema.Column> { featureColumn, labelColumn };
         if (weightColumn is { } w)
+        {
             columns.Add(w);
+        }
+
         using DataViewRowCursor cursor = data.Data.GetRowCursor(columns);
         ValueGetter<VBuffer<float>> getFeatures = cursor.GetGetter<VBuffer<float>>(featureColumn);
         TargetReader getTarget = TargetGetter(cursor, labelColumn, task);
@@ -51,7 +53,10 @@ internal static class DataReader
         while (cursor.MoveNext())
         {
             if ((read & 1023) == 0)
+            {
                 host.CheckAlive();
+            }
+
             read++;
             getFeatures(ref row);
             getWeight?.Invoke(ref weight);
@@ -62,20 +67,34 @@ internal static class DataReader
             }
 
             if (features.Rows == int.MaxValue)
+            {
                 throw Errors.NoData("the data has more than 2^31 - 1 valid rows", "Train on a sample of the rows.");
+            }
+
             row.CopyTo(features.AppendRow());
             target.CopyTo(targets.AppendRow());
             if (weights is not null)
+            {
                 weights.AppendRow()[0] = weight;
+            }
+
             if (task != BackpropTask.Regression)
+            {
                 present[task == BackpropTask.MulticlassClassification ? (int)target[0] : target[0] > 0 ? 1 : 0] = true;
+            }
         }
 
         int classesSeen = present.Count(p => p);
         if (features.Rows == 0)
+        {
             return new Result(null, read, skipped, 0);
+        }
+
         if (weights is not null && weights.Sum() <= 0)
+        {
             throw Errors.NoData($"every example weight in column '{weightColumn!.Value.Name}' is 0", "Give some rows a positive weight.");
+        }
+
         var matrix = new TrainingData(features.Take(), targets.Take(), features.Rows, inputSize, targetWidth, weights?.Take());
         return new Result(matrix, read, skipped, classesSeen);
     }
@@ -87,7 +106,9 @@ internal static class DataReader
         while (cursor.MoveNext())
         {
             if ((rows++ & 65535) == 0)
+            {
                 host.CheckAlive();
+            }
         }
 
         return rows;
@@ -102,29 +123,29 @@ internal static class DataReader
         switch (task)
         {
             case BackpropTask.BinaryClassification:
-            {
-                ValueGetter<bool> get = cursor.GetGetter<bool>(label);
-                bool value = default;
-                return target =>
                 {
-                    get(ref value);
-                    target[0] = value ? 1f : 0f;
-                    return true;
-                };
-            }
+                    ValueGetter<bool> get = cursor.GetGetter<bool>(label);
+                    bool value = default;
+                    return target =>
+                    {
+                        get(ref value);
+                        target[0] = value ? 1f : 0f;
+                        return true;
+                    };
+                }
 
             case BackpropTask.MulticlassClassification:
-            {
-                // Key values are 1-based; 0 means missing. Class index = key − 1.
-                ValueGetter<uint> get = cursor.GetGetter<uint>(label);
-                uint value = default;
-                return target =>
                 {
-                    get(ref value);
-                    target[0] = value - 1;
-                    return value != 0;
-                };
-            }
+                    // Key values are 1-based; 0 means missing. Class index = key − 1.
+                    ValueGetter<uint> get = cursor.GetGetter<uint>(label);
+                    uint value = default;
+                    return target =>
+                    {
+                        get(ref value);
+                        target[0] = value - 1;
+                        return value != 0;
+                    };
+                }
 
             default:
                 if (label.Type is VectorDataViewType)
@@ -135,7 +156,10 @@ internal static class DataReader
                     {
                         get(ref value);
                         if (value.Length != target.Length)
+                        {
                             return false;
+                        }
+
                         value.CopyTo(target);
                         return AllFinite(target);
                     };
@@ -170,7 +194,9 @@ internal static class DataReader
         foreach (float v in values)
         {
             if (!float.IsFinite(v))
+            {
                 return false;
+            }
         }
 
         return true;
@@ -190,7 +216,10 @@ internal static class DataReader
             {
                 long grown = Math.Max(needed, Math.Min(2L * _values.Length, Array.MaxLength));
                 if (grown > Array.MaxLength)
+                {
                     throw Errors.NoData($"the feature matrix would exceed {Array.MaxLength} values", "Train on a sample of the rows.");
+                }
+
                 Array.Resize(ref _values, (int)grown);
             }
 
@@ -203,14 +232,20 @@ internal static class DataReader
         {
             double sum = 0;
             for (int i = 0; i < Rows * width; i++)
+            {
                 sum += _values[i];
+            }
+
             return sum;
         }
 
         public float[] Take()
         {
             if (_values.Length != Rows * width)
+            {
                 Array.Resize(ref _values, Rows * width);
+            }
+
             return _values;
         }
     }

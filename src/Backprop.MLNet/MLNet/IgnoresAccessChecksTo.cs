@@ -11,17 +11,16 @@ using System.Runtime.CompilerServices;
 [assembly: IgnoresAccessChecksTo("Microsoft.ML.Data")]
 [assembly: IgnoresAccessChecksTo("Microsoft.ML.StandardTrainers")]
 
-namespace System.Runtime.CompilerServices
-{
-    /// <summary>Tells the runtime that this assembly may access the non-public members of the named assembly.</summary>
-    [AttributeUsage(AttributeTargets.Assembly, AllowMultiple = true)]
-    internal sealed class IgnoresAccessChecksToAttribute : Attribute
-    {
-        /// <summary>Creates the attribute for the assembly named <paramref name="assemblyName"/>.</summary>
-        /// <param name="assemblyName">The simple name of the assembly whose internals are used.</param>
-        public IgnoresAccessChecksToAttribute(string assemblyName) => AssemblyName = assemblyName;
+namespace System.Runtime.CompilerServices;
 
-        /// <summary>The simple name of the assembly whose internals are used.</summary>
-        public string AssemblyName { get; }
-    }
+/// <summary>Tells the runtime that this assembly may access the non-public members of the named assembly.</summary>
+[AttributeUsage(AttributeTargets.Assembly, AllowMultiple = true)]
+internal sealed class IgnoresAccessChecksToAttribute : Attribute
+{
+    /// <summary>Creates the attribute for the assembly named <paramref name="assemblyName"/>.</summary>
+    /// <param name="assemblyName">The simple name of the assembly whose internals are used.</param>
+    public IgnoresAccessChecksToAttribute(string assemblyName) => AssemblyName = assemblyName;
+
+    /// <summary>The simple name of the assembly whose internals are used.</summary>
+    public string AssemblyName { get; }
 }

@@ -1,5 +1,5 @@
-using Microsoft.ML.Data;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 
 namespace Backprop.MLNet.MLNet;
 
@@ -30,11 +30,17 @@ internal static class LabelKinds
         if (column.Kind == SchemaShape.Column.VectorKind.Scalar)
         {
             if (column.IsKey)
+            {
                 found = BackpropTask.MulticlassClassification;
+            }
             else if (column.ItemType is BooleanDataViewType)
+            {
                 found = BackpropTask.BinaryClassification;
+            }
             else if (column.ItemType == NumberDataViewType.Single || column.ItemType == NumberDataViewType.Double)
+            {
                 found = BackpropTask.Regression;
+            }
         }
         else if (column.Kind == SchemaShape.Column.VectorKind.Vector && !column.IsKey && column.ItemType == NumberDataViewType.Single)
         {
@@ -54,7 +60,9 @@ internal static class LabelKinds
         }
 
         if (found == requested)
+        {
             return requested;
+        }
 
         string expected = requested switch
         {

@@ -23,7 +23,10 @@ internal sealed record LabelScaling(float[] Mean, float[] StandardDeviation)
         }
 
         for (int o = 0; o < width; o++)
+        {
             mean[o] /= rows;
+        }
+
         for (int r = 0; r < rows; r++)
         {
             for (int o = 0; o < width; o++)
@@ -48,7 +51,9 @@ internal sealed record LabelScaling(float[] Mean, float[] StandardDeviation)
     {
         int width = Mean.Length;
         for (int i = 0; i < targets.Length; i++)
+        {
             targets[i] = (targets[i] - Mean[i % width]) / StandardDeviation[i % width];
+        }
     }
 
     /// <summary>Maps network outputs [rows × width] back to label units in place: z·sd + mean.</summary>
@@ -56,6 +61,8 @@ internal sealed record LabelScaling(float[] Mean, float[] StandardDeviation)
     {
         int width = Mean.Length;
         for (int i = 0; i < outputs.Length; i++)
+        {
             outputs[i] = (outputs[i] * StandardDeviation[i % width]) + Mean[i % width];
+        }
     }
 }

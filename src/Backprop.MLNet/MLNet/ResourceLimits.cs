@@ -1,5 +1,4 @@
 using System.Globalization;
-using Backprop.MLNet.Engine;
 using Backprop.MLNet.Training;
 
 namespace Backprop.MLNet.MLNet;
@@ -36,7 +35,10 @@ internal static class ResourceLimits
 
         long batchRows = rows is long known && known > 0 ? Math.Min(options.BatchSize, known) : options.BatchSize;
         if (options.Solver == Solver.Lbfgs)
+        {
             batchRows = rows is long all && all > 0 ? all : long.MaxValue;
+        }
+
         double bytes = TrainingMemory.Bytes(widths, EngineMapping.ToTraining(options.Solver), batchRows);
         if (bytes > availableBytes)
         {

@@ -1,5 +1,5 @@
-using Backprop.MLNet.Engine.Outputs;
 using Backprop.MLNet.Engine;
+using Backprop.MLNet.Engine.Outputs;
 using Backprop.MLNet.Training.Data;
 
 namespace Backprop.MLNet.Training;
@@ -24,7 +24,10 @@ internal static class Evaluation
             ReadOnlySpan<float> weights = data.Weights is null ? default : data.Weights.AsSpan(start, rows);
             double weight = weights.IsEmpty ? rows : Sum(weights);
             if (weight == 0)
+            {
                 continue;
+            }
+
             double loss = workspace.ComputeLoss(
                 data.Features.AsSpan(start * inputs, rows * inputs), data.Targets.AsSpan(start * targetWidth, rows * targetWidth), rows, 0f, weights);
             sum += loss * weight;
@@ -135,7 +138,10 @@ internal static class Evaluation
     {
         double sum = 0;
         foreach (float v in values)
+        {
             sum += v;
+        }
+
         return sum;
     }
 }

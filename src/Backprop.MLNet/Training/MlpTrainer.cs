@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using Backprop.MLNet.Engine.Outputs;
 using Backprop.MLNet.Engine;
+using Backprop.MLNet.Engine.Outputs;
 using Backprop.MLNet.Training.Data;
 using Backprop.MLNet.Training.Solvers;
 
@@ -48,7 +48,9 @@ internal static class MlpTrainer
         var random = new SeededRandom(settings.Seed);
         Network network = PrepareNetwork(data, settings, resume?.Network, random);
         if (resume?.RandomState is { } state)
+        {
             random.SetState(state);
+        }
 
         if (settings.EarlyStopping && validation is null)
         {
@@ -60,7 +62,9 @@ internal static class MlpTrainer
 
         CheckData(data, network, nameof(data));
         if (validation is not null)
+        {
             CheckData(validation, network, nameof(validation));
+        }
 
         var run = new TrainingRun(data, settings, network, random, resume, onEpoch, checkAlive, validation, start);
         ISolver solver = settings.Solver == SolverKind.Lbfgs ? new LbfgsSolver() : new StochasticSolver();
@@ -90,7 +94,9 @@ internal static class MlpTrainer
     private static void CheckData(TrainingData data, Network network, string name)
     {
         if (data.InputSize != network.InputSize)
+        {
             throw new ArgumentException($"The data has {data.InputSize} features but the network expects {network.InputSize}.", name);
+        }
 
         if (data.TargetWidth != network.TargetWidth)
         {

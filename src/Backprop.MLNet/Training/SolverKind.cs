@@ -1,5 +1,3 @@
-using Backprop.MLNet.Training.Data;
-
 namespace Backprop.MLNet.Training;
 
 /// <summary>How the training loop optimises: minibatch steps of an engine optimizer, or full-batch L-BFGS.</summary>

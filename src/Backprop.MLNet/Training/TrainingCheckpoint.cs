@@ -1,5 +1,5 @@
-using Backprop.MLNet.Engine.Optimizers;
 using Backprop.MLNet.Engine;
+using Backprop.MLNet.Engine.Optimizers;
 
 namespace Backprop.MLNet.Training;
 

@@ -24,7 +24,10 @@ internal static class TrainingMemory
     {
         Int128 parameters = 0;
         for (int i = 1; i < widths.Count; i++)
+        {
             parameters += ((Int128)widths[i - 1] + 1) * widths[i];
+        }
+
         return parameters;
     }
 
@@ -43,7 +46,10 @@ internal static class TrainingMemory
         long rows = solver == SolverKind.Lbfgs ? Math.Min(batchRows, LbfgsSolver.ChunkRows) : batchRows;
         double units = 0;
         foreach (int width in widths)
+        {
             units += width;
+        }
+
         return 4 * (((double)Parameters(widths) * (1 + buffers)) + (3.0 * rows * units));
     }
 }

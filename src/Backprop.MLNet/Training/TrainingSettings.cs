@@ -1,7 +1,5 @@
 using Backprop.MLNet.Engine.Activations;
 using Backprop.MLNet.Engine.Outputs;
-using Backprop.MLNet.MLNet;
-using Backprop.MLNet.Training.Data;
 
 namespace Backprop.MLNet.Training;
 

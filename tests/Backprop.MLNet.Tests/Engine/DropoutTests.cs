@@ -1,10 +1,10 @@
 
+using Backprop.MLNet.Engine;
 using Backprop.MLNet.Engine.Activations;
 using Backprop.MLNet.Engine.Outputs;
-using Backprop.MLNet.Engine;
 using Backprop.MLNet.Tests.Training;
-using Backprop.MLNet.Training.Data;
 using Backprop.MLNet.Training;
+using Backprop.MLNet.Training.Data;
 
 namespace Backprop.MLNet.Tests.Engine;
 
@@ -23,7 +23,10 @@ public class DropoutTests
         var random = new SeededRandom(5);
         var network = Network.CreateInitialized(Sizes[0], Sizes[1..^1], Sizes[^1], activation, (OutputKind)outputKind, seed: 3);
         for (int i = 0; i < network.ParameterCount; i++)
+        {
             network.Parameters[i] *= 1.5f;
+        }
+
         const int Rows = 5;
         float[] x = TestData.Uniform(random, Rows * Sizes[0], 1.5);
         float[] y = TestData.Targets(random, (OutputKind)outputKind, Rows, Sizes[^1]);
@@ -76,8 +79,16 @@ public class DropoutTests
         var data = new TrainingData(x, y, Rows, 3, 1);
         TrainingSettings Settings(double rate) => TestSettings.Default with
         {
-            HiddenLayerSizes = [16], Activation = ActivationKind.Relu, OutputKind = OutputKind.Sigmoid, Solver = SolverKind.Adam,
-            LearningRate = 0.01, BatchSize = 16, MaximumNumberOfEpochs = 5, Tolerance = 0, Seed = 7, DropoutRate = rate,
+            HiddenLayerSizes = [16],
+            Activation = ActivationKind.Relu,
+            OutputKind = OutputKind.Sigmoid,
+            Solver = SolverKind.Adam,
+            LearningRate = 0.01,
+            BatchSize = 16,
+            MaximumNumberOfEpochs = 5,
+            Tolerance = 0,
+            Seed = 7,
+            DropoutRate = rate,
         };
 
         Network a = MlpTrainer.Train(data, Settings(0.3)).Network;
@@ -92,7 +103,9 @@ public class DropoutTests
         float[] second = a.Forward(x, Rows, scratch).ToArray();
         Assert.Equal(first, second);
         for (int r = 0; r < Rows; r++)
+        {
             Assert.Equal(PlainForward(a, x.AsSpan(r * 3, 3)), first[r], 1e-5);
+        }
     }
 
     /// <summary>σ(W₂·relu(W₁·x + b₁) + b₂) in double, from the weights as stored: no mask, no scaling.</summary>
@@ -104,7 +117,10 @@ public class DropoutTests
         {
             double s = b1[h];
             for (int i = 0; i < x.Length; i++)
+            {
                 s += (double)w1[(h * x.Length) + i] * x[i];
+            }
+
             z += w2[h] * Math.Max(0, s);
         }
 

@@ -1,8 +1,6 @@
-using System;
+using Backprop.MLNet.Engine;
 using Backprop.MLNet.Engine.Activations;
 using Backprop.MLNet.Engine.Outputs;
-using Backprop.MLNet.Engine;
-using Xunit;
 
 namespace Backprop.MLNet.Tests.Engine;
 

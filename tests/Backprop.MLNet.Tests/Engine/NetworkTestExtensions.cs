@@ -1,7 +1,7 @@
+using Backprop.MLNet.Engine;
 using Backprop.MLNet.Engine.Activations;
 using Backprop.MLNet.Engine.Inference;
 using Backprop.MLNet.Engine.Outputs;
-using Backprop.MLNet.Engine;
 
 namespace Backprop.MLNet.Tests.Engine;
 

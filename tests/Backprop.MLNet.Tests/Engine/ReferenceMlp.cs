@@ -1,4 +1,3 @@
-using System;
 using Backprop.MLNet.Engine.Activations;
 using Backprop.MLNet.Engine.Outputs;
 

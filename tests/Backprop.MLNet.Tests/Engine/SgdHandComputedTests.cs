@@ -1,8 +1,7 @@
+using Backprop.MLNet.Engine;
 using Backprop.MLNet.Engine.Activations;
 using Backprop.MLNet.Engine.Optimizers;
 using Backprop.MLNet.Engine.Outputs;
-using Backprop.MLNet.Engine;
-using Xunit;
 
 namespace Backprop.MLNet.Tests.Engine;
 

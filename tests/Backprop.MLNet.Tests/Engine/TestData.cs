@@ -1,6 +1,5 @@
-using System;
-using Backprop.MLNet.Engine.Outputs;
 using Backprop.MLNet.Engine;
+using Backprop.MLNet.Engine.Outputs;
 
 namespace Backprop.MLNet.Tests.Engine;
 

@@ -27,7 +27,10 @@ public class EngineMappingTests
     public void EveryStopReasonMapsToThePublicReasonWithTheSameCode()
     {
         foreach (StopReason reason in Enum.GetValues<StopReason>())
+        {
             Assert.Equal((int)reason, (int)EngineMapping.ToPublic(reason));
+        }
+
         Assert.Equal(Enum.GetValues<StopReason>().Length, Enum.GetValues<TrainingStopReason>().Length);
     }
 
@@ -45,11 +48,28 @@ public class EngineMappingTests
     {
         var options = new BackpropTrainer.Options
         {
-            HiddenLayerSizes = [7, 3], Activation = Activation.Tanh, Solver = Solver.Sgd, LearningRate = 0.25,
-            LearningRateSchedule = LearningRateSchedule.InverseScaling, PowerT = 0.75, Momentum = 0.5, UseNesterovMomentum = false,
-            Beta1 = 0.8, Beta2 = 0.99, Epsilon = 1e-6, L2Regularization = 0.5, BatchSize = 17, MaximumNumberOfEpochs = 23,
-            MaximumNumberOfLossEvaluations = 29, Shuffle = false, Tolerance = 0.125, NumberOfEpochsWithoutImprovement = 4,
-            EarlyStopping = true, ValidationFraction = 0.3, DropoutRate = 0.2, NumberOfThreads = 3,
+            HiddenLayerSizes = [7, 3],
+            Activation = Activation.Tanh,
+            Solver = Solver.Sgd,
+            LearningRate = 0.25,
+            LearningRateSchedule = LearningRateSchedule.InverseScaling,
+            PowerT = 0.75,
+            Momentum = 0.5,
+            UseNesterovMomentum = false,
+            Beta1 = 0.8,
+            Beta2 = 0.99,
+            Epsilon = 1e-6,
+            L2Regularization = 0.5,
+            BatchSize = 17,
+            MaximumNumberOfEpochs = 23,
+            MaximumNumberOfLossEvaluations = 29,
+            Shuffle = false,
+            Tolerance = 0.125,
+            NumberOfEpochsWithoutImprovement = 4,
+            EarlyStopping = true,
+            ValidationFraction = 0.3,
+            DropoutRate = 0.2,
+            NumberOfThreads = 3,
         };
         TrainingSettings s = EngineMapping.ToSettings(options, BackpropTask.MulticlassClassification, outputSize: 5, seed: 42);
 

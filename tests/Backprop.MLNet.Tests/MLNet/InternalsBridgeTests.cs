@@ -1,7 +1,7 @@
 using System.Reflection;
+using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers;
-using Microsoft.ML;
 
 namespace Backprop.MLNet.Tests.MLNet;
 

@@ -1,5 +1,5 @@
-using Microsoft.ML.Data;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 
 namespace Backprop.MLNet.Tests.Reliability;
 
@@ -20,12 +20,18 @@ public sealed class CancellationAndFaultReliabilityTests
         var third = new ManualResetEventSlim();
         var trainer = ml.Regression.Trainers.Backprop(new BackpropTrainer.Options
         {
-            HiddenLayerSizes = [16], BatchSize = 10, MaximumNumberOfEpochs = 1_000_000, Tolerance = 0, Seed = 1,
+            HiddenLayerSizes = [16],
+            BatchSize = 10,
+            MaximumNumberOfEpochs = 1_000_000,
+            Tolerance = 0,
+            Seed = 1,
             Progress = new Callback(r =>
             {
                 Volatile.Write(ref lastEpoch, r.Epoch);
                 if (r.Epoch == 3)
+                {
                     third.Set();
+                }
             }),
         });
         IDataView data = MLData.Wave(ml, 1000, seed: 1);
@@ -99,7 +105,10 @@ public sealed class CancellationAndFaultReliabilityTests
             public override bool MoveNext()
             {
                 if (_rows == failAfterRows)
+                {
                     throw new DataSourceFailedException($"the data source failed after {failAfterRows} rows");
+                }
+
                 _rows++;
                 return inner.MoveNext();
             }
@@ -113,7 +122,10 @@ public sealed class CancellationAndFaultReliabilityTests
             protected override void Dispose(bool disposing)
             {
                 if (disposing)
+                {
                     inner.Dispose();
+                }
+
                 base.Dispose(disposing);
             }
         }

@@ -1,6 +1,6 @@
 using Backprop.MLNet.Tests.MLNet.Persistence;
-using Microsoft.ML.Data;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 
 namespace Backprop.MLNet.Tests.Reliability;
 
@@ -41,7 +41,9 @@ public sealed class ConcurrencyReliabilityTests
                 {
                     int row = (i + t * 17) % rows;
                     if (!predict(row).AsSpan().SequenceEqual(expected[row]))
+                    {
                         mismatches[t]++;
+                    }
                 }
             }
         }, TaskCreationOptions.LongRunning)).ToArray();
@@ -146,7 +148,9 @@ public sealed class ConcurrencyReliabilityTests
     {
         Assert.Equal(expected.Keys.Order(), actual.Keys.Order());
         foreach ((ulong row, uint[] bits) in expected)
+        {
             Assert.True(bits.AsSpan().SequenceEqual(actual[row]), $"row {row} scored differently");
+        }
     }
 
     private sealed class BinaryOut
@@ -173,33 +177,33 @@ public sealed class ConcurrencyReliabilityTests
         switch (task)
         {
             case "binary":
-            {
-                MLData.BinaryRow[] rows = ml.Data.CreateEnumerable<MLData.BinaryRow>(data, reuseRowObject: false).ToArray();
-                var engine = ml.Model.CreatePredictionEngine<MLData.BinaryRow, BinaryOut>(model);
-                return i =>
                 {
-                    BinaryOut o = engine.Predict(rows[i]);
-                    return [BitConverter.SingleToUInt32Bits(o.Score), BitConverter.SingleToUInt32Bits(o.Probability), o.PredictedLabel ? 1u : 0u];
-                };
-            }
+                    MLData.BinaryRow[] rows = ml.Data.CreateEnumerable<MLData.BinaryRow>(data, reuseRowObject: false).ToArray();
+                    var engine = ml.Model.CreatePredictionEngine<MLData.BinaryRow, BinaryOut>(model);
+                    return i =>
+                    {
+                        BinaryOut o = engine.Predict(rows[i]);
+                        return [BitConverter.SingleToUInt32Bits(o.Score), BitConverter.SingleToUInt32Bits(o.Probability), o.PredictedLabel ? 1u : 0u];
+                    };
+                }
 
             case "multiclass":
-            {
-                MLData.ClassRow[] rows = ml.Data.CreateEnumerable<MLData.ClassRow>(data, reuseRowObject: false).ToArray();
-                var engine = ml.Model.CreatePredictionEngine<MLData.ClassRow, MulticlassOut>(model);
-                return i =>
                 {
-                    MulticlassOut o = engine.Predict(rows[i]);
-                    return [.. o.Score.Select(BitConverter.SingleToUInt32Bits), (uint)o.PredictedLabel.GetHashCode(StringComparison.Ordinal)];
-                };
-            }
+                    MLData.ClassRow[] rows = ml.Data.CreateEnumerable<MLData.ClassRow>(data, reuseRowObject: false).ToArray();
+                    var engine = ml.Model.CreatePredictionEngine<MLData.ClassRow, MulticlassOut>(model);
+                    return i =>
+                    {
+                        MulticlassOut o = engine.Predict(rows[i]);
+                        return [.. o.Score.Select(BitConverter.SingleToUInt32Bits), (uint)o.PredictedLabel.GetHashCode(StringComparison.Ordinal)];
+                    };
+                }
 
             default:
-            {
-                MLData.RegressionRow[] rows = ml.Data.CreateEnumerable<MLData.RegressionRow>(data, reuseRowObject: false).ToArray();
-                var engine = ml.Model.CreatePredictionEngine<MLData.RegressionRow, RegressionOut>(model);
-                return i => [BitConverter.SingleToUInt32Bits(engine.Predict(rows[i]).Score)];
-            }
+                {
+                    MLData.RegressionRow[] rows = ml.Data.CreateEnumerable<MLData.RegressionRow>(data, reuseRowObject: false).ToArray();
+                    var engine = ml.Model.CreatePredictionEngine<MLData.RegressionRow, RegressionOut>(model);
+                    return i => [BitConverter.SingleToUInt32Bits(engine.Predict(rows[i]).Score)];
+                }
         }
     }
 }

@@ -1,9 +1,8 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
-using Backprop.MLNet.MLNet.Persistence;
 using Backprop.MLNet.Tests.MLNet.Persistence;
-using Microsoft.ML.Data;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using Xunit.Abstractions;
 
 namespace Backprop.MLNet.Tests.Reliability;
@@ -103,7 +102,10 @@ public sealed class HostileModelFileReliabilityTests(ITestOutputHelper output)
         var data = new TheoryData<string, string, int, byte[], string>();
         void Add(string what, int offset, byte[] bytes, string expected) => data.Add("binary", what, offset, bytes, expected);
         foreach (int width in new[] { int.MaxValue, int.MaxValue - 1, 1 << 30, (1 << 24) + 1 })
+        {
             Add($"hidden width {width}", 20, I32(width), "layer width 1");
+        }
+
         Add("input width 2^24 (the largest allowed)", 16, I32(1 << 24), "the parameter count");
         Add("hidden width 2^24 with the parameter count to match", 20, [.. I32(1 << 24), .. I32(1), .. I64(((2L + 1) << 24) + (1L << 24) + 1)], "need");
         Add("input and hidden width 2^24 with the parameter count to match", 16, [.. I32(1 << 24), .. I32(1 << 24), .. I32(1), .. I64(((1L << 24) + 1) * (1L << 24) + (1L << 24) + 1)], "the number of parameters");
@@ -226,7 +228,10 @@ public sealed class HostileModelFileReliabilityTests(ITestOutputHelper output)
         {
             string key = outcome.Error is { } e ? "threw " + e.GetType().Name : outcome.SameScores ? "loaded, same scores" : "loaded, different weights";
             if (outcome.Error is not null)
+            {
                 Threw++;
+            }
+
             _counts[key] = _counts.GetValueOrDefault(key) + 1;
         }
 
@@ -289,7 +294,11 @@ public sealed class HostileModelFileReliabilityTests(ITestOutputHelper output)
 
         private static BackpropTrainer.Options Options(int[] hidden) => new()
         {
-            HiddenLayerSizes = hidden, MaximumNumberOfEpochs = 3, BatchSize = 10, LearningRate = 0.01, Seed = 1,
+            HiddenLayerSizes = hidden,
+            MaximumNumberOfEpochs = 3,
+            BatchSize = 10,
+            LearningRate = 0.01,
+            Seed = 1,
         };
 
         private static (IDataView, ITransformer) Fit<T>(IDataView data, IEstimator<T> estimator)
@@ -336,7 +345,10 @@ public sealed class HostileModelFileReliabilityTests(ITestOutputHelper output)
             Assert.True(allocated < AllocationBound, $"{what}: the load allocated {allocated:N0} bytes");
             MaxAllocated = Math.Max(MaxAllocated, allocated);
             if (outcome.Error is { } error)
+            {
                 Assert.True(IsClearDecodeError(error, changed?.Any(InAssemblyName) ?? false), $"{what}: not a clear decode error: {error}");
+            }
+
             return outcome;
         }
 
@@ -350,7 +362,10 @@ public sealed class HostileModelFileReliabilityTests(ITestOutputHelper output)
             Buffer.BlockCopy(entry, _parameters, written, 0, 4 * _parameterCount);
             Assert.Equal(written.Select(BitConverter.SingleToUInt32Bits), held.Select(BitConverter.SingleToUInt32Bits));
             if (_scalingPairs == 0)
+            {
                 return;
+            }
+
             float[] scaling = new float[2 * _scalingPairs]; // after the pair count: (mean, deviation) pairs
             Buffer.BlockCopy(entry, _parameters + 4 * _parameterCount + 4, scaling, 0, 8 * _scalingPairs);
             Assert.Equal(scaling.Where((_, i) => i % 2 == 0), net.LabelMean!);
@@ -367,11 +382,18 @@ public sealed class HostileModelFileReliabilityTests(ITestOutputHelper output)
             foreach (string name in new[] { "Score", "Probability" })
             {
                 if (scored.Schema.GetColumnOrNull(name) is not { } column)
+                {
                     continue;
+                }
+
                 if (column.Type is VectorDataViewType)
+                {
                     bits.AddRange(scored.GetColumn<float[]>(name).SelectMany(v => v).Select(BitConverter.SingleToUInt32Bits));
+                }
                 else
+                {
                     bits.AddRange(scored.GetColumn<float>(name).Select(BitConverter.SingleToUInt32Bits));
+                }
             }
 
             return bits.ToArray();

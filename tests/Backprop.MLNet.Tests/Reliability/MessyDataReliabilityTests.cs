@@ -1,5 +1,5 @@
-using Microsoft.ML.Data;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 
 namespace Backprop.MLNet.Tests.Reliability;
 
@@ -88,7 +88,10 @@ public sealed class MessyDataReliabilityTests
         // The unseen classes (keys 1 "purple" and 4 "orange") get little probability on average and are never predicted.
         Assert.All(scores, s => Assert.Equal(1.0, s.Sum(v => (double)v), 4));
         foreach (int unseen in new[] { 0, 3 })
+        {
             Assert.True(scores.Average(s => s[unseen]) < 0.05, $"class {unseen + 1}, never in the data, has mean probability {scores.Average(s => s[unseen])}");
+        }
+
         uint[] predicted = scored.GetColumn<uint>("PredictedLabel").ToArray();
         Assert.DoesNotContain(1u, predicted);
         Assert.DoesNotContain(4u, predicted);
@@ -106,7 +109,11 @@ public sealed class MessyDataReliabilityTests
         var pipeline = ml.Transforms.CopyColumns("Raw", "Features") // an ML.NET pipeline, no normaliser
             .Append(ml.BinaryClassification.Trainers.Backprop(new BackpropTrainer.Options
             {
-                HiddenLayerSizes = [4], Solver = Solver.Sgd, LearningRate = 10, MaximumNumberOfEpochs = 50, Seed = 1,
+                HiddenLayerSizes = [4],
+                Solver = Solver.Sgd,
+                LearningRate = 10,
+                MaximumNumberOfEpochs = 50,
+                Seed = 1,
             }));
 
         var e = Assert.Throws<InvalidOperationException>(() => pipeline.Fit(ml.Data.LoadFromEnumerable(rows)));

@@ -1,6 +1,5 @@
 using System.IO.Compression;
 using System.Text;
-using Backprop.MLNet.MLNet.Persistence;
 using Microsoft.ML;
 
 namespace Backprop.MLNet.Tests.Reliability;
@@ -39,10 +38,16 @@ internal sealed class ModelZip
             {
                 using var bytes = new MemoryStream();
                 using (Stream stream = entry.Open())
+                {
                     stream.CopyTo(bytes);
+                }
+
                 byte[] content = bytes.ToArray();
                 if (content.Length > 0x48 && Encoding.ASCII.GetString(content, 0x40, 8) == "BPROPMDL")
+                {
                     backprop = entry.FullName;
+                }
+
                 entries.Add((entry.FullName, content));
             }
         }

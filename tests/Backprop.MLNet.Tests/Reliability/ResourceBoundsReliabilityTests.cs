@@ -1,6 +1,6 @@
 using System.Globalization;
-using Backprop.MLNet.MLNet.Scoring;
 using Backprop.MLNet.MLNet;
+using Backprop.MLNet.MLNet.Scoring;
 using Microsoft.ML;
 
 namespace Backprop.MLNet.Tests.Reliability;
@@ -66,7 +66,9 @@ public sealed class ResourceBoundsReliabilityTests(Xunit.Abstractions.ITestOutpu
 
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 1000; i++)
+        {
             score += scorer.Logit(dense) + scorer.Predict(sparse)[0];
+        }
 
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.True(float.IsFinite(score));
@@ -130,8 +132,12 @@ public sealed class ResourceBoundsReliabilityTests(Xunit.Abstractions.ITestOutpu
         {
             var trainer = ml.BinaryClassification.Trainers.Backprop(new BackpropTrainer.Options
             {
-                HiddenLayerSizes = [16], BatchSize = 10, MaximumNumberOfEpochs = maximumEpochs, Tolerance = 0,
-                NumberOfEpochsWithoutImprovement = 10_000, Seed = 3,
+                HiddenLayerSizes = [16],
+                BatchSize = 10,
+                MaximumNumberOfEpochs = maximumEpochs,
+                Tolerance = 0,
+                NumberOfEpochsWithoutImprovement = 10_000,
+                Seed = 3,
             });
             long before = GC.GetTotalAllocatedBytes(precise: true);
             BackpropTransformer model = trainer.Fit(data);

@@ -63,14 +63,19 @@ public sealed class SoakReliabilityTests(ITestOutputHelper output)
     private void Measure(string what, int cycles, Action cycle)
     {
         for (int i = 0; i < cycles / 20; i++) // warm-up: JIT, ML.NET's caches
+        {
             cycle();
+        }
+
         long heapBefore = GC.GetTotalMemory(forceFullCollection: true);
         int handlesBefore = HandleCount();
         Assert.True(handlesBefore > 0, "the process reports no handles: the handle check would be vacuous");
         var clock = Stopwatch.StartNew();
 
         for (int i = 0; i < cycles; i++)
+        {
             cycle();
+        }
 
         clock.Stop();
         long heapGrowth = GC.GetTotalMemory(forceFullCollection: true) - heapBefore;

@@ -1,13 +1,10 @@
-using System.Collections.Generic;
-using System;
+using Backprop.MLNet.Engine;
 using Backprop.MLNet.Engine.Activations;
 using Backprop.MLNet.Engine.Optimizers;
 using Backprop.MLNet.Engine.Outputs;
-using Backprop.MLNet.Engine;
 using Backprop.MLNet.Tests.Engine;
-using Backprop.MLNet.Training.Data;
 using Backprop.MLNet.Training;
-using Xunit;
+using Backprop.MLNet.Training.Data;
 
 namespace Backprop.MLNet.Tests.Training;
 

@@ -1,10 +1,8 @@
-using System;
 using Backprop.MLNet.Engine.Activations;
 using Backprop.MLNet.Engine.Outputs;
-using Backprop.MLNet.Training.Data;
 using Backprop.MLNet.Tests.Engine;
 using Backprop.MLNet.Training;
-using Xunit;
+using Backprop.MLNet.Training.Data;
 
 namespace Backprop.MLNet.Tests.Training;
 

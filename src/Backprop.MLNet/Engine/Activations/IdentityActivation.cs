@@ -1,5 +1,3 @@
-using System;
-
 namespace Backprop.MLNet.Engine.Activations;
 
 /// <summary>The identity activation: f(z) = z, f′ = 1 (scikit-learn <c>'identity'</c>).</summary>

@@ -1,5 +1,3 @@
-using System.Numerics.Tensors;
-
 namespace Backprop.MLNet.Engine.Activations;
 
 /// <summary>

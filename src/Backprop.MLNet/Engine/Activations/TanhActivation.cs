@@ -1,5 +1,4 @@
 using System.Numerics.Tensors;
-using System;
 
 namespace Backprop.MLNet.Engine.Activations;
 

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System;
 using Backprop.MLNet.Engine.Kernels;
 using Backprop.MLNet.Engine.Parallel;
 
@@ -48,13 +47,17 @@ internal sealed unsafe class PackedNetwork
         _network = network;
         _layers = Plan(network, out long total);
         if (total > Array.MaxLength)
+        {
             throw new ArgumentException($"The packed layout needs {total} floats, more than one array holds.", nameof(network));
+        }
 
         _buffer = GC.AllocateArray<float>((int)total, pinned: true);
         float* start = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_buffer));
         _base = (float*)(((nint)start + 63) & ~(nint)63);
         for (int l = 0; l < _layers.Length; l++)
+        {
             Pack(_layers[l], network.WeightsOf(l), network.BiasesOf(l));
+        }
     }
 
     /// <summary>
@@ -110,14 +113,16 @@ internal sealed unsafe class PackedNetwork
     /// <param name="scratch">Caller-owned buffers from <see cref="Network.CreateScratch"/>; after the call they also hold the logits and hidden activations.</param>
     /// <param name="threads">Maximum threads, the caller included; results do not depend on it.</param>
     /// <returns>The outputs [rows × outputs] (probabilities for sigmoid/softmax, values for identity), a view into <paramref name="scratch"/>.</returns>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ReadOnlySpan<float> Forward(ReadOnlySpan<float> x, int rows, InferenceScratch scratch, int threads = 1)
     {
         ArgumentNullException.ThrowIfNull(scratch);
         scratch.CheckFits(_network, rows);
         int inputSize = _network.InputSize;
         if (x.Length < rows * inputSize)
+        {
             throw new ArgumentException($"Expected at least {rows * inputSize} input values but got {x.Length}.", nameof(x));
+        }
 
         int last = _layers.Length - 1;
         KernelIsa path = KernelPath.Current;
@@ -151,7 +156,7 @@ internal sealed unsafe class PackedNetwork
     }
 
     /// <summary>Writes the indices i &lt; <paramref name="count"/> with <c>x[i] != 0</c> (NaN included) in increasing order; returns how many.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int ListNonzero(float* x, int count, int* indices)
     {
         int found = 0;
@@ -178,12 +183,16 @@ internal sealed unsafe class PackedNetwork
             {
                 ReadOnlySpan<float> row = weights.Slice((column + j) * k, k);
                 for (int i = 0; i < k; i++)
+                {
                     panel[((nint)i * width) + j] = row[i];
+                }
             }
         }
 
         for (int j = 0; j < n; j++)
+        {
             _base[layer.BiasOffset + j] = biases[j];
+        }
     }
 
     /// <summary>Where one layer's panels and biases are in the packed buffer, in floats from its aligned start.</summary>

@@ -1,4 +1,4 @@
-using System;
+using System.Runtime.CompilerServices;
 using Backprop.MLNet.Engine.Activations;
 using Backprop.MLNet.Engine.Kernels;
 using Backprop.MLNet.Engine.Parallel;
@@ -68,7 +68,7 @@ internal unsafe struct PanelForwardProblem : IKernelProblem
     public readonly long Work => (long)Rows * Layer.Inputs * Layer.Outputs * (Rows == 1 ? 4 : 1);
 
     /// <inheritdoc />
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public readonly void RunTask(int task, PackBuffer arena)
     {
         int chunks = Chunks;
@@ -93,7 +93,9 @@ internal unsafe struct PanelForwardProblem : IKernelProblem
             int column = panel * PackedNetwork.PanelWidth;
             int valid = Math.Min(PackedNetwork.PanelWidth, Layer.Outputs - column);
             for (int r = first; r < end; r++)
+            {
                 Activation!.Apply(new Span<float>(Z + ((nint)r * Layer.Outputs) + column, valid));
+            }
         }
     }
 
@@ -101,7 +103,7 @@ internal unsafe struct PanelForwardProblem : IKernelProblem
     /// Rows [<paramref name="first"/>, <paramref name="end"/>) of one panel, in calls of <paramref name="vectorsPerCall"/>
     /// vectors of outputs (0: the whole panel in one call).
     /// </summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private readonly void RunPanel<TOps, TVec>(int panel, int first, int end, int tileRows, int vectorsPerCall)
         where TOps : struct, IVectorOps<TVec>
         where TVec : struct
@@ -120,7 +122,10 @@ internal unsafe struct PanelForwardProblem : IKernelProblem
             float* b = bias + c;
             int valid = Math.Min(step, n - column - c);
             if (valid <= 0)
+            {
                 break;
+            }
+
             if (Rows == 1)
             {
                 SparseRow<TOps, TVec>(vectors, A, w, width, b, Z + column + c, valid, relu);
@@ -129,14 +134,19 @@ internal unsafe struct PanelForwardProblem : IKernelProblem
 
             int r = first;
             for (; r + tileRows <= end; r += tileRows)
+            {
                 Tile<TOps, TVec>(tileRows, vectors, A + ((nint)r * k), k, w, width, b, Z + ((nint)r * n) + column + c, n, valid, relu);
+            }
+
             if (r < end)
+            {
                 Tile<TOps, TVec>(end - r, vectors, A + ((nint)r * k), k, w, width, b, Z + ((nint)r * n) + column + c, n, valid, relu);
+            }
         }
     }
 
     /// <summary>Dispatches to the one-row sparse kernel specialised for <paramref name="vectors"/>.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private readonly void SparseRow<TOps, TVec>(int vectors, float* x, float* w, nint ldw, float* b, float* z, int valid, bool relu)
         where TOps : struct, IVectorOps<TVec>
         where TVec : struct
@@ -151,7 +161,7 @@ internal unsafe struct PanelForwardProblem : IKernelProblem
     }
 
     /// <summary>Dispatches to the tile kernel specialised for <paramref name="rows"/> × <paramref name="vectors"/>.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Tile<TOps, TVec>(int rows, int vectors, float* a, nint lda, float* w, nint ldw, float* b, float* z, nint ldz, int valid, bool relu)
         where TOps : struct, IVectorOps<TVec>
         where TVec : struct
@@ -167,7 +177,7 @@ internal unsafe struct PanelForwardProblem : IKernelProblem
     }
 
     /// <summary>Dispatches on the row count of a tile.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TileRows<TOps, TVec, TVecs>(int rows, float* a, nint lda, int k, float* w, nint ldw, float* b, float* z, nint ldz, int valid, bool relu)
         where TOps : struct, IVectorOps<TVec>
         where TVec : struct

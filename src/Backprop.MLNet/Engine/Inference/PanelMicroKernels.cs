@@ -112,52 +112,119 @@ internal static unsafe class PanelMicroKernels
             TVec w3 = vecs > 3 ? TOps.Load(wi + (3 * width)) : default;
             TVec x = TOps.Broadcast(a0[i]);
             c00 = TOps.MultiplyAdd(x, w0, c00);
-            if (vecs > 1) c01 = TOps.MultiplyAdd(x, w1, c01);
-            if (vecs > 2) c02 = TOps.MultiplyAdd(x, w2, c02);
-            if (vecs > 3) c03 = TOps.MultiplyAdd(x, w3, c03);
+            if (vecs > 1)
+            {
+                c01 = TOps.MultiplyAdd(x, w1, c01);
+            }
+
+            if (vecs > 2)
+            {
+                c02 = TOps.MultiplyAdd(x, w2, c02);
+            }
+
+            if (vecs > 3)
+            {
+                c03 = TOps.MultiplyAdd(x, w3, c03);
+            }
+
             if (rows > 1)
             {
                 x = TOps.Broadcast(a1[i]);
                 c10 = TOps.MultiplyAdd(x, w0, c10);
-                if (vecs > 1) c11 = TOps.MultiplyAdd(x, w1, c11);
-                if (vecs > 2) c12 = TOps.MultiplyAdd(x, w2, c12);
-                if (vecs > 3) c13 = TOps.MultiplyAdd(x, w3, c13);
+                if (vecs > 1)
+                {
+                    c11 = TOps.MultiplyAdd(x, w1, c11);
+                }
+
+                if (vecs > 2)
+                {
+                    c12 = TOps.MultiplyAdd(x, w2, c12);
+                }
+
+                if (vecs > 3)
+                {
+                    c13 = TOps.MultiplyAdd(x, w3, c13);
+                }
             }
 
             if (rows > 2)
             {
                 x = TOps.Broadcast(a2[i]);
                 c20 = TOps.MultiplyAdd(x, w0, c20);
-                if (vecs > 1) c21 = TOps.MultiplyAdd(x, w1, c21);
-                if (vecs > 2) c22 = TOps.MultiplyAdd(x, w2, c22);
-                if (vecs > 3) c23 = TOps.MultiplyAdd(x, w3, c23);
+                if (vecs > 1)
+                {
+                    c21 = TOps.MultiplyAdd(x, w1, c21);
+                }
+
+                if (vecs > 2)
+                {
+                    c22 = TOps.MultiplyAdd(x, w2, c22);
+                }
+
+                if (vecs > 3)
+                {
+                    c23 = TOps.MultiplyAdd(x, w3, c23);
+                }
             }
 
             if (rows > 3)
             {
                 x = TOps.Broadcast(a3[i]);
                 c30 = TOps.MultiplyAdd(x, w0, c30);
-                if (vecs > 1) c31 = TOps.MultiplyAdd(x, w1, c31);
-                if (vecs > 2) c32 = TOps.MultiplyAdd(x, w2, c32);
-                if (vecs > 3) c33 = TOps.MultiplyAdd(x, w3, c33);
+                if (vecs > 1)
+                {
+                    c31 = TOps.MultiplyAdd(x, w1, c31);
+                }
+
+                if (vecs > 2)
+                {
+                    c32 = TOps.MultiplyAdd(x, w2, c32);
+                }
+
+                if (vecs > 3)
+                {
+                    c33 = TOps.MultiplyAdd(x, w3, c33);
+                }
             }
 
             if (rows > 4)
             {
                 x = TOps.Broadcast(a4[i]);
                 c40 = TOps.MultiplyAdd(x, w0, c40);
-                if (vecs > 1) c41 = TOps.MultiplyAdd(x, w1, c41);
-                if (vecs > 2) c42 = TOps.MultiplyAdd(x, w2, c42);
-                if (vecs > 3) c43 = TOps.MultiplyAdd(x, w3, c43);
+                if (vecs > 1)
+                {
+                    c41 = TOps.MultiplyAdd(x, w1, c41);
+                }
+
+                if (vecs > 2)
+                {
+                    c42 = TOps.MultiplyAdd(x, w2, c42);
+                }
+
+                if (vecs > 3)
+                {
+                    c43 = TOps.MultiplyAdd(x, w3, c43);
+                }
             }
 
             if (rows > 5)
             {
                 x = TOps.Broadcast(a5[i]);
                 c50 = TOps.MultiplyAdd(x, w0, c50);
-                if (vecs > 1) c51 = TOps.MultiplyAdd(x, w1, c51);
-                if (vecs > 2) c52 = TOps.MultiplyAdd(x, w2, c52);
-                if (vecs > 3) c53 = TOps.MultiplyAdd(x, w3, c53);
+                if (vecs > 1)
+                {
+                    c51 = TOps.MultiplyAdd(x, w1, c51);
+                }
+
+                if (vecs > 2)
+                {
+                    c52 = TOps.MultiplyAdd(x, w2, c52);
+                }
+
+                if (vecs > 3)
+                {
+                    c53 = TOps.MultiplyAdd(x, w3, c53);
+                }
             }
         }
 
@@ -165,11 +232,31 @@ internal static unsafe class PanelMicroKernels
         // would make the JIT keep them in memory inside the loop (every vector register is caller-saved).
         float* sums = stackalloc float[6 * 4 * 16];
         Spill<TOps, TVec, TVecs>(c00, c01, c02, c03, sums);
-        if (rows > 1) Spill<TOps, TVec, TVecs>(c10, c11, c12, c13, sums + (4 * width));
-        if (rows > 2) Spill<TOps, TVec, TVecs>(c20, c21, c22, c23, sums + (8 * width));
-        if (rows > 3) Spill<TOps, TVec, TVecs>(c30, c31, c32, c33, sums + (12 * width));
-        if (rows > 4) Spill<TOps, TVec, TVecs>(c40, c41, c42, c43, sums + (16 * width));
-        if (rows > 5) Spill<TOps, TVec, TVecs>(c50, c51, c52, c53, sums + (20 * width));
+        if (rows > 1)
+        {
+            Spill<TOps, TVec, TVecs>(c10, c11, c12, c13, sums + (4 * width));
+        }
+
+        if (rows > 2)
+        {
+            Spill<TOps, TVec, TVecs>(c20, c21, c22, c23, sums + (8 * width));
+        }
+
+        if (rows > 3)
+        {
+            Spill<TOps, TVec, TVecs>(c30, c31, c32, c33, sums + (12 * width));
+        }
+
+        if (rows > 4)
+        {
+            Spill<TOps, TVec, TVecs>(c40, c41, c42, c43, sums + (16 * width));
+        }
+
+        if (rows > 5)
+        {
+            Spill<TOps, TVec, TVecs>(c50, c51, c52, c53, sums + (20 * width));
+        }
+
         Finish<TOps, TVec>(sums, 4 * width, rows, vecs, bias, z, ldz, valid, relu);
     }
 
@@ -204,9 +291,20 @@ internal static unsafe class PanelMicroKernels
             float* wi = w + (i * ldw);
             TVec v = TOps.Broadcast(x[i]);
             c0 = TOps.MultiplyAdd(v, TOps.Load(wi), c0);
-            if (vecs > 1) c1 = TOps.MultiplyAdd(v, TOps.Load(wi + width), c1);
-            if (vecs > 2) c2 = TOps.MultiplyAdd(v, TOps.Load(wi + (2 * width)), c2);
-            if (vecs > 3) c3 = TOps.MultiplyAdd(v, TOps.Load(wi + (3 * width)), c3);
+            if (vecs > 1)
+            {
+                c1 = TOps.MultiplyAdd(v, TOps.Load(wi + width), c1);
+            }
+
+            if (vecs > 2)
+            {
+                c2 = TOps.MultiplyAdd(v, TOps.Load(wi + (2 * width)), c2);
+            }
+
+            if (vecs > 3)
+            {
+                c3 = TOps.MultiplyAdd(v, TOps.Load(wi + (3 * width)), c3);
+            }
         }
 
         float* sums = stackalloc float[4 * 16];
@@ -224,9 +322,20 @@ internal static unsafe class PanelMicroKernels
         int width = TOps.Width;
         int vecs = TVecs.Value;
         TOps.Store(c0, sums);
-        if (vecs > 1) TOps.Store(c1, sums + width);
-        if (vecs > 2) TOps.Store(c2, sums + (2 * width));
-        if (vecs > 3) TOps.Store(c3, sums + (3 * width));
+        if (vecs > 1)
+        {
+            TOps.Store(c1, sums + width);
+        }
+
+        if (vecs > 2)
+        {
+            TOps.Store(c2, sums + (2 * width));
+        }
+
+        if (vecs > 3)
+        {
+            TOps.Store(c3, sums + (3 * width));
+        }
     }
 
     /// <summary>
@@ -242,7 +351,9 @@ internal static unsafe class PanelMicroKernels
         for (int r = 0; r < rows; r++)
         {
             for (int v = 0; v < vecs; v++)
+            {
                 Store<TOps, TVec>(TOps.Load(sums + (r * lds) + (v * width)), bias + (v * width), z + (r * ldz) + (v * width), valid - (v * width), relu);
+            }
         }
     }
 
@@ -254,7 +365,10 @@ internal static unsafe class PanelMicroKernels
     {
         TVec value = TOps.Add(c, TOps.Load(bias));
         if (relu)
+        {
             value = TOps.Relu(value);
+        }
+
         if (valid >= TOps.Width)
         {
             TOps.Store(value, z);
@@ -273,6 +387,8 @@ internal static unsafe class PanelMicroKernels
         float* lanes = stackalloc float[16];
         TOps.Store(value, lanes);
         for (int j = 0; j < count; j++)
+        {
             z[j] = lanes[j];
+        }
     }
 }

@@ -31,7 +31,7 @@ internal static unsafe class DotMicroKernels
     /// <param name="outputs">Valid rows of W (1–4).</param>
     /// <param name="k">Length of the dot products.</param>
     /// <param name="sums">Destination [4 × 4].</param>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Tile4x4<TOps, TVec>(float* a, nint lda, float* w, nint ldw, int outputs, int k, float* sums)
         where TOps : struct, IVectorOps<TVec>
         where TVec : struct
@@ -83,7 +83,7 @@ internal static unsafe class DotMicroKernels
     /// <param name="outputs">Valid rows of W (1–4).</param>
     /// <param name="k">Length of the dot products.</param>
     /// <param name="sums">Destination [2 × 4].</param>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Tile2x4<TOps, TVec>(float* a, nint lda, float* w, nint ldw, int outputs, int k, float* sums)
         where TOps : struct, IVectorOps<TVec>
         where TVec : struct
@@ -130,7 +130,7 @@ internal static unsafe class DotMicroKernels
     /// <param name="outputs">Valid rows of W (1–4).</param>
     /// <param name="k">Length of the dot products.</param>
     /// <param name="sums">Destination [4].</param>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Row1x4<TOps, TVec>(float* a, float* w, nint ldw, int outputs, int k, float* sums)
         where TOps : struct, IVectorOps<TVec>
         where TVec : struct

@@ -1,4 +1,4 @@
-using System;
+using System.Runtime.CompilerServices;
 using Backprop.MLNet.Engine.Activations;
 using Backprop.MLNet.Engine.Parallel;
 
@@ -76,7 +76,7 @@ internal unsafe struct ForwardProblem : IKernelProblem
     }
 
     /// <summary>Runs one task with the micro-kernels of <typeparamref name="TProfile"/>.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private readonly void RunTask<TProfile>(int task)
         where TProfile : struct, IKernelProfile
     {

@@ -31,7 +31,7 @@ internal static unsafe class GemmMicroKernels
     /// <param name="ldc">Row stride of C.</param>
     /// <param name="columns">Valid columns (1–4·width).</param>
     /// <param name="tile">Scratch [6 × 4·width] for partial tiles.</param>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Tile6x4<TOps, TVec>(
         float* a, nint rsA, nint csA, int rows, float* panel, int k, float* c, nint ldc, int columns, float* tile)
         where TOps : struct, IVectorOps<TVec>
@@ -96,7 +96,7 @@ internal static unsafe class GemmMicroKernels
     /// <param name="ldc">Row stride of C.</param>
     /// <param name="columns">Valid columns (1–2·width).</param>
     /// <param name="tile">Scratch [6 × 2·width] for partial tiles.</param>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Tile6x2<TOps, TVec>(
         float* a, nint rsA, nint csA, int rows, float* panel, int k, float* c, nint ldc, int columns, float* tile)
         where TOps : struct, IVectorOps<TVec>

@@ -1,8 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using System;
 using Backprop.MLNet.Engine.Activations;
-using Backprop.MLNet.MLNet;
 
 namespace Backprop.MLNet.Engine.Kernels;
 

@@ -1,6 +1,5 @@
-using System.Runtime.Intrinsics.X86;
 using System.Runtime.Intrinsics;
-using System;
+using System.Runtime.Intrinsics.X86;
 
 namespace Backprop.MLNet.Engine.Kernels;
 

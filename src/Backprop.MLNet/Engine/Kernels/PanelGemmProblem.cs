@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System;
 using Backprop.MLNet.Engine.Activations;
 using Backprop.MLNet.Engine.Parallel;
 
@@ -113,7 +112,7 @@ internal unsafe struct PanelGemmProblem : IKernelProblem
     }
 
     /// <summary>Runs one task with the micro-kernels of <typeparamref name="TProfile"/>.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private readonly void RunTask<TProfile>(int task, PackBuffer arena)
         where TProfile : struct, IKernelProfile
     {

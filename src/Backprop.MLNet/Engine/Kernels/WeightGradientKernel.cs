@@ -1,5 +1,4 @@
 using System.Numerics.Tensors;
-using System;
 using Backprop.MLNet.Engine.Parallel;
 
 namespace Backprop.MLNet.Engine.Kernels;

@@ -1,5 +1,3 @@
-using Backprop.MLNet.Training;
-
 namespace Backprop.MLNet.Engine.Lbfgs;
 
 /// <summary>The outcome of <see cref="LbfgsMinimizer.Minimize"/>.</summary>

@@ -1,4 +1,3 @@
-using System;
 using Backprop.MLNet.Engine.Parallel;
 
 namespace Backprop.MLNet.Engine.Optimizers;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Backprop.MLNet.Engine.Parallel;
 
@@ -55,7 +56,7 @@ internal unsafe struct AdamUpdate : IKernelProblem
     public readonly long Work => (long)Count * 32; // ~a dozen operations and 16 bytes of memory traffic per element
 
     /// <inheritdoc />
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public readonly void RunTask(int task, PackBuffer arena)
     {
         int start = task * ChunkFloats;

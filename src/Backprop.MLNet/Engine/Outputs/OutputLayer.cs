@@ -1,5 +1,3 @@
-using System;
-
 namespace Backprop.MLNet.Engine.Outputs;
 
 /// <summary>

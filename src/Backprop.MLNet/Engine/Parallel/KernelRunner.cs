@@ -1,5 +1,3 @@
-using System;
-
 namespace Backprop.MLNet.Engine.Parallel;
 
 /// <summary>Runs a kernel problem on the calling thread or spread over the shared <see cref="KernelWorkerPool"/>.</summary>

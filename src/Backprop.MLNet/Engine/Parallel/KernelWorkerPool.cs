@@ -1,7 +1,4 @@
-using System.Collections.Generic;
 using System.Runtime.ExceptionServices;
-using System.Threading;
-using System;
 
 namespace Backprop.MLNet.Engine.Parallel;
 

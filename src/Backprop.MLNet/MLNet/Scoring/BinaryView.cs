@@ -1,6 +1,6 @@
+using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Model.OnnxConverter;
-using Microsoft.ML;
 
 namespace Backprop.MLNet.MLNet.Scoring;
 
@@ -28,7 +28,9 @@ internal sealed class BinaryView(BackpropModelParameters model) : IPredictor, IV
     public ValueMapper<TSrc, TDst, TDist> GetMapper<TSrc, TDst, TDist>()
     {
         if (typeof(TSrc) != typeof(VBuffer<float>) || typeof(TDst) != typeof(float) || typeof(TDist) != typeof(float))
+        {
             throw new InvalidOperationException("A binary Backprop model maps VBuffer<float> features to float score and probability.");
+        }
 
         var scorer = new RowScorer(model);
         ValueMapper<VBuffer<float>, float, float> map = (in VBuffer<float> src, ref float score, ref float probability) =>

@@ -1,9 +1,9 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using Backprop.MLNet.Engine.Inference;
 using Backprop.MLNet.Engine.Kernels;
-using Backprop.MLNet.Engine;
-using Microsoft.ML.Data;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 
 namespace Backprop.MLNet.MLNet.Scoring;
 
@@ -63,7 +63,10 @@ internal sealed class BlockPipeline : IThreadPoolWorkItem
         // which costs a thread-pool wake-up; with this much read ahead that happens a few times per 10,000 rows.
         _slots = new Slot[_maximumHelpers + 4];
         for (int i = 0; i < _slots.Length; i++)
+        {
             _slots[i] = new Slot(new ScoreBlock(model, blockRows));
+        }
+
         _isa = KernelPath.Current;
     }
 
@@ -72,23 +75,30 @@ internal sealed class BlockPipeline : IThreadPoolWorkItem
     /// left. Reads ahead as far as the ring allows first.
     /// </summary>
     /// <param name="index">The block number.</param>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ScoreBlock? Next(long index)
     {
         Load(index);
         if (index >= _loaded)
+        {
             return null;
+        }
 
         Slot slot = _slots[index % _slots.Length];
         var spinner = default(SpinWait);
         while (Volatile.Read(ref slot.Scored) != index)
         {
             if (!TryScoreNext())
+            {
                 spinner.SpinOnce(sleep1Threshold: -1);
+            }
         }
 
         if (slot.Failure is { } failure)
+        {
             ExceptionDispatchInfo.Throw(failure);
+        }
+
         return slot.Block;
     }
 
@@ -96,7 +106,7 @@ internal sealed class BlockPipeline : IThreadPoolWorkItem
     public void Stop() => _stopped = true;
 
     /// <summary>A helper's run: scores blocks until none is left to claim.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     void IThreadPoolWorkItem.Execute()
     {
         while (!_stopped && TryScoreNext())
@@ -106,11 +116,13 @@ internal sealed class BlockPipeline : IThreadPoolWorkItem
         Interlocked.Decrement(ref _activeHelpers);
         // A block read after the last failed claim and before the decrement would otherwise wait for the consumer.
         if (!_stopped)
+        {
             StartHelpers();
+        }
     }
 
     /// <summary>Reads blocks into free slots: every slot whose last block is before <paramref name="index"/> was served.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Load(long index)
     {
         while (!_inputDone && _loaded < index + _slots.Length)
@@ -131,7 +143,10 @@ internal sealed class BlockPipeline : IThreadPoolWorkItem
             }
 
             if (rows == 0)
+            {
                 break;
+            }
+
             slot.Rows = rows;
             slot.Failure = null;
             Volatile.Write(ref _loaded, _loaded + 1);
@@ -146,7 +161,10 @@ internal sealed class BlockPipeline : IThreadPoolWorkItem
         {
             int active = Volatile.Read(ref _activeHelpers);
             if (active >= _maximumHelpers || Volatile.Read(ref _nextToScore) >= Volatile.Read(ref _loaded))
+            {
                 return;
+            }
+
             if (Interlocked.CompareExchange(ref _activeHelpers, active + 1, active) == active)
             {
                 ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
@@ -156,21 +174,28 @@ internal sealed class BlockPipeline : IThreadPoolWorkItem
     }
 
     /// <summary>Claims the next read, unscored block and scores it; false when there is none.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool TryScoreNext()
     {
         long next = Volatile.Read(ref _nextToScore);
         if (next >= Volatile.Read(ref _loaded))
+        {
             return false;
+        }
+
         if (Interlocked.CompareExchange(ref _nextToScore, next + 1, next) != next)
+        {
             return true;
+        }
 
         Slot slot = _slots[next % _slots.Length];
         try
         {
             // The consumer's kernel path (tests force one per thread; the training layout's bits depend on it).
             using (KernelPath.Force(_isa))
+            {
                 slot.Block.Score(slot.Rows, threads: 1);
+            }
         }
         catch (Exception e)
         {

@@ -1,5 +1,5 @@
-using Microsoft.ML.Data;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 
 namespace Backprop.MLNet.MLNet.Scoring;
 
@@ -35,12 +35,16 @@ internal sealed class BlockScoringCursor : DataViewRowCursor
         for (int i = 0; i < _plan.PassthroughCount; i++)
         {
             if (active[i])
+            {
                 passthrough.Add(input.Schema[i]);
+            }
         }
 
         bool scores = false;
         for (int i = _plan.PassthroughCount; i < active.Length; i++)
+        {
             scores |= active[i];
+        }
 
         _main = input.GetRowCursor(passthrough);
         if (scores)
@@ -80,7 +84,10 @@ internal sealed class BlockScoringCursor : DataViewRowCursor
         }
 
         if (_pipeline is not null && (_block is null || ++_row >= _block.Rows))
+        {
             NextBlock();
+        }
+
         return true;
     }
 
@@ -101,9 +108,14 @@ internal sealed class BlockScoringCursor : DataViewRowCursor
     {
         CheckColumn(column);
         if (!_active[column.Index])
+        {
             throw new InvalidOperationException($"Column '{column.Name}' is not active in this cursor; request it in GetRowCursor.");
+        }
+
         if (column.Index < _plan.PassthroughCount)
+        {
             return _main.GetGetter<TValue>(_main.Schema[column.Index]);
+        }
 
         ScoredColumnKind kind = _plan.Added[column.Index - _plan.PassthroughCount];
         Delegate getter = kind switch
@@ -128,7 +140,10 @@ internal sealed class BlockScoringCursor : DataViewRowCursor
     private ScoreBlock CurrentBlock()
     {
         if (_row < 0)
+        {
             throw new InvalidOperationException("The cursor is not on a row: call MoveNext first, and read no values after it returned false.");
+        }
+
         return _block!;
     }
 
@@ -136,7 +151,9 @@ internal sealed class BlockScoringCursor : DataViewRowCursor
     private void CheckColumn(DataViewSchema.Column column)
     {
         if (column.Index < 0 || column.Index >= _active.Length || Schema[column.Index].Name != column.Name)
+        {
             throw new ArgumentOutOfRangeException(nameof(column), column.Name, "The column is not a column of this scored view's schema.");
+        }
     }
 
     /// <summary>Disposes both input cursors.</summary>
@@ -144,7 +161,10 @@ internal sealed class BlockScoringCursor : DataViewRowCursor
     protected override void Dispose(bool disposing)
     {
         if (_disposed)
+        {
             return;
+        }
+
         if (disposing)
         {
             _pipeline?.Stop();

@@ -1,8 +1,8 @@
+using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Model.OnnxConverter;
 using Microsoft.ML.Model.Pfa;
 using Microsoft.ML.Runtime;
-using Microsoft.ML;
 
 namespace Backprop.MLNet.MLNet.Scoring;
 

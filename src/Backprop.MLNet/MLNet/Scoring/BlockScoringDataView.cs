@@ -1,5 +1,5 @@
-using Microsoft.ML.Data;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 
 namespace Backprop.MLNet.MLNet.Scoring;
 
@@ -94,7 +94,10 @@ internal sealed partial class BlockScoringDataView : IDataView
         ArgumentOutOfRangeException.ThrowIfLessThan(blockRows, 1);
         // Only ML.NET's own scorers on this very input: the view stands in for them in pipeline walks (the partial file).
         if (scored is not RowToRowScorerBase scorer || !ReferenceEquals(scorer.Source, input))
+        {
             return scored;
+        }
+
         BlockScoringPlan? plan = BlockScoringPlan.TryCreate(model, featureColumnName, input.Schema, scored.Schema);
         return plan is null ? scored : new BlockScoringDataView(model, plan, input, scorer, blockRows);
     }
@@ -109,7 +112,10 @@ internal sealed partial class BlockScoringDataView : IDataView
     {
         ArgumentNullException.ThrowIfNull(columnsNeeded);
         if (rand is not null)
+        {
             return ((IDataView)_fallback).GetRowCursor(columnsNeeded, rand);
+        }
+
         return new BlockScoringCursor(this, _input, Active(columnsNeeded));
     }
 
@@ -125,7 +131,10 @@ internal sealed partial class BlockScoringDataView : IDataView
     {
         ArgumentNullException.ThrowIfNull(columnsNeeded);
         if (rand is not null || n > 1)
+        {
             return ((IDataView)_fallback).GetRowCursorSet(columnsNeeded, n, rand);
+        }
+
         return [GetRowCursor(columnsNeeded)];
     }
 
@@ -136,7 +145,10 @@ internal sealed partial class BlockScoringDataView : IDataView
         foreach (DataViewSchema.Column column in columnsNeeded)
         {
             if (column.Index < 0 || column.Index >= active.Length || Schema[column.Index].Name != column.Name)
+            {
                 throw new ArgumentOutOfRangeException(nameof(columnsNeeded), column.Name, "The column is not a column of this scored view's schema.");
+            }
+
             active[column.Index] = true;
         }
 

@@ -1,5 +1,5 @@
-using Microsoft.ML.Data;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 
 namespace Backprop.MLNet.MLNet.Scoring;
 
@@ -66,7 +66,9 @@ internal sealed class BlockScoringPlan
         {
             DataViewSchema.Column inner = input[i], outer = scored[i];
             if (inner.Name != outer.Name || inner.IsHidden != outer.IsHidden || !inner.Type.Equals(outer.Type))
+            {
                 return null;
+            }
         }
 
         var added = new ScoredColumnKind[scored.Count - input.Count];
@@ -74,7 +76,10 @@ internal sealed class BlockScoringPlan
         {
             DataViewSchema.Column column = scored[input.Count + j];
             if (KindOf(model, column) is not { } kind)
+            {
                 return null;
+            }
+
             added[j] = kind;
         }
 

@@ -32,7 +32,10 @@ internal sealed class RowScorer(BackpropModelParameters model)
         ForwardResult result = model.Predictor.Predict(Densify(features), 1, _scratch, Threads);
         _lastLogit = result.Logits[0];
         if (model.Scaling is null)
+        {
             return result.Outputs;
+        }
+
         result.Outputs.CopyTo(_restored);
         model.Scaling.Restore(_restored);
         return _restored;
@@ -41,15 +44,24 @@ internal sealed class RowScorer(BackpropModelParameters model)
     private ReadOnlySpan<float> Densify(in VBuffer<float> features)
     {
         if (features.Length != _dense.Length)
+        {
             throw new ArgumentOutOfRangeException(nameof(features), features.Length,
                 $"The feature vector has {features.Length} values; this Backprop model was trained on {_dense.Length}.");
+        }
+
         if (features.IsDense)
+        {
             return features.GetValues();
+        }
+
         Array.Clear(_dense);
         ReadOnlySpan<float> values = features.GetValues();
         ReadOnlySpan<int> indices = features.GetIndices();
         for (int i = 0; i < values.Length; i++)
+        {
             _dense[indices[i]] = values[i];
+        }
+
         return _dense;
     }
 }

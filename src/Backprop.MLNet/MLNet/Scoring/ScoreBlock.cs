@@ -1,5 +1,4 @@
 using Backprop.MLNet.Engine.Inference;
-using Backprop.MLNet.Engine;
 using Microsoft.ML.Data;
 
 namespace Backprop.MLNet.MLNet.Scoring;
@@ -52,8 +51,11 @@ internal sealed class ScoreBlock
     public void SetFeatures(int row, in VBuffer<float> features)
     {
         if (features.Length != _inputs)
+        {
             throw new ArgumentOutOfRangeException(nameof(features), features.Length,
                 $"The feature vector has {features.Length} values; this Backprop model was trained on {_inputs}.");
+        }
+
         Span<float> slot = _features.AsSpan(row * _inputs, _inputs);
         ReadOnlySpan<float> values = features.GetValues();
         if (features.IsDense)
@@ -65,7 +67,9 @@ internal sealed class ScoreBlock
         slot.Clear();
         ReadOnlySpan<int> indices = features.GetIndices();
         for (int i = 0; i < values.Length; i++)
+        {
             slot[indices[i]] = values[i];
+        }
     }
 
     /// <summary>Runs the network on the first <paramref name="rows"/> slots and maps regression outputs back to label units.</summary>

@@ -1,5 +1,3 @@
-using System;
-
 namespace Backprop.MLNet.Training.Data;
 
 /// <summary>A view of one minibatch: features, targets and (optional) weights of <see cref="Rows"/> rows.</summary>

@@ -1,4 +1,3 @@
-using System;
 using Backprop.MLNet.Engine;
 
 namespace Backprop.MLNet.Training.Data;

@@ -1,5 +1,3 @@
-using System;
-
 namespace Backprop.MLNet.Training.Data;
 
 /// <summary>

@@ -1,4 +1,3 @@
-using Backprop.MLNet.Engine;
 using Backprop.MLNet.Training.Data;
 
 namespace Backprop.MLNet.Training.Solvers;

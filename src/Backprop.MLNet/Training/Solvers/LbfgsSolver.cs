@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Numerics.Tensors;
-using Backprop.MLNet.Engine.Lbfgs;
 using Backprop.MLNet.Engine;
+using Backprop.MLNet.Engine.Lbfgs;
 using Backprop.MLNet.Training.Data;
 
 namespace Backprop.MLNet.Training.Solvers;
@@ -47,7 +47,10 @@ internal sealed class LbfgsSolver : ISolver
                 ReadOnlySpan<float> weights = data.Weights is null ? default : data.Weights.AsSpan(first, rows);
                 double chunkWeight = weights.IsEmpty ? rows : Evaluation.Sum(weights);
                 if (chunkWeight == 0)
+                {
                     continue;
+                }
+
                 double loss = workspace.ComputeLossAndGradient(
                     data.Features.AsSpan(first * data.InputSize, rows * data.InputSize),
                     data.Targets.AsSpan(first * data.TargetWidth, rows * data.TargetWidth), rows, 0f, chunkGradient, weights);
@@ -83,7 +86,10 @@ internal sealed class LbfgsSolver : ISolver
         LbfgsResult result = minimizer.Minimize(parameters, Objective, settings.MaximumNumberOfEpochs, settings.MaximumNumberOfLossEvaluations,
             settings.Tolerance, FunctionTolerance, OnIteration, checkAlive);
         if (result.StopReason == LbfgsStopReason.NonFiniteStart)
+        {
             Divergence.ThrowIfNotFinite(double.NaN, firstEpoch + 1);
+        }
+
         parameters.CopyTo(network.Parameters, 0);
 
         StopReason reason = result.StopReason switch

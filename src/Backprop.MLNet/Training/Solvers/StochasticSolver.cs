@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using Backprop.MLNet.Engine.Optimizers;
 using Backprop.MLNet.Engine;
+using Backprop.MLNet.Engine.Optimizers;
 using Backprop.MLNet.Training.Data;
 
 namespace Backprop.MLNet.Training.Solvers;

@@ -1,13 +1,10 @@
-using System.Collections.Generic;
-using System;
+using Backprop.MLNet.Engine;
 using Backprop.MLNet.Engine.Activations;
 using Backprop.MLNet.Engine.Inference;
 using Backprop.MLNet.Engine.Kernels;
 using Backprop.MLNet.Engine.Outputs;
 using Backprop.MLNet.Engine.Parallel;
-using Backprop.MLNet.Engine;
 using Backprop.MLNet.Tests.Engine.Kernels;
-using Xunit;
 
 namespace Backprop.MLNet.Tests.Engine.Inference;
 
@@ -24,7 +21,9 @@ public class PackedNetworkTests
         foreach (KernelIsa isa in Enum.GetValues<KernelIsa>())
         {
             if (KernelPath.IsSupported(isa))
+            {
                 yield return [(int)isa];
+            }
         }
     }
 
@@ -75,7 +74,10 @@ public class PackedNetworkTests
 
                         var expected = new float[rows * outputs];
                         for (int r = 0; r < rows; r++)
+                        {
                             network.OutputLayer.Activate(a.AsSpan(r * outputs, outputs), expected.AsSpan(r * outputs, outputs), outputs);
+                        }
+
                         Assert.Equal(expected, result.ToArray());
                     }
                 }
@@ -148,7 +150,9 @@ public class PackedNetworkTests
         foreach (int threads in new[] { 1, 2, 3, 8 })
         {
             for (int r = 0; r < 5; r++)
+            {
                 Assert.Equal(batch.AsSpan(r * 10, 10).ToArray(), packed.Forward(x.AsSpan(r * 784, 784), 1, one, threads).ToArray());
+            }
         }
     }
 
@@ -165,7 +169,10 @@ public class PackedNetworkTests
         {
             var isa = (KernelIsa)(int)path[0];
             if (isa == KernelIsa.Portable && !System.Runtime.Intrinsics.X86.Fma.IsSupported)
+            {
                 continue;
+            }
+
             using (KernelPath.Force(isa))
             {
                 float[] result = packed.Forward(x, 31, network.CreateScratch(31)).ToArray();
@@ -185,7 +192,9 @@ public class PackedNetworkTests
         float[] training = network.Forward(x, 64, network.CreateScratch(64)).ToArray();
         float[] packed = new PackedNetwork(network).Forward(x, 64, network.CreateScratch(64)).ToArray();
         for (int i = 0; i < training.Length; i++)
+        {
             Assert.True(Math.Abs(training[i] - packed[i]) <= 1e-5, $"probability {i}: {training[i]} vs {packed[i]}");
+        }
     }
 
     /// <summary>Panels are 64 outputs wide; the last is the rest rounded up to 16, and its padding is never stored.</summary>

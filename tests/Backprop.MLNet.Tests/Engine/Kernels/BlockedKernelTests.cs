@@ -1,9 +1,6 @@
-using System.Collections.Generic;
-using System;
+using Backprop.MLNet.Engine;
 using Backprop.MLNet.Engine.Activations;
 using Backprop.MLNet.Engine.Kernels;
-using Backprop.MLNet.Engine;
-using Xunit;
 
 namespace Backprop.MLNet.Tests.Engine.Kernels;
 

@@ -1,10 +1,8 @@
-using System;
+using Backprop.MLNet.Engine;
 using Backprop.MLNet.Engine.Activations;
 using Backprop.MLNet.Engine.Inference;
 using Backprop.MLNet.Engine.Kernels;
 using Backprop.MLNet.Engine.Outputs;
-using Backprop.MLNet.Engine;
-using Xunit;
 
 namespace Backprop.MLNet.Tests.Engine.Kernels;
 

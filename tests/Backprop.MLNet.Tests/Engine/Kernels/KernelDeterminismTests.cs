@@ -1,11 +1,7 @@
-using System.Collections.Generic;
-using System.Threading.Tasks;
-using System;
+using Backprop.MLNet.Engine;
 using Backprop.MLNet.Engine.Activations;
 using Backprop.MLNet.Engine.Kernels;
 using Backprop.MLNet.Engine.Outputs;
-using Backprop.MLNet.Engine;
-using Xunit;
 
 namespace Backprop.MLNet.Tests.Engine.Kernels;
 

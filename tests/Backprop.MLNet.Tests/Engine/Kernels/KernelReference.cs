@@ -1,4 +1,3 @@
-using System;
 using Backprop.MLNet.Engine.Activations;
 
 namespace Backprop.MLNet.Tests.Engine.Kernels;

@@ -1,7 +1,5 @@
-using System;
-using Backprop.MLNet.Engine.Kernels;
 using Backprop.MLNet.Engine;
-using Xunit;
+using Backprop.MLNet.Engine.Kernels;
 
 namespace Backprop.MLNet.Tests.Engine.Kernels;
 

@@ -1,6 +1,4 @@
-using System;
 using Backprop.MLNet.Engine.Optimizers;
-using Xunit;
 
 namespace Backprop.MLNet.Tests.Engine.Optimizers;
 

@@ -1,8 +1,8 @@
 using Backprop.MLNet.Tests.MLNet.Persistence;
-using Microsoft.ML.Data;
-using Microsoft.ML.OnnxRuntime.Tensors;
-using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 using Xunit.Abstractions;
 
 namespace Backprop.MLNet.Tests.MLNet.Onnx;
@@ -30,7 +30,10 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
         var pipeline = ml.Transforms.NormalizeMeanVariance("Features")
             .Append(ml.BinaryClassification.Trainers.Backprop(new BackpropTrainer.Options
             {
-                HiddenLayerSizes = [8, 5], Activation = activation, LearningRate = 0.01, MaximumNumberOfEpochs = 40,
+                HiddenLayerSizes = [8, 5],
+                Activation = activation,
+                LearningRate = 0.01,
+                MaximumNumberOfEpochs = 40,
             }));
         ITransformer model = pipeline.Fit(data);
         IDataView scored = model.Transform(data);
@@ -72,7 +75,11 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
             .Append(ml.Transforms.NormalizeMinMax("Features"))
             .Append(ml.MulticlassClassification.Trainers.Backprop(new BackpropTrainer.Options
             {
-                HiddenLayerSizes = [6], Activation = activation, LearningRate = 0.02, BatchSize = 16, MaximumNumberOfEpochs = 40,
+                HiddenLayerSizes = [6],
+                Activation = activation,
+                LearningRate = 0.02,
+                BatchSize = 16,
+                MaximumNumberOfEpochs = 40,
             }))
             .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
         ITransformer model = pipeline.Fit(data);
@@ -117,7 +124,10 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
         var pipeline = ml.Transforms.NormalizeMeanVariance("Features")
             .Append(ml.Regression.Trainers.Backprop(new BackpropTrainer.Options
             {
-                HiddenLayerSizes = [10, 6], Activation = activation, LearningRate = 0.01, MaximumNumberOfEpochs = 40,
+                HiddenLayerSizes = [10, 6],
+                Activation = activation,
+                LearningRate = 0.01,
+                MaximumNumberOfEpochs = 40,
                 StandardizeRegressionLabel = standardizeLabel,
             }));
         ITransformer model = pipeline.Fit(data);
@@ -186,7 +196,9 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
         IDataView data = MLData.Blobs(ml, 100, seed: 9);
         var trainer = ml.BinaryClassification.Trainers.Backprop(new BackpropTrainer.Options
         {
-            HiddenLayerSizes = [8, 5], Activation = Activation.LeakyRelu, MaximumNumberOfEpochs = 5,
+            HiddenLayerSizes = [8, 5],
+            Activation = Activation.LeakyRelu,
+            MaximumNumberOfEpochs = 5,
         });
         BackpropTransformer model = trainer.Fit(data);
         using var stream = new MemoryStream();
@@ -242,11 +254,20 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
         }
 
         if (type == NumberDataViewType.Single)
+        {
             return Column<float>(data, name);
+        }
+
         if (type == BooleanDataViewType.Instance)
+        {
             return Column<bool>(data, name);
+        }
+
         if (type == TextDataViewType.Instance)
+        {
             return Column<string>(data, name);
+        }
+
         throw new NotSupportedException($"Column {name} of type {type}");
     }
 
@@ -279,116 +300,5 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
             results.TryGetValue(column + ".output", out var result)
                 ? result
                 : throw new KeyNotFoundException($"No ONNX output for {column}; outputs: {string.Join(", ", results.Keys)}");
-    }
-}
-
-/// <summary>
-/// The parts of an ONNX model file the tests look at, read straight from the protobuf wire format (onnx.proto:
-/// ModelProto.graph = 7; GraphProto.node = 1, initializer = 5; NodeProto.op_type = 4, attribute = 5, domain = 7;
-/// AttributeProto.name = 1, f = 2; TensorProto.name = 8, float_data = 4, raw_data = 9).
-/// </summary>
-internal sealed record OnnxGraph(List<OnnxGraph.Node> Nodes, Dictionary<string, float[]> Initializers)
-{
-    public sealed record Node(string OpType, string Domain, Dictionary<string, float> FloatAttributes);
-
-    public static OnnxGraph Parse(byte[] model)
-    {
-        var graph = new OnnxGraph([], []);
-        foreach (var (field, bytes) in Fields(model))
-        {
-            if (field != 7)
-                continue;
-            foreach (var (graphField, part) in Fields(bytes))
-            {
-                if (graphField == 1)
-                    graph.Nodes.Add(ParseNode(part));
-                else if (graphField == 5)
-                    AddInitializer(graph.Initializers, part);
-            }
-        }
-
-        return graph;
-    }
-
-    private static Node ParseNode(byte[] bytes)
-    {
-        string op = "", domain = "";
-        var floats = new Dictionary<string, float>();
-        foreach (var (field, part) in Fields(bytes))
-        {
-            if (field == 4)
-                op = System.Text.Encoding.UTF8.GetString(part);
-            else if (field == 7)
-                domain = System.Text.Encoding.UTF8.GetString(part);
-            else if (field == 5)
-            {
-                string name = "";
-                float? value = null;
-                var input = new Google.Protobuf.CodedInputStream(part);
-                for (uint tag; (tag = input.ReadTag()) != 0;)
-                {
-                    int number = Google.Protobuf.WireFormat.GetTagFieldNumber(tag);
-                    if (number == 1)
-                        name = input.ReadString();
-                    else if (number == 2)
-                        value = input.ReadFloat();
-                    else
-                        input.SkipLastField();
-                }
-
-                if (value is float f)
-                    floats[name] = f;
-            }
-        }
-
-        return new Node(op, domain, floats);
-    }
-
-    private static void AddInitializer(Dictionary<string, float[]> initializers, byte[] bytes)
-    {
-        string name = "";
-        var values = new List<float>();
-        var input = new Google.Protobuf.CodedInputStream(bytes);
-        for (uint tag; (tag = input.ReadTag()) != 0;)
-        {
-            int number = Google.Protobuf.WireFormat.GetTagFieldNumber(tag);
-            var wire = Google.Protobuf.WireFormat.GetTagWireType(tag);
-            if (number == 8)
-                name = input.ReadString();
-            else if (number == 4 && wire == Google.Protobuf.WireFormat.WireType.LengthDelimited)
-            {
-                byte[] packed = input.ReadBytes().ToByteArray();
-                for (int i = 0; i < packed.Length; i += 4)
-                    values.Add(BitConverter.ToSingle(packed, i));
-            }
-            else if (number == 4)
-                values.Add(input.ReadFloat());
-            else if (number == 9)
-            {
-                byte[] raw = input.ReadBytes().ToByteArray();
-                for (int i = 0; i < raw.Length; i += 4)
-                    values.Add(BitConverter.ToSingle(raw, i));
-            }
-            else
-                input.SkipLastField();
-        }
-
-        initializers[name] = [.. values];
-    }
-
-    /// <summary>The length-delimited fields of one message, by field number (other wire types are skipped).</summary>
-    private static IEnumerable<(int Field, byte[] Bytes)> Fields(byte[] message)
-    {
-        var input = new Google.Protobuf.CodedInputStream(message);
-        var fields = new List<(int, byte[])>();
-        for (uint tag; (tag = input.ReadTag()) != 0;)
-        {
-            if (Google.Protobuf.WireFormat.GetTagWireType(tag) == Google.Protobuf.WireFormat.WireType.LengthDelimited)
-                fields.Add((Google.Protobuf.WireFormat.GetTagFieldNumber(tag), input.ReadBytes().ToByteArray()));
-            else
-                input.SkipLastField();
-        }
-
-        return fields;
     }
 }

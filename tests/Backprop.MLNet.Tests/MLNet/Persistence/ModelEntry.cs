@@ -1,6 +1,5 @@
 using System.IO.Compression;
 using System.Text;
-using Backprop.MLNet.MLNet.Persistence;
 
 namespace Backprop.MLNet.Tests.MLNet.Persistence;
 
@@ -15,7 +14,10 @@ internal static class ModelEntry
         {
             using var memory = new MemoryStream();
             using (Stream stream = entry.Open())
+            {
                 stream.CopyTo(memory);
+            }
+
             byte[] bytes = memory.ToArray();
             if (bytes.Length > 0x48 && Encoding.ASCII.GetString(bytes, 0x40, 8) == "BPROPMDL")
             {

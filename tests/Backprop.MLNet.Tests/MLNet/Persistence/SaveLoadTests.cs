@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using System.Reflection;
-using Backprop.MLNet.MLNet.Persistence;
-using Microsoft.ML.Data;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 
 namespace Backprop.MLNet.Tests.MLNet.Persistence;
 
@@ -29,9 +28,14 @@ public sealed class SaveLoadTests : IDisposable
         string expectedPath = Path.Combine(_directory, "expected.bin");
         ml.Model.Save(model, data.Schema, modelPath);
         using (var input = File.Create(inputPath))
+        {
             ml.Data.SaveAsBinary(data, input);
+        }
+
         using (var expected = File.Create(expectedPath))
+        {
             ml.Data.SaveAsBinary(model.Transform(data), expected);
+        }
 
         (int exitCode, string output) = RunLoadCheck(modelPath, inputPath, expectedPath);
 
@@ -143,30 +147,30 @@ public sealed class SaveLoadTests : IDisposable
         switch (task)
         {
             case "binary":
-            {
-                IDataView data = MLData.Blobs(ml, 120, seed: 1);
-                var pipeline = ml.Transforms.NormalizeMeanVariance("Features")
-                    .Append(ml.BinaryClassification.Trainers.Backprop(hiddenLayerSizes: [6, 4], learningRate: 0.01, maximumNumberOfEpochs: 30));
-                return (data, pipeline.Fit(data));
-            }
+                {
+                    IDataView data = MLData.Blobs(ml, 120, seed: 1);
+                    var pipeline = ml.Transforms.NormalizeMeanVariance("Features")
+                        .Append(ml.BinaryClassification.Trainers.Backprop(hiddenLayerSizes: [6, 4], learningRate: 0.01, maximumNumberOfEpochs: 30));
+                    return (data, pipeline.Fit(data));
+                }
 
             case "multiclass":
-            {
-                IDataView data = MLData.ThreeClasses(ml, 120, seed: 2);
-                var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
-                    .Append(ml.Transforms.NormalizeMinMax("Features"))
-                    .Append(ml.MulticlassClassification.Trainers.Backprop(hiddenLayerSizes: [5], learningRate: 0.01, maximumNumberOfEpochs: 30))
-                    .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
-                return (data, pipeline.Fit(data));
-            }
+                {
+                    IDataView data = MLData.ThreeClasses(ml, 120, seed: 2);
+                    var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
+                        .Append(ml.Transforms.NormalizeMinMax("Features"))
+                        .Append(ml.MulticlassClassification.Trainers.Backprop(hiddenLayerSizes: [5], learningRate: 0.01, maximumNumberOfEpochs: 30))
+                        .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
+                    return (data, pipeline.Fit(data));
+                }
 
             default:
-            {
-                IDataView data = MLData.Wave(ml, 120, seed: 3);
-                var pipeline = ml.Transforms.NormalizeMeanVariance("Features")
-                    .Append(ml.Regression.Trainers.Backprop(new BackpropTrainer.Options { HiddenLayerSizes = [7], Activation = Activation.Tanh, LearningRate = 0.01, MaximumNumberOfEpochs = 30 }));
-                return (data, pipeline.Fit(data));
-            }
+                {
+                    IDataView data = MLData.Wave(ml, 120, seed: 3);
+                    var pipeline = ml.Transforms.NormalizeMeanVariance("Features")
+                        .Append(ml.Regression.Trainers.Backprop(new BackpropTrainer.Options { HiddenLayerSizes = [7], Activation = Activation.Tanh, LearningRate = 0.01, MaximumNumberOfEpochs = 30 }));
+                    return (data, pipeline.Fit(data));
+                }
         }
     }
 
@@ -181,7 +185,10 @@ public sealed class SaveLoadTests : IDisposable
     internal static Exception Innermost(Exception e)
     {
         while (e.InnerException is not null)
+        {
             e = e.InnerException;
+        }
+
         return e;
     }
 
@@ -194,7 +201,10 @@ public sealed class SaveLoadTests : IDisposable
         start.ArgumentList.Add("exec");
         start.ArgumentList.Add(program);
         foreach (string argument in arguments)
+        {
             start.ArgumentList.Add(argument);
+        }
+
         using Process process = Process.Start(start)!;
         Task<string> stderr = process.StandardError.ReadToEndAsync();
         string stdout = process.StandardOutput.ReadToEnd();

@@ -1,8 +1,7 @@
 using System.Collections.Concurrent;
-using System.Reflection;
 using Backprop.MLNet.MLNet.Scoring;
-using Microsoft.ML.Data;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 
 namespace Backprop.MLNet.Tests.MLNet.Scoring;
 
@@ -11,7 +10,7 @@ namespace Backprop.MLNet.Tests.MLNet.Scoring;
 /// annotations, pass-through columns, positions, row ids and bit-identical values as ML.NET's row-by-row scorer, for
 /// every task, block boundary, column subset, concurrent cursors, and the fallbacks (shuffled cursors).
 /// </summary>
-public sealed class BlockScoringTests
+public sealed partial class BlockScoringTests
 {
     private const int Block = BlockScoringDataView.DefaultBlockRows;
     private static readonly ConcurrentDictionary<string, BackpropTransformer> Models = new();
@@ -24,7 +23,9 @@ public sealed class BlockScoringTests
         foreach (string task in new[] { "binary", "multiclass", "regression", "two-targets" })
         {
             foreach (int rows in new[] { 0, 1, Block - 1, Block, Block + 1, 1000 })
+            {
                 data.Add(task, rows);
+            }
         }
 
         return data;
@@ -101,7 +102,9 @@ public sealed class BlockScoringTests
         IDataView data = ml.Data.LoadFromEnumerable(rows);
         BackpropTransformer model = ml.BinaryClassification.Trainers.Backprop(new BackpropTrainer.Options
         {
-            HiddenLayerSizes = [256, 128], Activation = activation, MaximumNumberOfEpochs = 2,
+            HiddenLayerSizes = [256, 128],
+            Activation = activation,
+            MaximumNumberOfEpochs = 2,
         }).Fit(data);
         IDataView blocked = model.Transform(data), rowByRow = RowByRow(model, data);
         Assert.IsType<BlockScoringDataView>(blocked);
@@ -123,7 +126,10 @@ public sealed class BlockScoringTests
             DataViewSchema.Column[] columns = names.Select(n => schema[n]).ToArray();
             using DataViewRowCursor cursor = blocked.GetRowCursor(columns);
             foreach (DataViewSchema.Column column in schema)
+            {
                 Assert.Equal(names.Contains(column.Name), cursor.IsColumnActive(column));
+            }
+
             Assert.Equal(ReadAll(rowByRow, columns.Select(c => rowByRow.Schema[c.Index])), ReadAll(blocked, columns));
         }
     }
@@ -143,7 +149,9 @@ public sealed class BlockScoringTests
             return ReadAll(blocked, blocked.Schema);
         })).ToArray();
         foreach (List<string[]> result in await Task.WhenAll(readers))
+        {
             Assert.Equal(expected, result);
+        }
     }
 
     [Theory]
@@ -158,7 +166,10 @@ public sealed class BlockScoringTests
         Dictionary<string, string> expected = ReadAll(RowByRow(model, data), RowByRow(model, data).Schema).ToDictionary(r => r[1], r => string.Join("|", r.Skip(1)));
 
         using (DataViewRowCursor shuffled = blocked.GetRowCursor(blocked.Schema, new Random(5)))
+        {
             Assert.IsNotType<BlockScoringCursor>(shuffled);
+        }
+
         List<string[]> shuffledRows = ReadAll(blocked, blocked.Schema, new Random(5));
         Assert.NotEqual(expected.Keys, shuffledRows.Select(r => r[1])); // really shuffled
         Assert.Equal(expected.Count, shuffledRows.Count);
@@ -169,7 +180,7 @@ public sealed class BlockScoringTests
         single[0].Dispose();
         DataViewRowCursor[] set = blocked.GetRowCursorSet(blocked.Schema, 4); // several cursors: the scorer's split
         Assert.All(set, c => Assert.IsNotType<BlockScoringCursor>(c));
-        Assert.Equal(expected.Count, set.Sum(c => { int n = 0; while (c.MoveNext()) n++; c.Dispose(); return n; }));
+        Assert.Equal(expected.Count, set.Sum(c => { int n = 0; while (c.MoveNext()) { n++; } c.Dispose(); return n; }));
         DataViewRowCursor[] shuffledSet = blocked.GetRowCursorSet(blocked.Schema, 2, new Random(3));
         Assert.All(shuffledSet, c => Assert.IsNotType<BlockScoringCursor>(c));
         Array.ForEach(shuffledSet, c => c.Dispose());
@@ -340,154 +351,13 @@ public sealed class BlockScoringTests
         for (int i = 0; i < a.Length; i++)
         {
             if (float.IsNaN(a[i]))
-                Assert.True(float.IsNaN(b[i]), $"score {i}");
-            else
-                Assert.True(Math.Abs(a[i] - b[i]) <= 1e-5 * Math.Max(1, Math.Abs(a[i])), $"score {i}: packed {a[i]}, training layout {b[i]}");
-        }
-    }
-
-    /// <summary>Every value of the Score column, flattened.</summary>
-    private static float[] Scores(IDataView scored) => scored.Schema["Score"].Type is VectorDataViewType
-        ? scored.GetColumn<VBuffer<float>>("Score").SelectMany(v => v.DenseValues()).ToArray()
-        : scored.GetColumn<float>("Score").ToArray();
-
-    /// <summary>Rows that come back fewer on every enumeration after the first (the look-ahead cursor's).</summary>
-    private sealed class ShrinkingRows(int rows, int lostOnSecondPass) : IEnumerable<ScoreRow>
-    {
-        private int _passes;
-
-        public IEnumerator<ScoreRow> GetEnumerator()
-        {
-            int count = Interlocked.Increment(ref _passes) == 1 ? rows : rows - lostOnSecondPass;
-            for (int i = 0; i < count; i++)
-                yield return new ScoreRow { Id = i, Features = [i % 3, 1], Tag = "" };
-        }
-
-        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
-    }
-
-    /// <summary>Rows whose enumeration throws at row <c>failAt</c>.</summary>
-    private sealed class ThrowingRows(int rows, int failAt) : IEnumerable<ScoreRow>
-    {
-        public IEnumerator<ScoreRow> GetEnumerator()
-        {
-            for (int i = 0; i < rows; i++)
             {
-                if (i == failAt)
-                    throw new InvalidDataException($"row {i} is unreadable");
-                yield return new ScoreRow { Id = i, Features = [i % 3, 1], Tag = "" };
+                Assert.True(float.IsNaN(b[i]), $"score {i}");
+            }
+            else
+            {
+                Assert.True(Math.Abs(a[i] - b[i]) <= 1e-5 * Math.Max(1, Math.Abs(a[i])), $"score {i}: packed {a[i]}, training layout {b[i]}");
             }
         }
-
-        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
-
-    private static IDataView RowByRow(BackpropTransformer model, IDataView data) =>
-        ((SingleFeaturePredictionTransformerBase<BackpropModelParameters>)model).Transform(data);
-
-    /// <summary>A trained model per task, shared by the tests (models are immutable; the switch is never touched on them).</summary>
-    private static BackpropTransformer Model(string task, Activation activation = Activation.Relu) =>
-        Models.GetOrAdd($"{task} {activation}", _ => Train(task, activation));
-
-    /// <summary>Trains a new model for <paramref name="task"/> (the same one every time: fixed seeds).</summary>
-    private static BackpropTransformer Train(string task, Activation activation = Activation.Relu)
-    {
-        var ml = new MLContext(seed: 3);
-        var options = new BackpropTrainer.Options
-        {
-            HiddenLayerSizes = [37, 16], Activation = activation, MaximumNumberOfEpochs = 20, LearningRate = 0.01,
-        };
-        switch (task)
-        {
-            case "binary":
-                return ml.BinaryClassification.Trainers.Backprop(options).Fit(MLData.Blobs(ml, 200, seed: 1));
-            case "multiclass":
-                IDataView keyed = ml.Transforms.Conversion.MapValueToKey("Label").Fit(MLData.ThreeClasses(ml, 200, seed: 2))
-                    .Transform(MLData.ThreeClasses(ml, 200, seed: 2));
-                return ml.MulticlassClassification.Trainers.Backprop(options).Fit(keyed);
-            case "regression":
-                return ml.Regression.Trainers.Backprop(options).Fit(MLData.Wave(ml, 200, seed: 3));
-            default:
-                var random = new Random(4);
-                TwoTargets[] rows = Enumerable.Range(0, 200).Select(_ =>
-                {
-                    float a = (float)random.NextDouble() * 2 - 1, b = (float)random.NextDouble() * 2 - 1;
-                    return new TwoTargets { Features = [a, b], Label = [a + b, 10 * a * b] };
-                }).ToArray();
-                return ml.Regression.Trainers.Backprop(options).Fit(ml.Data.LoadFromEnumerable(rows));
-        }
-    }
-
-    /// <summary>Rows with Id = index, a Tag, and features from a seed; row i % 17 == 5 has a NaN feature, i % 23 == 7 is all zero.</summary>
-    private static IDataView ScoreData(MLContext ml, int rows)
-    {
-        var random = new Random(rows + 1);
-        ScoreRow[] list = Enumerable.Range(0, rows).Select(i => new ScoreRow
-        {
-            Id = i,
-            Tag = $"row {i}",
-            Features = i % 17 == 5 ? [float.NaN, 1f] : i % 23 == 7 ? [0f, 0f] : [3 * MLData.Gaussian(random), 3 * MLData.Gaussian(random)],
-        }).ToArray();
-        return ml.Data.LoadFromEnumerable(list);
-    }
-
-    /// <summary>
-    /// Every row of a cursor over <paramref name="columns"/>: position, row id, then each value (floats as their bits).
-    /// Not Batch: ML.NET's scorer answers a single-cursor request with a consolidated parallel cursor set, whose Batch
-    /// numbers are its own; the blocked cursor reports its input cursor's Batch (see PositionBatchAndIdsAreTheInputCursors).
-    /// </summary>
-    private static List<string[]> ReadAll(IDataView view, IEnumerable<DataViewSchema.Column> columns, Random? rand = null)
-    {
-        DataViewSchema.Column[] active = columns.ToArray();
-        using DataViewRowCursor cursor = view.GetRowCursor(active, rand);
-        ValueGetter<DataViewRowId> getId = cursor.GetIdGetter();
-        Func<string>[] readers = active.Select(c => Reader(cursor, c)).ToArray();
-        var rows = new List<string[]>();
-        DataViewRowId id = default;
-        while (cursor.MoveNext())
-        {
-            getId(ref id);
-            rows.Add([cursor.Position.ToString(), id.ToString(), .. readers.Select(r => r())]);
-        }
-
-        return rows;
-    }
-
-    private static void AssertSameSchema(DataViewSchema expected, DataViewSchema actual)
-    {
-        Assert.Equal(expected.Count, actual.Count);
-        for (int i = 0; i < expected.Count; i++)
-        {
-            DataViewSchema.Column e = expected[i], a = actual[i];
-            Assert.Equal((e.Name, e.Index, e.IsHidden), (a.Name, a.Index, a.IsHidden));
-            Assert.Equal(e.Type, a.Type);
-            DataViewSchema.Annotations ea = e.Annotations, aa = a.Annotations;
-            Assert.Equal(ea.Schema.Select(c => (c.Name, c.Type)), aa.Schema.Select(c => (c.Name, c.Type)));
-            Assert.Equal(ea.Schema.Select(c => Reader(ea, c)()), aa.Schema.Select(c => Reader(aa, c)()));
-        }
-    }
-
-    private static Func<string> Reader(object source, DataViewSchema.Column column) => (Func<string>)typeof(BlockScoringTests)
-        .GetMethod(nameof(TypedReader), BindingFlags.NonPublic | BindingFlags.Static)!
-        .MakeGenericMethod(column.Type.RawType).Invoke(null, [source, column])!;
-
-    private static Func<string> TypedReader<T>(object source, DataViewSchema.Column column)
-    {
-        ValueGetter<T> getter = source is DataViewRow row ? row.GetGetter<T>(column) : ((DataViewSchema.Annotations)source).GetGetter<T>(column);
-        T value = default!;
-        return () =>
-        {
-            getter(ref value);
-            return Render(value);
-        };
-    }
-
-    private static string Render(object? value) => value switch
-    {
-        float f => BitConverter.SingleToInt32Bits(f).ToString("X8"),
-        VBuffer<float> v => (v.IsDense ? "dense " : "sparse ") + string.Join(",", v.DenseValues().Select(f => Render(f))),
-        VBuffer<ReadOnlyMemory<char>> v => string.Join(",", v.DenseValues().Select(m => m.ToString())),
-        ReadOnlyMemory<char> m => m.ToString(),
-        _ => value?.ToString() ?? "null",
-    };
 }
