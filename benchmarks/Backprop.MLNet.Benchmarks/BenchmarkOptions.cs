@@ -5,12 +5,12 @@ namespace Backprop.MLNet.Benchmarks;
 /// <summary>The command line: a workload and its options, each checked as it is read.</summary>
 internal sealed class BenchmarkOptions
 {
-    private static readonly string[] Workloads = ["fmnist", "digits", "gemm", "all", "samestart", "scoring", "text", "help"];
+    private static readonly string[] Workloads = ["fmnist", "digits", "gemm", "all", "samestart", "scoring", "text", "rawscale", "help"];
 
     /// <summary>The trainers the text workload knows, for <c>--trainer</c>.</summary>
     public static readonly string[] TextTrainers = ["sdca", "lightgbm", "backprop"];
 
-    /// <summary>fmnist, digits, gemm, all, samestart, scoring, text or help.</summary>
+    /// <summary>fmnist, digits, gemm, all, samestart, scoring, text, rawscale or help.</summary>
     public string Workload { get; private init; } = "help";
 
     /// <summary>NumberOfThreads given to the trainer; null means all cores (the trainer's default).</summary>
@@ -37,6 +37,9 @@ internal sealed class BenchmarkOptions
     /// <summary>The value for BackpropTrainer.Options.FeatureStorage (set by reflection, if the property exists); null leaves the default.</summary>
     public string? BackpropStorage { get; private init; }
 
+    /// <summary>Training seeds (0 to Seeds − 1) the rawscale workload averages over.</summary>
+    public int Seeds { get; private init; } = 10;
+
     /// <summary>The command line as given, after the <c>--</c>.</summary>
     public IReadOnlyList<string> Arguments { get; private init; } = [];
 
@@ -62,7 +65,7 @@ internal sealed class BenchmarkOptions
         int latencyCalls = 20_000;
         int seed = 0;
         string dataDirectory = "/usr/share/datasets/fashion-mnist";
-        int rows = 20_000;
+        int rows = 20_000, seeds = 10;
         string? trainer = null, backpropStorage = null;
         for (int i = 1; i < args.Length; i++)
         {
@@ -105,6 +108,9 @@ internal sealed class BenchmarkOptions
                 case "--backprop-storage":
                     backpropStorage = value;
                     break;
+                case "--seeds":
+                    seeds = PositiveInt(name, value);
+                    break;
                 default:
                     throw new ArgumentException($"Unknown option '{name}'.");
             }
@@ -122,6 +128,7 @@ internal sealed class BenchmarkOptions
             Rows = rows,
             Trainer = trainer,
             BackpropStorage = backpropStorage,
+            Seeds = seeds,
             Arguments = args,
         };
     }

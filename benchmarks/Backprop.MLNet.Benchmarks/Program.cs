@@ -6,7 +6,8 @@ namespace Backprop.MLNet.Benchmarks;
 /// The benchmark program of the performance issue: <c>fmnist</c> (the FMNIST-MLP reference workload through the
 /// public ML.NET API), <c>digits</c> (a small real data set with default options), <c>gemm</c> (the internal matrix
 /// kernels at FMNIST-MLP's shapes), <c>scoring</c> (where prediction time goes), <c>all</c> (those four), and, run
-/// only by name, <c>samestart</c> and <c>text</c> (a wide sparse text workload, three trainers).
+/// only by name, <c>samestart</c>, <c>text</c> (a wide sparse text workload, three trainers) and <c>rawscale</c>
+/// (raw, unnormalised tabular features).
 /// </summary>
 internal static class Program
 {
@@ -24,6 +25,8 @@ internal static class Program
           text     synthetic reviews, FeaturizeText defaults (~100,000 sparse features at 20,000 rows):
                    SdcaLogisticRegression, LightGbm and Backprop (100 hidden, 10 epochs), each in a child
                    process; fit time, s/epoch, peak working set, test accuracy and AUC (slow; not in all)
+          rawscale synthetic tabular data on very different raw scales: Backprop without a normaliser,
+                   with NormalizeMeanVariance (fixZero true, then false), and LightGbm (not in all)
 
         Options:
           --threads N         NumberOfThreads for training and scoring (default: all cores)
@@ -36,6 +39,7 @@ internal static class Program
           --trainer X         text: run only trainer X (sdca, lightgbm, backprop) in this process
           --backprop-storage V  text: set BackpropTrainer.Options.FeatureStorage to V (e.g. Dense, Sparse)
                               if the library has that property; passed to the backprop child only
+          --seeds N           rawscale: training seeds 0..N-1 per pipeline (default 10)
         """;
 
     private static int Main(string[] args)
@@ -75,6 +79,8 @@ internal static class Program
             ScoringBenchmark.Run(options);
         if (options.Workload is "text")
             return TextBenchmark.Run(options);
+        if (options.Workload is "rawscale")
+            RawScaleBenchmark.Run(options);
         return 0;
     }
 }
