@@ -107,6 +107,7 @@ internal static class TextBenchmark
         foreach (TextRunResult r in results.Where(r => r.Failure is null && r.Epochs is not null))
             Console.WriteLine($"{r.Trainer}: {r.Epochs} epochs; Fit spent {r.SetupSeconds:F2} s outside the epochs (reading and preparing the data).");
         Console.WriteLine("Peak WS: the child process's peak working set (PeakWorkingSet64) after Fit and evaluation, and before Fit (after featurization).");
+        Console.WriteLine("s/epoch: Backprop's median epoch, from the Elapsed times of its TrainingHistory.");
         Console.WriteLine("Accuracy, AUC and log-loss (in bits: ML.NET's evaluator uses log base 2) on the test rows.");
         Console.WriteLine();
     }

@@ -62,6 +62,7 @@ internal static class TextTrainerRun
         int features = ((VectorDataViewType)train.Schema["Features"].Type).Size;
         long peakBeforeFit = PeakWorkingSet();
         (int words, int wordPairs, int charTrigrams) = FeatureKinds(train);
+
         IEstimator<ITransformer> trainer = CreateTrainer(mlContext, trainerName, options, out string? storage);
         GC.Collect();
         GC.WaitForPendingFinalizers();
