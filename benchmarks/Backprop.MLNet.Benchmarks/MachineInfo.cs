@@ -33,6 +33,7 @@ internal static class MachineInfo
         table.Add("Build", IsOptimized() ? "Release (optimized)" : "NOT OPTIMIZED (Debug build): timings are meaningless");
         table.Add("Command", $"{options.Workload}, threads {(options.Threads?.ToString() ?? $"all ({Environment.ProcessorCount})")}, " +
             $"epochs {(options.Epochs?.ToString() ?? "default")}");
+        table.Add("Arguments", string.Join(' ', options.Arguments));
         table.Print();
     }
 
