@@ -32,7 +32,9 @@ public sealed partial class BackpropModelParameters : ModelParametersBase<float>
         : base(env, RegistrationName)
     {
         Task = contents.Task;
-        Network = contents.Network;
+        TrainingNetwork = contents.Network;
+        Standardization = contents.Standardization;
+        Network = Standardization?.Fold(TrainingNetwork) ?? TrainingNetwork;
         Scaling = contents.Scaling;
         History = contents.History;
         StopReason = contents.StopReason;
@@ -76,8 +78,24 @@ public sealed partial class BackpropModelParameters : ModelParametersBase<float>
     /// <summary>For regression with the label standardised: the standard deviation of each label value; else null.</summary>
     public IReadOnlyList<float>? LabelStandardDeviation => Scaling?.StandardDeviation.AsReadOnly();
 
-    /// <summary>The network itself (engine type), shared read-only by every scorer.</summary>
+    /// <summary>
+    /// For a network trained on standardised features (the default): the mean of each feature over the training rows. The
+    /// standardisation is folded into the first layer, so <see cref="GetWeights"/> and <see cref="GetBiases"/> already act on
+    /// raw features. Null when the features were used as they are.
+    /// </summary>
+    public IReadOnlyList<float>? FeatureMean => Standardization?.Mean.AsReadOnly();
+
+    /// <summary>For a network trained on standardised features: the standard deviation of each feature (1 for a constant one); else null.</summary>
+    public IReadOnlyList<float>? FeatureStandardDeviation => Standardization?.Scale.AsReadOnly();
+
+    /// <summary>The network that predicts from raw features (engine type), shared read-only by every scorer.</summary>
     internal Network Network { get; }
+
+    /// <summary>The network as trained: on standardised features when <see cref="Standardization"/> is set (then <see cref="Network"/> is it folded), else <see cref="Network"/> itself.</summary>
+    internal Network TrainingNetwork { get; }
+
+    /// <summary>The standardisation of the features the network was trained on, or null.</summary>
+    internal InputStandardization? Standardization { get; }
 
     /// <summary>Prediction with <see cref="Network"/>: the packed layout, made on first use and shared by every scorer.</summary>
     internal NetworkPredictor Predictor { get; }
@@ -178,7 +196,7 @@ public sealed partial class BackpropModelParameters : ModelParametersBase<float>
     {
         base.SaveCore(ctx);
         ctx.SetVersionInfo(GetVersionInfo());
-        ModelFormat.Write(ctx.Writer, new ModelFormat.Contents(Task, Network, Scaling, History, StopReason, Checkpoint));
+        ModelFormat.Write(ctx.Writer, new ModelFormat.Contents(Task, TrainingNetwork, Scaling, History, StopReason, Checkpoint, Standardization));
     }
 
     /// <summary>

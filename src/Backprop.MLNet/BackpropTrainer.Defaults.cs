@@ -31,6 +31,9 @@ public sealed partial class BackpropTrainer
         public const int NumberOfEpochsWithoutImprovement = 10;
         public const double ValidationFraction = 0.1;
         public const bool StandardizeRegressionLabel = true;
+        public const bool StandardizeFeatures = true;
+        public const FeatureStorage Storage = FeatureStorage.Auto;
+        public const bool LazySparseUpdates = true;
 
         /// <summary>One hidden layer of <see cref="HiddenLayerSize"/> units (a new array each time: options own theirs).</summary>
         public static int[] HiddenLayerSizes => [HiddenLayerSize];

@@ -39,6 +39,41 @@ public sealed partial class BackpropTrainer
         /// <value>Default true. The reported losses are then in standardised units.</value>
         public bool StandardizeRegressionLabel { get; set; } = Defaults.StandardizeRegressionLabel;
 
+        /// <summary>
+        /// Whether each feature is standardised to mean 0 and variance 1 inside the trainer (scikit-learn: a
+        /// <c>StandardScaler</c> before the network in a <c>Pipeline</c>). The mean and standard deviation are learned from the
+        /// training rows in the reading pass (weighted by the example weights when given), the network is trained on
+        /// standardised inputs, and the transform is folded into the first layer when training ends, so the model scores raw
+        /// features and <see cref="BackpropModelParameters.GetWeights"/> and ONNX export need nothing extra. A constant feature is
+        /// left as it is. Sparse features stay sparse: they are scaled, and their centring is folded into the first layer's bias.
+        /// </summary>
+        /// <value>
+        /// Default true: raw columns on any scale, and ML.NET's <c>NormalizeMeanVariance</c> (which scales without centring), train
+        /// as well as standardised ones. Set false only to train on features exactly as given (a warning goes to the log when
+        /// their scales differ by orders of magnitude). A warm start keeps its initial model's standardisation.
+        /// </value>
+        public bool StandardizeFeatures { get; set; } = Defaults.StandardizeFeatures;
+
+        /// <summary>How the training rows' features are held in memory (no scikit-learn equivalent: it takes scipy sparse matrices as they come).</summary>
+        /// <value>
+        /// Default <see cref="FeatureStorage.Auto"/>: sparse when at most a quarter of the feature values are non-zero
+        /// (text from <c>FeaturizeText</c>, one-hot encodings), dense otherwise. Both train the same model up to float rounding.
+        /// </value>
+        public FeatureStorage FeatureStorage { get; set; } = Defaults.Storage;
+
+        /// <summary>
+        /// With sparse storage and Sgd or Adam: update a first-layer weight only in the minibatches whose rows hold its
+        /// feature (lazy updates, as PyTorch's <c>SparseAdam</c> and TensorFlow's <c>LazyAdam</c> do).
+        /// </summary>
+        /// <value>
+        /// Default true. The exact update moves every first-layer weight every step (the L2 penalty, Adam's moments and the
+        /// centring of standardised features reach weights of features a batch does not hold), which costs as much as dense
+        /// training; lazy updates cost in proportion to the features a batch holds. Lazy updates skip, for a feature absent
+        /// from a batch, that step's L2 decay, momentum and centring term of its weights. False trains exactly as dense storage
+        /// does. Ignored for dense storage and L-BFGS.
+        /// </value>
+        public bool LazySparseUpdates { get; set; } = Defaults.LazySparseUpdates;
+
         /// <summary>The task, which fixes the output layer and the loss.</summary>
         /// <value>Default <see cref="BackpropTask.Auto"/>: inferred from the label type when training.</value>
         public BackpropTask Task { get; set; } = BackpropTask.Auto;
@@ -191,6 +226,11 @@ public sealed partial class BackpropTrainer
                 {
                     throw Errors.Option(nameof(HiddenLayerSizes), HiddenLayerSizes, $"must hold widths of at least 1 (entry {i} is {HiddenLayerSizes[i]})");
                 }
+            }
+
+            if (!Enum.IsDefined(FeatureStorage))
+            {
+                throw Errors.Option(nameof(FeatureStorage), FeatureStorage, "must be a defined FeatureStorage");
             }
 
             if (!Enum.IsDefined(Activation))

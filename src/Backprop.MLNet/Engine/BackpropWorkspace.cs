@@ -1,8 +1,10 @@
 using System.Numerics.Tensors;
+using Backprop.MLNet.Engine.Activations;
 using Backprop.MLNet.Engine.Inference;
 using Backprop.MLNet.Engine.Kernels;
 using Backprop.MLNet.Engine.Outputs;
 using Backprop.MLNet.Engine.Parallel;
+using Backprop.MLNet.Engine.Sparse;
 
 namespace Backprop.MLNet.Engine;
 
@@ -17,18 +19,22 @@ namespace Backprop.MLNet.Engine;
 /// ∂b_l = Σ_rows Δ_l / n, Δ_L = ŷ − y at the output and Δ_l = (Δ_(l+1)·W_(l+1)) ⊙ f′(z_l) below it.
 /// With sample weights w, every Σ_rows becomes Σ_rows w_i·(…) and n becomes Σ w_i, so a row of
 /// weight 2 counts exactly like that row present twice.
+/// A sparse batch (<see cref="InputBatch.IsSparse"/>) goes through the <see cref="SparseFirstLayer"/> the workspace was
+/// created with, whose weights are then held transposed; every later layer is dense.
 /// </remarks>
 internal sealed class BackpropWorkspace
 {
     private readonly float[][] _deltas;
     private readonly TrainingBuffers? _training;
+    private readonly SparseFirstLayer? _sparse;
 
     /// <summary>Creates the buffers for training <paramref name="network"/> on batches of up to <paramref name="maxRows"/> rows.</summary>
     /// <param name="network">The network whose <see cref="Network.Parameters"/> the passes read.</param>
     /// <param name="maxRows">Largest batch size (≥ 1).</param>
     /// <param name="threads">Maximum threads for the matrix kernels (≥ 1, the calling thread included); results are bit-identical for every value.</param>
-    /// <param name="dropout">Dropout of the hidden layers in training passes (<see cref="ComputeLossAndGradient"/>), or null.</param>
-    public BackpropWorkspace(Network network, int maxRows, int threads = 1, Dropout? dropout = null)
+    /// <param name="dropout">Dropout of the hidden layers in training passes (<see cref="ComputeLossAndGradient(InputBatch, ReadOnlySpan{float}, float, Span{float}, ReadOnlySpan{float})"/>), or null.</param>
+    /// <param name="sparse">The first layer for sparse batches (the network's first weights then transposed), or null for dense batches only.</param>
+    public BackpropWorkspace(Network network, int maxRows, int threads = 1, Dropout? dropout = null, SparseFirstLayer? sparse = null)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
@@ -36,6 +42,7 @@ internal sealed class BackpropWorkspace
         Threads = threads;
         Scratch = network.CreateScratch(maxRows);
         _training = TrainingBuffers.Needed(network, dropout) ? new TrainingBuffers(network, maxRows, dropout) : null;
+        _sparse = sparse;
         _deltas = new float[network.LayerCount][];
         for (int l = 0; l < _deltas.Length; l++)
         {
@@ -55,33 +62,45 @@ internal sealed class BackpropWorkspace
     /// <summary>The forward-pass buffers (outputs, logits and hidden activations of the last pass).</summary>
     public InferenceScratch Scratch { get; }
 
+    /// <summary>The first layer of sparse batches, or null.</summary>
+    public SparseFirstLayer? Sparse => _sparse;
+
     /// <summary>
     /// The error at the output logits from the last loss computation, [rows × outputs]: δ = ŷ − y
     /// (multiplied row-wise by the sample weight when weights were given).
     /// </summary>
     public ReadOnlySpan<float> OutputDelta => _deltas[^1].AsSpan(0, Scratch.Rows * Network.OutputSize);
 
-    /// <summary>Runs the forward pass; returns the outputs [rows × outputs] (see <see cref="Network.Forward"/>).</summary>
+    /// <summary>Runs the forward pass on dense rows; returns the outputs [rows × outputs] (see <see cref="Network.Forward"/>).</summary>
     /// <param name="x">Inputs [rows × inputs].</param>
     /// <param name="rows">Number of rows, 1 ≤ rows ≤ <see cref="MaxRows"/>.</param>
-    public ReadOnlySpan<float> Forward(ReadOnlySpan<float> x, int rows) => Network.Forward(x, rows, Scratch, Threads);
+    public ReadOnlySpan<float> Forward(ReadOnlySpan<float> x, int rows) => Forward(InputBatch.FromDense(x, rows, Network.InputSize));
 
-    /// <summary>Computes the (weighted) mean loss of a batch including the L2 term, without the gradient.</summary>
+    /// <summary>Runs the forward pass of prediction; returns the outputs [rows × outputs].</summary>
+    /// <param name="x">The rows, dense or sparse; 1 ≤ rows ≤ <see cref="MaxRows"/>.</param>
+    public ReadOnlySpan<float> Forward(InputBatch x) => ForwardPass(x, training: false);
+
+    /// <summary>Computes the (weighted) mean loss of a dense batch including the L2 term, without the gradient.</summary>
     /// <param name="x">Inputs [rows × inputs].</param>
     /// <param name="targets">Targets [rows × <see cref="Network.TargetWidth"/>].</param>
     /// <param name="rows">Number of rows, 1 ≤ rows ≤ <see cref="MaxRows"/>.</param>
     /// <param name="l2">L2 penalty α (scikit-learn's <c>alpha</c>); 0 for none.</param>
     /// <param name="sampleWeights">Per-row weights [rows], or empty for all ones.</param>
-    public double ComputeLoss(ReadOnlySpan<float> x, ReadOnlySpan<float> targets, int rows, float l2, ReadOnlySpan<float> sampleWeights = default)
+    public double ComputeLoss(ReadOnlySpan<float> x, ReadOnlySpan<float> targets, int rows, float l2, ReadOnlySpan<float> sampleWeights = default) =>
+        ComputeLoss(InputBatch.FromDense(x, rows, Network.InputSize), targets, l2, sampleWeights);
+
+    /// <summary>Computes the (weighted) mean loss of a batch including the L2 term, without the gradient.</summary>
+    /// <param name="x">The rows, dense or sparse.</param>
+    /// <param name="targets">Targets [rows × <see cref="Network.TargetWidth"/>].</param>
+    /// <param name="l2">L2 penalty α; 0 for none.</param>
+    /// <param name="sampleWeights">Per-row weights [rows], or empty for all ones.</param>
+    public double ComputeLoss(InputBatch x, ReadOnlySpan<float> targets, float l2, ReadOnlySpan<float> sampleWeights = default)
     {
-        double lossSum = ForwardAndLoss(x, targets, rows, sampleWeights, out double denominator, training: false);
+        double lossSum = ForwardAndLoss(x, targets, sampleWeights, out double denominator, training: false);
         return (lossSum + (0.5 * l2 * WeightSumOfSquares(l2))) / denominator;
     }
 
-    /// <summary>
-    /// Forward and backward pass over one batch: returns the batch loss and writes the gradient of
-    /// that loss with respect to <see cref="Network.Parameters"/> (same layout) into <paramref name="gradient"/>.
-    /// </summary>
+    /// <summary>The forward and backward pass over a dense batch (see the <see cref="InputBatch"/> overload).</summary>
     /// <param name="x">Inputs [rows × inputs].</param>
     /// <param name="targets">Targets [rows × <see cref="Network.TargetWidth"/>].</param>
     /// <param name="rows">Number of rows, 1 ≤ rows ≤ <see cref="MaxRows"/>.</param>
@@ -90,7 +109,22 @@ internal sealed class BackpropWorkspace
     /// <param name="sampleWeights">Per-row weights [rows], or empty for all ones.</param>
     /// <returns>The loss, see the class remarks.</returns>
     public double ComputeLossAndGradient(
-        ReadOnlySpan<float> x, ReadOnlySpan<float> targets, int rows, float l2, Span<float> gradient, ReadOnlySpan<float> sampleWeights = default)
+        ReadOnlySpan<float> x, ReadOnlySpan<float> targets, int rows, float l2, Span<float> gradient, ReadOnlySpan<float> sampleWeights = default) =>
+        ComputeLossAndGradient(InputBatch.FromDense(x, rows, Network.InputSize), targets, l2, gradient, sampleWeights);
+
+    /// <summary>
+    /// Forward and backward pass over one batch: returns the batch loss and writes the gradient of
+    /// that loss with respect to <see cref="Network.Parameters"/> (same layout) into <paramref name="gradient"/>.
+    /// For a sparse batch with a lazy <see cref="SparseFirstLayer"/>, only the touched inputs' rows of the first
+    /// weight block are written (<see cref="SparseFirstLayer.Touched"/>); the rest of that block is not.
+    /// </summary>
+    /// <param name="x">The rows, dense or sparse.</param>
+    /// <param name="targets">Targets [rows × <see cref="Network.TargetWidth"/>].</param>
+    /// <param name="l2">L2 penalty α (scikit-learn's <c>alpha</c>); 0 for none.</param>
+    /// <param name="gradient">Destination, length <see cref="Network.ParameterCount"/>.</param>
+    /// <param name="sampleWeights">Per-row weights [rows], or empty for all ones.</param>
+    /// <returns>The loss, see the class remarks.</returns>
+    public double ComputeLossAndGradient(InputBatch x, ReadOnlySpan<float> targets, float l2, Span<float> gradient, ReadOnlySpan<float> sampleWeights = default)
     {
         Network net = Network;
         if (gradient.Length != net.ParameterCount)
@@ -98,7 +132,9 @@ internal sealed class BackpropWorkspace
             throw new ArgumentException($"The gradient must have {net.ParameterCount} elements but has {gradient.Length}.", nameof(gradient));
         }
 
-        double lossSum = ForwardAndLoss(x, targets, rows, sampleWeights, out double denominator, training: true);
+        int rows = x.Rows;
+        double lossSum = ForwardAndLoss(x, targets, sampleWeights, out double denominator, training: true);
+        float scale = (float)(1.0 / denominator);
 
         int outputs = net.OutputSize;
         if (!sampleWeights.IsEmpty)
@@ -116,12 +152,26 @@ internal sealed class BackpropWorkspace
             int nOut = net.LayerOutputs(l);
             ReadOnlySpan<float> delta = _deltas[l].AsSpan(0, rows * nOut);
             Dropout? dropout = _training?.Dropout;
+            Span<float> gw = gradient.Slice(net.WeightOffset(l), net.WeightCount(l));
+            Span<float> gb = gradient.Slice(net.BiasOffset(l), nOut);
+            if (l == 0 && x.IsSparse)
+            {
+                SparseLayer().Gradient(x, delta, l2, scale, gw, gb, Threads);
+            }
+            else
+            {
+                // The layer's input as it was fed forward: after dropout, when there is dropout.
+                ReadOnlySpan<float> a = l == 0 ? x.Dense : dropout is null ? Scratch.HiddenActivations(l - 1) : dropout.Dropped(l - 1, rows * nIn);
+                WeightGradientKernel.Compute(delta, rows, nOut, a, nIn, gw, gb, Threads);
+                if (l2 != 0f)
+                {
+                    TensorPrimitives.MultiplyAdd(net.WeightsOf(l), l2, gw, gw);
+                }
 
-            // The layer's input as it was fed forward: after dropout, when there is dropout.
-            ReadOnlySpan<float> a = l == 0 ? x[..(rows * nIn)]
-                : dropout is null ? Scratch.HiddenActivations(l - 1) : dropout.Dropped(l - 1, rows * nIn);
-            WeightGradientKernel.Compute(
-                delta, rows, nOut, a, nIn, gradient.Slice(net.WeightOffset(l), net.WeightCount(l)), gradient.Slice(net.BiasOffset(l), nOut), Threads);
+                TensorPrimitives.Multiply(gw, scale, gw);
+                TensorPrimitives.Multiply(gb, scale, gb);
+            }
+
             if (l > 0)
             {
                 // f′ is read off the activations before dropout, or off the pre-activations when the function needs them.
@@ -141,25 +191,14 @@ internal sealed class BackpropWorkspace
             }
         }
 
-        double sumOfSquares = WeightSumOfSquares(l2);
-        if (l2 != 0f)
-        {
-            for (int l = 0; l < net.LayerCount; l++)
-            {
-                Span<float> gw = gradient.Slice(net.WeightOffset(l), net.WeightCount(l));
-                TensorPrimitives.MultiplyAdd(net.WeightsOf(l), l2, gw, gw);
-            }
-        }
-
-        TensorPrimitives.Multiply(gradient, (float)(1.0 / denominator), gradient);
-        return (lossSum + (0.5 * l2 * sumOfSquares)) / denominator;
+        return (lossSum + (0.5 * l2 * WeightSumOfSquares(l2))) / denominator;
     }
 
     /// <summary>Forward pass plus per-row loss and output δ; returns Σ w_i·ℓ_i and the normaliser (rows or Σ w_i).</summary>
-    private double ForwardAndLoss(
-        ReadOnlySpan<float> x, ReadOnlySpan<float> targets, int rows, ReadOnlySpan<float> sampleWeights, out double denominator, bool training)
+    private double ForwardAndLoss(InputBatch x, ReadOnlySpan<float> targets, ReadOnlySpan<float> sampleWeights, out double denominator, bool training)
     {
         Network net = Network;
+        int rows = x.Rows;
         int outputs = net.OutputSize;
         int targetWidth = net.TargetWidth;
         if (targets.Length < rows * targetWidth)
@@ -173,7 +212,7 @@ internal sealed class BackpropWorkspace
             throw new ArgumentException($"Expected {rows} sample weights but got {sampleWeights.Length}.", nameof(sampleWeights));
         }
 
-        ReadOnlySpan<float> predicted = training ? TrainingForward(x, rows) : net.Forward(x, rows, Scratch, Threads);
+        ReadOnlySpan<float> predicted = ForwardPass(x, training);
         ReadOnlySpan<float> logits = Scratch.LastLogits;
         Span<float> delta = _deltas[^1];
         OutputLayer output = net.OutputLayer;
@@ -207,36 +246,46 @@ internal sealed class BackpropWorkspace
     }
 
     /// <summary>
-    /// The forward pass of training: <see cref="Network.Forward"/>'s layers, also keeping the hidden pre-activations when
-    /// the activation's derivative needs them and applying dropout to the hidden activations (the scratch then holds the
-    /// activations before dropout; the dropped ones are in the dropout's buffers).
+    /// The forward pass, layer by layer: the first layer dense or sparse, the others dense. In a training pass
+    /// (<paramref name="training"/>) it also keeps the hidden pre-activations when the activation's derivative needs them
+    /// and applies dropout to the hidden activations (the scratch then holds the activations before dropout; the dropped
+    /// ones are in the dropout's buffers).
     /// </summary>
-    private ReadOnlySpan<float> TrainingForward(ReadOnlySpan<float> x, int rows)
+    private ReadOnlySpan<float> ForwardPass(InputBatch x, bool training)
     {
         Network net = Network;
-        if (_training is null)
+        int rows = x.Rows;
+        Scratch.CheckFits(net, rows);
+        if (x.Width != net.InputSize)
         {
-            return net.Forward(x, rows, Scratch, Threads);
+            throw new ArgumentException($"The batch has {x.Width} inputs per row; the network expects {net.InputSize}.", nameof(x));
         }
 
-        Scratch.CheckFits(net, rows);
-        net.CheckInputs(x, rows);
-        ReadOnlySpan<float> a = x[..(rows * net.InputSize)];
+        TrainingBuffers? buffers = training ? _training : null;
+        ReadOnlySpan<float> a = x.Dense;
         int last = net.LayerCount - 1;
         for (int l = 0; l <= last; l++)
         {
             int outputs = net.LayerOutputs(l);
             Span<float> z = (l == last ? Scratch.LogitsBuffer : Scratch.HiddenBuffer(l)).AsSpan(0, rows * outputs);
-            bool keepZ = l != last && _training.KeepsPreActivations;
-            DenseForwardKernel.Compute(
-                a, rows, net.LayerInputs(l), net.WeightsOf(l), net.BiasesOf(l), outputs, z, l == last || keepZ ? null : net.HiddenFunction, Threads);
+            bool keepZ = l != last && buffers is { KeepsPreActivations: true };
+            HiddenActivation? fused = l == last || keepZ ? null : net.HiddenFunction;
+            if (l == 0 && x.IsSparse)
+            {
+                SparseLayer().Forward(x, z, fused, Threads);
+            }
+            else
+            {
+                DenseForwardKernel.Compute(a, rows, net.LayerInputs(l), net.WeightsOf(l), net.BiasesOf(l), outputs, z, fused, Threads);
+            }
+
             if (keepZ)
             {
-                z.CopyTo(_training.PreActivation(l, z.Length));
+                z.CopyTo(buffers!.PreActivation(l, z.Length));
                 net.HiddenFunction.Apply(z);
             }
 
-            a = l != last && _training.Dropout is { } dropout ? dropout.Apply(l, z) : z;
+            a = l != last && buffers?.Dropout is { } dropout ? dropout.Apply(l, z) : z;
         }
 
         Span<float> result = Scratch.OutputsBuffer.AsSpan(0, rows * net.OutputSize);
@@ -244,6 +293,9 @@ internal sealed class BackpropWorkspace
         Scratch.Rows = rows;
         return result;
     }
+
+    private SparseFirstLayer SparseLayer() =>
+        _sparse ?? throw new InvalidOperationException("A sparse batch needs a workspace created with a SparseFirstLayer.");
 
     /// <summary>Σ W² over all weight matrices (not biases) in double precision; 0 when <paramref name="l2"/> is 0.</summary>
     private double WeightSumOfSquares(float l2)
@@ -259,7 +311,7 @@ internal sealed class BackpropWorkspace
         Network net = Network;
         for (int l = 0; l < net.LayerCount; l++)
         {
-            sum += TensorPrimitives.SumOfSquares(net.WeightsOf(l));
+            sum += l == 0 && _sparse is not null ? _sparse.SumOfSquares : TensorPrimitives.SumOfSquares(net.WeightsOf(l));
         }
 
         return sum;

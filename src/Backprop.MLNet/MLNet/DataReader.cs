@@ -6,9 +6,9 @@ using Microsoft.ML.Runtime;
 namespace Backprop.MLNet.MLNet;
 
 /// <summary>
-/// Reads an IDataView once, with a typed cursor, into the engine's contiguous float32 matrices (features
-/// rows × inputs, targets rows × target width). Rows whose features hold NaN/∞ or whose label is missing are
-/// skipped and counted, as ML.NET's own trainers do; so are rows whose example weight is negative or NaN.
+/// Reads an IDataView once, with a typed cursor, into the training loop's in-memory rows: the features dense or sparse
+/// (<see cref="FeatureCollector"/>), the targets rows × target width. Rows whose features hold NaN/∞ or whose label is
+/// missing are skipped and counted, as ML.NET's own trainers do; so are rows whose example weight is negative or NaN.
 /// </summary>
 internal static class DataReader
 {
@@ -21,7 +21,11 @@ internal static class DataReader
     /// <param name="task">The resolved task: decides how the label becomes a target.</param>
     /// <param name="inputSize">The feature vector length.</param>
     /// <param name="outputSize">For multiclass: the number of key values; for regression: the label's length.</param>
-    public static Result Read(IHost host, RoleMappedData data, BackpropTask task, int inputSize, int outputSize)
+    /// <param name="storage">How to hold the features (Auto decides from the first rows).</param>
+    /// <param name="availableBytes">The memory the features may take; more is refused before it is allocated.</param>
+    /// <param name="purpose">"training" or "validation", for messages.</param>
+    public static Result Read(IHost host, RoleMappedData data, BackpropTask task, int inputSize, int outputSize,
+        FeatureStorage storage, long availableBytes, string purpose)
     {
         DataViewSchema.Column featureColumn = data.Schema.Feature!.Value;
         DataViewSchema.Column labelColumn = data.Schema.Label!.Value;
@@ -31,7 +35,7 @@ internal static class DataReader
         // rows first with a cursor that activates no column (upstream transforms then compute nothing).
         long rowCount = data.Data.GetRowCount() ?? CountRows(host, data.Data);
         int capacity = rowCount is > 0 and < int.MaxValue ? (int)rowCount : 1024;
-        var features = new GrowableMatrix(inputSize, capacity);
+        var features = new FeatureCollector(inputSize, rowCount, storage, availableBytes, purpose);
         var targets = new GrowableMatrix(targetWidth, capacity);
         GrowableMatrix? weights = weightColumn is null ? null : new GrowableMatrix(1, capacity);
         long read = 0, skipped = 0;
@@ -71,7 +75,7 @@ internal static class DataReader
                 throw Errors.NoData("the data has more than 2^31 - 1 valid rows", "Train on a sample of the rows.");
             }
 
-            row.CopyTo(features.AppendRow());
+            features.Add(row);
             target.CopyTo(targets.AppendRow());
             if (weights is not null)
             {
@@ -95,7 +99,10 @@ internal static class DataReader
             throw Errors.NoData($"every example weight in column '{weightColumn!.Value.Name}' is 0", "Give some rows a positive weight.");
         }
 
-        var matrix = new TrainingData(features.Take(), targets.Take(), features.Rows, inputSize, targetWidth, weights?.Take());
+        (float[]? dense, SparseRows? sparse) = features.Take();
+        var matrix = sparse is null
+            ? new TrainingData(dense!, targets.Take(), features.Rows, inputSize, targetWidth, weights?.Take())
+            : new TrainingData(sparse, targets.Take(), targetWidth, weights?.Take());
         return new Result(matrix, read, skipped, classesSeen);
     }
 
@@ -200,53 +207,5 @@ internal static class DataReader
         }
 
         return true;
-    }
-
-    /// <summary>A row-major float matrix that grows by doubling while rows are appended.</summary>
-    private sealed class GrowableMatrix(int width, int capacity)
-    {
-        private float[] _values = new float[(long)width * capacity <= Array.MaxLength ? width * capacity : width];
-
-        public int Rows { get; private set; }
-
-        public Span<float> AppendRow()
-        {
-            long needed = (long)(Rows + 1) * width;
-            if (needed > _values.Length)
-            {
-                long grown = Math.Max(needed, Math.Min(2L * _values.Length, Array.MaxLength));
-                if (grown > Array.MaxLength)
-                {
-                    throw Errors.NoData($"the feature matrix would exceed {Array.MaxLength} values", "Train on a sample of the rows.");
-                }
-
-                Array.Resize(ref _values, (int)grown);
-            }
-
-            Span<float> row = _values.AsSpan(Rows * width, width);
-            Rows++;
-            return row;
-        }
-
-        public double Sum()
-        {
-            double sum = 0;
-            for (int i = 0; i < Rows * width; i++)
-            {
-                sum += _values[i];
-            }
-
-            return sum;
-        }
-
-        public float[] Take()
-        {
-            if (_values.Length != Rows * width)
-            {
-                Array.Resize(ref _values, Rows * width);
-            }
-
-            return _values;
-        }
     }
 }

@@ -42,6 +42,7 @@ internal static class EngineMapping
         EarlyStopping = options.EarlyStopping,
         ValidationFraction = options.ValidationFraction,
         DropoutRate = options.DropoutRate,
+        LazySparseUpdates = options.LazySparseUpdates,
         NumberOfThreads = options.NumberOfThreads ?? Environment.ProcessorCount,
     };
 

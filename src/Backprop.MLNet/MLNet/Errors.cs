@@ -28,6 +28,10 @@ internal static class Errors
     public static InvalidOperationException NoData(string what, string fix) =>
         new($"BackpropTrainer cannot train: {what}. {fix}");
 
+    /// <summary>Data whose storage would not fit in the memory available (refused before it is allocated).</summary>
+    public static InsufficientMemoryException DataTooLarge(string what, string fix) =>
+        new($"BackpropTrainer cannot train: {what}. {fix}");
+
     /// <summary>A model stream that breaks the binary layout.</summary>
     public static FormatException Corrupt(string field, object? value, string expected) =>
         new($"The Backprop model data is corrupted or was not written by this library: {field} is {Show(value)}, expected {expected}.");

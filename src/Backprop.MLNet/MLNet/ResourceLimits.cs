@@ -49,6 +49,18 @@ internal static class ResourceLimits
         }
     }
 
+    /// <summary>
+    /// The memory this process may still fill: the memory available to it (physical memory, or the container's or the GC
+    /// heap's limit) less what is in use now (machine-wide, or the container's, as the GC last measured it).
+    /// </summary>
+    public static long AvailableMemoryBytes()
+    {
+        GCMemoryInfo info = GC.GetGCMemoryInfo();
+        long total = info.TotalAvailableMemoryBytes;
+        long used = info.MemoryLoadBytes > 0 && info.MemoryLoadBytes <= total ? info.MemoryLoadBytes : GC.GetTotalMemory(false);
+        return Math.Max(0, total - used);
+    }
+
     private static string Show(Int128 value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
     private static string GiB(double bytes) => (bytes / (1L << 30)).ToString("G4", CultureInfo.InvariantCulture) + " GiB";

@@ -15,7 +15,6 @@ internal static class Evaluation
     /// <param name="data">The rows to evaluate.</param>
     public static double MeanLoss(BackpropWorkspace workspace, TrainingData data)
     {
-        int inputs = data.InputSize;
         int targetWidth = data.TargetWidth;
         double sum = 0;
         for (int start = 0; start < data.Rows; start += workspace.MaxRows)
@@ -28,8 +27,7 @@ internal static class Evaluation
                 continue;
             }
 
-            double loss = workspace.ComputeLoss(
-                data.Features.AsSpan(start * inputs, rows * inputs), data.Targets.AsSpan(start * targetWidth, rows * targetWidth), rows, 0f, weights);
+            double loss = workspace.ComputeLoss(data.Batch(start, rows), data.Targets.AsSpan(start * targetWidth, rows * targetWidth), 0f, weights);
             sum += loss * weight;
         }
 
@@ -111,11 +109,10 @@ internal static class Evaluation
 
     private static void ForEachBatch(BackpropWorkspace workspace, TrainingData data, BatchAction action)
     {
-        int inputs = data.InputSize;
         for (int start = 0; start < data.Rows; start += workspace.MaxRows)
         {
             int rows = Math.Min(workspace.MaxRows, data.Rows - start);
-            action(workspace.Forward(data.Features.AsSpan(start * inputs, rows * inputs), rows), start, rows);
+            action(workspace.Forward(data.Batch(start, rows)), start, rows);
         }
     }
 

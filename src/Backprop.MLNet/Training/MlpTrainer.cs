@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using Backprop.MLNet.Engine;
+using Backprop.MLNet.Engine.Optimizers;
 using Backprop.MLNet.Engine.Outputs;
+using Backprop.MLNet.Engine.Sparse;
 using Backprop.MLNet.Training.Data;
 using Backprop.MLNet.Training.Solvers;
 
@@ -31,6 +33,11 @@ internal static class MlpTrainer
     /// from its parameters (a fresh optimizer). <see cref="TrainingSettings.MaximumNumberOfEpochs"/> more epochs are run.
     /// Null draws a fresh Glorot initialisation from the seed.
     /// </param>
+    /// <param name="standardization">
+    /// The standardisation of the inputs, or null to train on them as they are. The rows of <paramref name="data"/> and
+    /// <paramref name="validation"/> are standardised in place (sparse rows are only scaled; their centring is the first
+    /// layer's), and the network is trained, and returned, in standardised units (see <see cref="InputStandardization.Fold"/>).
+    /// </param>
     /// <returns>The trained network, the history, why training stopped and a checkpoint to continue from.</returns>
     /// <exception cref="InvalidOperationException">The loss became NaN or infinite (the message names the epoch).</exception>
     public static TrainingResult Train(
@@ -39,10 +46,24 @@ internal static class MlpTrainer
         Action<EpochRecord>? onEpoch = null,
         Action? checkAlive = null,
         TrainingData? validation = null,
-        TrainingCheckpoint? resume = null)
+        TrainingCheckpoint? resume = null,
+        InputStandardization? standardization = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(settings);
+        if (validation is not null && validation.IsSparse != data.IsSparse)
+        {
+            throw new ArgumentException("The validation rows must be stored like the training rows (both dense or both sparse).", nameof(validation));
+        }
+
+        if (standardization is not null)
+        {
+            InputStatistics.Apply(data, standardization);
+            if (validation is not null)
+            {
+                InputStatistics.Apply(validation, standardization);
+            }
+        }
 
         long start = Stopwatch.GetTimestamp();
         var random = new SeededRandom(settings.Seed);
@@ -66,9 +87,36 @@ internal static class MlpTrainer
             CheckData(validation, network, nameof(validation));
         }
 
-        var run = new TrainingRun(data, settings, network, random, resume, onEpoch, checkAlive, validation, start);
         ISolver solver = settings.Solver == SolverKind.Lbfgs ? new LbfgsSolver() : new StochasticSolver();
-        return solver.Train(run);
+        if (!data.IsSparse)
+        {
+            return solver.Train(new TrainingRun(data, settings, network, random, resume, onEpoch, checkAlive, validation, start, null));
+        }
+
+        // Sparse rows: the first layer is trained with its weights (and the optimizer's state of them) transposed.
+        var sparse = new SparseFirstLayer(network, standardization?.Shift(), lazy: settings.LazySparseUpdates && settings.Solver != SolverKind.Lbfgs);
+        FirstLayerLayout.Transpose(network.Parameters, network, toTransposed: true);
+        TrainingCheckpoint? transposedResume = resume?.Optimizer is { } resumedState
+            ? resume.WithOptimizer(TransposeState(resumedState, network, toTransposed: true))
+            : resume;
+        TrainingResult result = solver.Train(new TrainingRun(data, settings, network, random, transposedResume, onEpoch, checkAlive, validation, start, sparse));
+        FirstLayerLayout.Transpose(network.Parameters, network, toTransposed: false);
+        return result.Checkpoint.Optimizer is { } trained
+            ? result with { Checkpoint = result.Checkpoint.WithOptimizer(TransposeState(trained, network, toTransposed: false)) }
+            : result;
+    }
+
+    /// <summary>A copy of <paramref name="state"/> with the first weight block of every buffer transposed.</summary>
+    private static OptimizerState TransposeState(OptimizerState state, Network network, bool toTransposed)
+    {
+        var buffers = new float[state.Buffers.Length][];
+        for (int b = 0; b < buffers.Length; b++)
+        {
+            buffers[b] = (float[])state.Buffers[b].Clone();
+            FirstLayerLayout.Transpose(buffers[b], network, toTransposed);
+        }
+
+        return state with { Buffers = buffers };
     }
 
     /// <summary>Clones and checks the network to continue, or creates and initialises a new one from <paramref name="random"/>.</summary>

@@ -34,4 +34,18 @@ internal sealed class TrainingCheckpoint
 
     /// <summary>The epochs so far.</summary>
     public IReadOnlyList<EpochRecord> History { get; init; } = [];
+
+    /// <summary>The same checkpoint with another optimizer state.</summary>
+    /// <param name="optimizer">The state.</param>
+    public TrainingCheckpoint WithOptimizer(OptimizerState optimizer) => new()
+    {
+        Network = Network,
+        Optimizer = optimizer,
+        RandomState = RandomState,
+        SamplesSeen = SamplesSeen,
+        LearningRate = LearningRate,
+        BestCriterion = BestCriterion,
+        NoImprovementCount = NoImprovementCount,
+        History = History,
+    };
 }

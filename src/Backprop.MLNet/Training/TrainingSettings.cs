@@ -83,6 +83,12 @@ internal sealed record TrainingSettings
     /// <summary>The probability of dropping each hidden unit in a training pass; 0 for none.</summary>
     public required double DropoutRate { get; init; }
 
+    /// <summary>
+    /// With sparse rows and a minibatch solver: update only the first-layer weights of the inputs a minibatch holds
+    /// (lazy); false updates every weight every step (exact, dense cost).
+    /// </summary>
+    public required bool LazySparseUpdates { get; init; }
+
     /// <summary>Threads of the matrix kernels and the Adam step (at least 1); results do not depend on it.</summary>
     public required int NumberOfThreads { get; init; }
 }

@@ -148,6 +148,25 @@ public sealed class HostileModelFileReliabilityTests(ITestOutputHelper output)
         Assert.Contains(expected, outcome.Error!.Message);
     }
 
+    /// <summary>Forged fields of the input standardisation (format 0x00010003), which closes the body: refused, naming the field.</summary>
+    [Theory]
+    [InlineData(0, 3, "the number of input standardisation pairs")]   // F must be 0 or the input width (2)
+    [InlineData(0, -1, "the number of input standardisation pairs")]
+    [InlineData(0, int.MaxValue, "the number of input standardisation pairs")]
+    [InlineData(4, 0x7FC00000, "input standardisation pair 0")]       // mean NaN
+    [InlineData(8, 0, "input standardisation pair 0")]                // scale 0
+    [InlineData(16, unchecked((int)0xBF800000), "input standardisation pair 1")] // scale −1
+    [InlineData(16, 0x7F800000, "input standardisation pair 1")]      // scale +∞
+    public void ForgedStandardizationThrowsAFormatExceptionNamingIt(int offset, int value, string expected)
+    {
+        Subject subject = Subject.Make("binary");
+        byte[] entry = subject.Entry;
+        BinaryPrimitives.WriteInt32LittleEndian(entry.AsSpan(subject.StandardizationOffset + offset), value);
+        Outcome outcome = subject.Load(entry, $"{value} at standardisation + {offset}");
+        Assert.True(outcome.Error is FormatException, outcome.Error?.ToString() ?? "loaded");
+        Assert.Contains(expected, outcome.Error!.Message);
+    }
+
     /// <summary>
     /// ML.NET's version contract: a reader refuses a file whose "readable by" version is newer than the reader, or
     /// whose "written" version is older than the oldest it reads back. A newer "written" version that still
@@ -157,7 +176,7 @@ public sealed class HostileModelFileReliabilityTests(ITestOutputHelper output)
     [Theory]
     [InlineData(0x0C, 0x7FFFFFFFu, false)] // VerReadable of ML.NET's header format: from the future
     [InlineData(0x0C, 0x00020001u, false)]
-    [InlineData(0x4C, 0x00010003u, false)] // ModelVerReadable: needs a newer BackpropModelParameters reader
+    [InlineData(0x4C, 0x00010004u, false)] // ModelVerReadable: needs a newer BackpropModelParameters reader
     [InlineData(0x4C, 0xFFFFFFFFu, false)]
     [InlineData(0x48, 0x00010000u, false)] // ModelVerWritten older than the oldest version ever written
     [InlineData(0x48, 0u, false)]
@@ -250,6 +269,8 @@ public sealed class HostileModelFileReliabilityTests(ITestOutputHelper output)
         private readonly int _parameters;
         private readonly int _parameterCount;
         private readonly int _scalingPairs;
+        private readonly int _standardization;
+        private readonly int _inputs;
 
         private Subject(string task)
         {
@@ -273,7 +294,14 @@ public sealed class HostileModelFileReliabilityTests(ITestOutputHelper output)
             // body: sizeof(float), task, activation, L, L widths, long P, then the parameters
             _parameters = Body + 16 + 4 * (net.LayerCount + 1) + 8;
             _parameterCount = Enumerable.Range(0, net.LayerCount).Sum(l => net.GetWeights(l).Count + net.GetBiases(l).Count);
+            // The input standardisation (format 0x00010003) closes the body: int F = the input width, then F (mean, scale) pairs.
+            _inputs = net.InputSize;
+            Assert.NotNull(net.FeatureMean);
+            _standardization = BodyEnd - 4 - (8 * _inputs);
         }
+
+        /// <summary>Where the input standardisation (its count F) starts in the entry.</summary>
+        public int StandardizationOffset => _standardization;
 
         /// <summary>A fresh copy of the original BackpropModelParameters entry.</summary>
         public byte[] Entry => (byte[])_entry.Clone();
@@ -308,9 +336,10 @@ public sealed class HostileModelFileReliabilityTests(ITestOutputHelper output)
         private bool InAssemblyName(int offset) =>
             (offset >= 0x90 && offset < 0x9C) || (offset >= _assemblyName.Start && offset < _assemblyName.End);
 
-        /// <summary>Whether a byte lies in the activation code, the parameters or the label scaling: values a valid model may hold.</summary>
+        /// <summary>Whether a byte lies in the activation code, the parameters, the label scaling or the input standardisation: values a valid model may hold.</summary>
         public bool IsWeightOrActivation(int offset) =>
-            (offset >= Body + 8 && offset < Body + 12) || (offset >= _parameters && offset < _parameters + 4 * _parameterCount + 4 + 8 * _scalingPairs);
+            (offset >= Body + 8 && offset < Body + 12) || (offset >= _parameters && offset < _parameters + 4 * _parameterCount + 4 + 8 * _scalingPairs)
+            || (offset >= _standardization + 4 && offset < BodyEnd);
 
         /// <summary>Loads the zip with <paramref name="entry"/> on a worker thread, with a timeout, measuring its allocation.</summary>
         public Outcome Load(byte[] entry, string what, IEnumerable<int>? changed = null)
@@ -352,15 +381,23 @@ public sealed class HostileModelFileReliabilityTests(ITestOutputHelper output)
             return outcome;
         }
 
-        /// <summary>Asserts that a loaded model's activation and parameters are those written in <paramref name="entry"/>.</summary>
+        /// <summary>
+        /// Asserts that a loaded model's activation, parameters (as trained, on standardised inputs), standardisation and label
+        /// scaling are those written in <paramref name="entry"/>, and that it predicts with the parameters folded.
+        /// </summary>
         public void AssertHoldsWhatTheFileSays(byte[] entry, ITransformer loaded)
         {
             BackpropModelParameters net = Stage(loaded).Model;
             Assert.Equal(BinaryPrimitives.ReadInt32LittleEndian(entry.AsSpan(Body + 8)), (int)net.Activation);
-            float[] held = Enumerable.Range(0, net.LayerCount).SelectMany(l => net.GetWeights(l).Concat(net.GetBiases(l))).ToArray();
             float[] written = new float[_parameterCount];
             Buffer.BlockCopy(entry, _parameters, written, 0, 4 * _parameterCount);
-            Assert.Equal(written.Select(BitConverter.SingleToUInt32Bits), held.Select(BitConverter.SingleToUInt32Bits));
+            Assert.Equal(written.Select(BitConverter.SingleToUInt32Bits), net.TrainingNetwork.Parameters.Select(BitConverter.SingleToUInt32Bits));
+            float[] standardization = new float[2 * _inputs];
+            Buffer.BlockCopy(entry, _standardization + 4, standardization, 0, 8 * _inputs);
+            Assert.Equal(standardization.Where((_, i) => i % 2 == 0), net.FeatureMean!);
+            Assert.Equal(standardization.Where((_, i) => i % 2 == 1), net.FeatureStandardDeviation!);
+            float[] predicting = Enumerable.Range(0, net.LayerCount).SelectMany(l => net.GetWeights(l).Concat(net.GetBiases(l))).ToArray();
+            Assert.Equal(net.Standardization!.Fold(net.TrainingNetwork).Parameters, predicting);
             if (_scalingPairs == 0)
             {
                 return;

@@ -63,7 +63,14 @@ internal sealed class AdamOptimizer : IOptimizer
     public int ParameterCount => FirstMoment.Length;
 
     /// <inheritdoc />
-    public unsafe void Step(Span<float> parameters, ReadOnlySpan<float> gradient, double learningRate)
+    public void Step(Span<float> parameters, ReadOnlySpan<float> gradient, double learningRate) =>
+        Step(parameters, gradient, learningRate, new ParameterSubset(default, 0, 0), lazy: false);
+
+    /// <inheritdoc />
+    public void Step(Span<float> parameters, ReadOnlySpan<float> gradient, double learningRate, ParameterSubset subset) =>
+        Step(parameters, gradient, learningRate, subset, lazy: true);
+
+    private unsafe void Step(Span<float> parameters, ReadOnlySpan<float> gradient, double learningRate, ParameterSubset subset, bool lazy)
     {
         int n = FirstMoment.Length;
         parameters = parameters[..n];
@@ -71,6 +78,7 @@ internal sealed class AdamOptimizer : IOptimizer
         StepCount++;
         double t = StepCount;
         fixed (float* p = parameters, g = gradient, m = FirstMoment, v = SecondMoment)
+        fixed (int* rows = subset.Rows)
         {
             var update = new AdamUpdate
             {
@@ -79,6 +87,10 @@ internal sealed class AdamOptimizer : IOptimizer
                 FirstMoment = m,
                 SecondMoment = v,
                 Count = n,
+                Rows = lazy ? rows : null,
+                RowCount = lazy ? subset.Rows.Length : 0,
+                RowWidth = subset.RowWidth,
+                TailStart = lazy ? subset.TailStart : 0,
                 StepSize = (float)(learningRate * Math.Sqrt(1 - Math.Pow(Beta2, t)) / (1 - Math.Pow(Beta1, t))),
                 Beta1 = (float)Beta1,
                 Beta2 = (float)Beta2,

@@ -8,10 +8,27 @@ namespace Backprop.MLNet.Engine.Optimizers;
 /// One Adam step over the parameter vector, split into fixed chunks that the kernel worker pool may run on several
 /// threads (each element's update depends on that element only, so the split never changes a result):
 /// m ← β₁m + (1 − β₁)g; v ← β₂v + (1 − β₂)g²; p ← p − η_t·m / (√v + ε), with η_t the bias-corrected step size.
+/// With <see cref="Rows"/> set, only those rows of <see cref="RowWidth"/> floats and the parameters from
+/// <see cref="TailStart"/> on are updated (a lazy step, see <see cref="ParameterSubset"/>).
 /// </summary>
 internal unsafe struct AdamUpdate : IKernelProblem
 {
     private const int ChunkFloats = 16384;
+
+    /// <summary>Rows of a lazy step per task.</summary>
+    private const int RowsPerTask = 128;
+
+    /// <summary>The rows of a lazy step, or null to update every parameter.</summary>
+    public int* Rows;
+
+    /// <summary>Number of <see cref="Rows"/>.</summary>
+    public int RowCount;
+
+    /// <summary>Floats per row.</summary>
+    public int RowWidth;
+
+    /// <summary>The first parameter of a lazy step's tail (0 for a full step).</summary>
+    public int TailStart;
 
     /// <summary>The parameters, updated in place.</summary>
     public float* Parameters;
@@ -47,20 +64,42 @@ internal unsafe struct AdamUpdate : IKernelProblem
     public float Epsilon;
 
     /// <inheritdoc />
-    public readonly int TaskCount => (Count + ChunkFloats - 1) / ChunkFloats;
+    public readonly int TaskCount => RowTasks + ((Count - TailStart + ChunkFloats - 1) / ChunkFloats);
+
+    /// <summary>Tasks over the rows of a lazy step.</summary>
+    private readonly int RowTasks => Rows is null ? 0 : (RowCount + RowsPerTask - 1) / RowsPerTask;
 
     /// <inheritdoc />
     public readonly int ArenaFloats => 0;
 
     /// <inheritdoc />
-    public readonly long Work => (long)Count * 32; // ~a dozen operations and 16 bytes of memory traffic per element
+    public readonly long Work => ((long)(Count - TailStart) + ((long)RowCount * RowWidth)) * 32; // ~a dozen operations and 16 bytes of memory traffic per element
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public readonly void RunTask(int task, PackBuffer arena)
     {
-        int start = task * ChunkFloats;
-        int end = Math.Min(Count, start + ChunkFloats);
+        int rowTasks = RowTasks;
+        if (task < rowTasks)
+        {
+            int end = Math.Min(RowCount, (task + 1) * RowsPerTask);
+            for (int r = task * RowsPerTask; r < end; r++)
+            {
+                int first = Rows[r] * RowWidth;
+                Update(first, first + RowWidth);
+            }
+
+            return;
+        }
+
+        int start = TailStart + ((task - rowTasks) * ChunkFloats);
+        Update(start, Math.Min(Count, start + ChunkFloats));
+    }
+
+    /// <summary>Updates parameters [<paramref name="start"/>, <paramref name="end"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private readonly void Update(int start, int end)
+    {
         int i = start;
 
         // The same operations in the same order in every lane as in the scalar tail (no fused multiply-add),

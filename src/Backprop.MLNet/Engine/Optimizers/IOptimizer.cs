@@ -16,6 +16,17 @@ internal interface IOptimizer
     /// <param name="learningRate">The current learning rate (for Adam, the base rate lr₀).</param>
     void Step(Span<float> parameters, ReadOnlySpan<float> gradient, double learningRate);
 
+    /// <summary>
+    /// A lazy step: applies one update to the parameters of <paramref name="subset"/> only, exactly as
+    /// <see cref="Step(Span{float}, ReadOnlySpan{float}, double)"/> would to those elements; the others, and their state,
+    /// are left as they are (the step still counts, e.g. for Adam's bias correction).
+    /// </summary>
+    /// <param name="parameters">The parameters to update (length <see cref="ParameterCount"/>).</param>
+    /// <param name="gradient">The gradient; only its elements in <paramref name="subset"/> are read.</param>
+    /// <param name="learningRate">The current learning rate.</param>
+    /// <param name="subset">The elements to update.</param>
+    void Step(Span<float> parameters, ReadOnlySpan<float> gradient, double learningRate, ParameterSubset subset);
+
     /// <summary>Forgets all accumulated state (velocities, moments, step count).</summary>
     void Reset();
 

@@ -43,14 +43,29 @@ internal sealed class SgdOptimizer : IOptimizer
     public void Step(Span<float> parameters, ReadOnlySpan<float> gradient, double learningRate)
     {
         int n = Velocity.Length;
-        parameters = parameters[..n];
-        gradient = gradient[..n];
-        Span<float> v = Velocity;
+        Update(parameters[..n], gradient[..n], Velocity, (float)learningRate);
+    }
+
+    /// <inheritdoc />
+    public void Step(Span<float> parameters, ReadOnlySpan<float> gradient, double learningRate, ParameterSubset subset)
+    {
+        int n = Velocity.Length;
+        int w = subset.RowWidth;
+        foreach (int row in subset.Rows)
+        {
+            Update(parameters.Slice(row * w, w), gradient.Slice(row * w, w), Velocity.AsSpan(row * w, w), (float)learningRate);
+        }
+
+        Update(parameters[subset.TailStart..n], gradient[subset.TailStart..n], Velocity.AsSpan(subset.TailStart), (float)learningRate);
+    }
+
+    /// <summary>One momentum step over matching slices of the parameters, gradient and velocity.</summary>
+    private void Update(Span<float> parameters, ReadOnlySpan<float> gradient, Span<float> v, float lr)
+    {
         float mu = (float)Momentum;
-        float lr = (float)learningRate;
         if (Nesterov)
         {
-            for (int i = 0; i < n; i++)
+            for (int i = 0; i < v.Length; i++)
             {
                 float step = lr * gradient[i];
                 float velocity = (mu * v[i]) - step;
@@ -60,7 +75,7 @@ internal sealed class SgdOptimizer : IOptimizer
         }
         else
         {
-            for (int i = 0; i < n; i++)
+            for (int i = 0; i < v.Length; i++)
             {
                 float velocity = (mu * v[i]) - (lr * gradient[i]);
                 v[i] = velocity;

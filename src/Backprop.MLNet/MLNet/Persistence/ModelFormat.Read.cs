@@ -109,7 +109,37 @@ internal static partial class ModelFormat
         EpochRecord[] history = ReadHistory(reader);
         var network = Network.FromParameters(widths, (ActivationKind)activationCode, EngineMapping.OutputKindOf(task), parameters);
         TrainingCheckpoint? checkpoint = version >= CheckpointVersion ? ReadCheckpoint(reader, network, history) : null;
-        return new Contents(task, network, scaling, history, stopReason, checkpoint);
+        InputStandardization? standardization = version >= StandardizationVersion ? ReadStandardization(reader, widths[0]) : null;
+        return new Contents(task, network, scaling, history, stopReason, checkpoint, standardization);
+    }
+
+    private static InputStandardization? ReadStandardization(BinaryReader reader, int inputs)
+    {
+        int width = reader.ReadInt32();
+        if (width == 0)
+        {
+            return null;
+        }
+
+        if (width != inputs)
+        {
+            throw Errors.Corrupt("the number of input standardisation pairs", width, $"0 or the input width {inputs}");
+        }
+
+        CheckRemaining(reader, 8L * width, "input standardisation");
+        var mean = new float[width];
+        var scale = new float[width];
+        for (int i = 0; i < width; i++)
+        {
+            mean[i] = reader.ReadSingle();
+            scale[i] = reader.ReadSingle();
+            if (!float.IsFinite(mean[i]) || !(scale[i] > 0) || !float.IsFinite(scale[i]))
+            {
+                throw Errors.Corrupt($"input standardisation pair {i}", $"mean {mean[i]}, scale {scale[i]}", "a finite mean and a finite scale > 0");
+            }
+        }
+
+        return new InputStandardization(mean, scale);
     }
 
     private static LabelScaling? ReadScaling(BinaryReader reader, BackpropTask task, int outputs)

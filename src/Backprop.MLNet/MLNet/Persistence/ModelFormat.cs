@@ -32,9 +32,14 @@ namespace Backprop.MLNet.MLNet.Persistence;
 ///   int    optimizer: -1 none, 0 SGD, 1 Adam;  if not -1: int B buffers (1 or 2); long steps (≥ 0); B × float[P]
 ///   ulong[4] shuffling generator state (not all zero)
 ///   long   rows seen (≥ 0); double learning rate (> 0); double best criterion; int epochs without improvement (≥ 0)
+/// -- since 0x00010003: the standardisation of the inputs --
+/// int      F: 0, or the input width when the network was trained on standardised inputs
+/// F ×      { float mean (finite); float scale (finite, > 0) }: the parameters above are then those of the network on
+///          (x − mean) / scale, and the model predicts with them folded into the first layer (InputStandardization.Fold)
 /// </code>
 /// Version history (ML.NET's VersionInfo of BackpropModelParameters): 0x00010001 first version;
-/// 0x00010002 label scaling, stop reason, training checkpoint, activations after relu. Both are read.
+/// 0x00010002 label scaling, stop reason, training checkpoint, activations after relu; 0x00010003 input
+/// standardisation. All three are read.
 /// Every field is checked as it is read, and every count against the bytes that remain, before anything is
 /// allocated: a truncated or corrupted entry gives a <see cref="FormatException"/>, never a huge allocation
 /// (the reader is in ModelFormat.Read.cs).
@@ -47,8 +52,11 @@ internal static partial class ModelFormat
     /// <summary>Label scaling, stop reason, training checkpoint, activations after relu.</summary>
     public const uint CheckpointVersion = 0x00010002;
 
+    /// <summary>The standardisation of the inputs.</summary>
+    public const uint StandardizationVersion = 0x00010003;
+
     /// <summary>The version this code writes.</summary>
-    public const uint CurrentVersion = CheckpointVersion;
+    public const uint CurrentVersion = StandardizationVersion;
 
     /// <summary>The oldest version this code reads.</summary>
     public const uint OldestReadableVersion = FirstVersion;
@@ -68,8 +76,15 @@ internal static partial class ModelFormat
     /// <param name="History">One record per epoch.</param>
     /// <param name="StopReason">Why the last training stopped.</param>
     /// <param name="Checkpoint">Where training stopped, for an exact warm start; null when unknown.</param>
+    /// <param name="Standardization">The standardisation of the inputs the network was trained on, or null (then it predicts as it is).</param>
     public sealed record Contents(
-        BackpropTask Task, Network Network, LabelScaling? Scaling, IReadOnlyList<EpochRecord> History, StopReason StopReason, TrainingCheckpoint? Checkpoint);
+        BackpropTask Task,
+        Network Network,
+        LabelScaling? Scaling,
+        IReadOnlyList<EpochRecord> History,
+        StopReason StopReason,
+        TrainingCheckpoint? Checkpoint,
+        InputStandardization? Standardization = null);
 
     // *** Binary format ***: the layout in the class remarks, written field by field in that order.
     /// <summary>Writes the layout above (after the base's sizeof(float), which the caller has written).</summary>
@@ -107,7 +122,19 @@ internal static partial class ModelFormat
             writer.Write(report.Elapsed.Ticks);
         }
 
-        TrainingCheckpoint? checkpoint = model.Checkpoint;
+        WriteCheckpoint(writer, model.Checkpoint);
+
+        int standardized = model.Standardization?.Width ?? 0;
+        writer.Write(standardized);
+        for (int i = 0; i < standardized; i++)
+        {
+            writer.Write(model.Standardization!.Mean[i]);
+            writer.Write(model.Standardization.Scale[i]);
+        }
+    }
+
+    private static void WriteCheckpoint(BinaryWriter writer, TrainingCheckpoint? checkpoint)
+    {
         writer.Write((byte)(checkpoint?.RandomState is null ? 0 : 1));
         if (checkpoint?.RandomState is null)
         {

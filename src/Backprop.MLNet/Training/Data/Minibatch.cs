@@ -1,23 +1,23 @@
+using Backprop.MLNet.Engine;
+
 namespace Backprop.MLNet.Training.Data;
 
-/// <summary>A view of one minibatch: features, targets and (optional) weights of <see cref="Rows"/> rows.</summary>
+/// <summary>A view of one minibatch: its inputs (dense or sparse), targets and (optional) weights.</summary>
 internal readonly ref struct Minibatch
 {
     /// <summary>Creates the view.</summary>
-    /// <param name="features">Features [rows × inputs].</param>
+    /// <param name="inputs">The rows' features.</param>
     /// <param name="targets">Targets [rows × target width].</param>
     /// <param name="weights">Weights [rows], or empty when unweighted.</param>
-    /// <param name="rows">Number of rows.</param>
-    public Minibatch(ReadOnlySpan<float> features, ReadOnlySpan<float> targets, ReadOnlySpan<float> weights, int rows)
+    public Minibatch(InputBatch inputs, ReadOnlySpan<float> targets, ReadOnlySpan<float> weights)
     {
-        Features = features;
+        Inputs = inputs;
         Targets = targets;
         Weights = weights;
-        Rows = rows;
     }
 
-    /// <summary>Features [rows × inputs], row-major.</summary>
-    public ReadOnlySpan<float> Features { get; }
+    /// <summary>The rows' features, dense or sparse.</summary>
+    public InputBatch Inputs { get; }
 
     /// <summary>Targets [rows × target width], row-major.</summary>
     public ReadOnlySpan<float> Targets { get; }
@@ -26,7 +26,7 @@ internal readonly ref struct Minibatch
     public ReadOnlySpan<float> Weights { get; }
 
     /// <summary>Number of rows in the batch.</summary>
-    public int Rows { get; }
+    public int Rows => Inputs.Rows;
 
     /// <summary>Σ weights of the batch (its row count when unweighted).</summary>
     public double WeightSum

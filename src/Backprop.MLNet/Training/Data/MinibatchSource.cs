@@ -5,8 +5,8 @@ namespace Backprop.MLNet.Training.Data;
 /// <summary>
 /// Cuts the training data into minibatches each epoch, as scikit-learn's <c>gen_batches</c> over
 /// a (optionally) shuffled index array: consecutive slices of <see cref="BatchSize"/> rows, the
-/// last one possibly smaller. Shuffled rows are gathered into buffers allocated once; without
-/// shuffling the batches are views of the data itself.
+/// last one possibly smaller. Shuffled rows are gathered into buffers allocated once (for sparse rows,
+/// grown to the largest batch met); without shuffling the batches are views of the data itself.
 /// </summary>
 internal sealed class MinibatchSource
 {
@@ -17,6 +17,9 @@ internal sealed class MinibatchSource
     private readonly float[] _features;
     private readonly float[] _targets;
     private readonly float[]? _weights;
+    private readonly int[] _rowStarts;
+    private int[] _indices = [];
+    private float[] _values = [];
 
     /// <summary>Creates the source and its gather buffers.</summary>
     /// <param name="data">The training data.</param>
@@ -43,17 +46,11 @@ internal sealed class MinibatchSource
             _order[i] = i;
         }
 
-        if (shuffle)
-        {
-            _features = new float[checked(batchSize * data.InputSize)];
-            _targets = new float[checked(batchSize * data.TargetWidth)];
-            _weights = data.Weights is null ? null : new float[batchSize];
-        }
-        else
-        {
-            _features = [];
-            _targets = [];
-        }
+        bool gatherDense = shuffle && !data.IsSparse;
+        _features = gatherDense ? new float[checked(batchSize * data.InputSize)] : [];
+        _targets = shuffle ? new float[checked(batchSize * data.TargetWidth)] : [];
+        _weights = shuffle && data.Weights is not null ? new float[batchSize] : null;
+        _rowStarts = shuffle && data.IsSparse ? new int[batchSize + 1] : [];
     }
 
     /// <summary>Rows per full batch.</summary>
@@ -86,24 +83,20 @@ internal sealed class MinibatchSource
     {
         int start = index * BatchSize;
         int rows = Math.Min(BatchSize, _data.Rows - start);
-        int inputs = _data.InputSize;
         int targetWidth = _data.TargetWidth;
         float[]? sourceWeights = _data.Weights;
         if (!_shuffle)
         {
             return new Minibatch(
-                _data.Features.AsSpan(start * inputs, rows * inputs),
+                _data.Batch(start, rows),
                 _data.Targets.AsSpan(start * targetWidth, rows * targetWidth),
-                sourceWeights is null ? default : sourceWeights.AsSpan(start, rows),
-                rows);
+                sourceWeights is null ? default : sourceWeights.AsSpan(start, rows));
         }
 
-        ReadOnlySpan<float> features = _data.Features;
         ReadOnlySpan<float> targets = _data.Targets;
         for (int r = 0; r < rows; r++)
         {
             int row = _order[start + r];
-            features.Slice(row * inputs, inputs).CopyTo(_features.AsSpan(r * inputs, inputs));
             targets.Slice(row * targetWidth, targetWidth).CopyTo(_targets.AsSpan(r * targetWidth, targetWidth));
             if (sourceWeights is not null)
             {
@@ -111,10 +104,51 @@ internal sealed class MinibatchSource
             }
         }
 
-        return new Minibatch(
-            _features.AsSpan(0, rows * inputs),
-            _targets.AsSpan(0, rows * targetWidth),
-            _weights is null ? default : _weights.AsSpan(0, rows),
-            rows);
+        InputBatch inputs = _data.Sparse is { } sparse ? GatherSparse(sparse, start, rows) : GatherDense(start, rows);
+        return new Minibatch(inputs, _targets.AsSpan(0, rows * targetWidth), _weights is null ? default : _weights.AsSpan(0, rows));
+    }
+
+    /// <summary>Copies the dense rows of the batch into the gather buffer.</summary>
+    private InputBatch GatherDense(int start, int rows)
+    {
+        int inputs = _data.InputSize;
+        ReadOnlySpan<float> features = _data.Features;
+        for (int r = 0; r < rows; r++)
+        {
+            features.Slice(_order[start + r] * inputs, inputs).CopyTo(_features.AsSpan(r * inputs, inputs));
+        }
+
+        return InputBatch.FromDense(_features, rows, inputs);
+    }
+
+    /// <summary>Copies the CSR rows of the batch into the gather buffers (grown when a batch holds more entries than any before).</summary>
+    private InputBatch GatherSparse(SparseRows sparse, int start, int rows)
+    {
+        int entries = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            int row = _order[start + r];
+            entries += sparse.RowStarts[row + 1] - sparse.RowStarts[row];
+        }
+
+        if (_indices.Length < entries)
+        {
+            _indices = new int[Math.Max(entries, _indices.Length * 2)];
+            _values = new float[_indices.Length];
+        }
+
+        int k = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            int row = _order[start + r];
+            int from = sparse.RowStarts[row], length = sparse.RowStarts[row + 1] - from;
+            _rowStarts[r] = k;
+            sparse.Indices.AsSpan(from, length).CopyTo(_indices.AsSpan(k));
+            sparse.Values.AsSpan(from, length).CopyTo(_values.AsSpan(k));
+            k += length;
+        }
+
+        _rowStarts[rows] = k;
+        return InputBatch.FromCsr(_rowStarts.AsSpan(0, rows + 1), _indices, _values, sparse.Width);
     }
 }

@@ -1,13 +1,17 @@
+using Backprop.MLNet.Engine;
+
 namespace Backprop.MLNet.Training.Data;
 
 /// <summary>
-/// A dense in-memory training (or validation) set: row-major float features and targets,
-/// optionally with one weight per row. The arrays are referenced, not copied, and must not change
+/// An in-memory training (or validation) set: the features, dense row-major or sparse (<see cref="SparseRows"/>), the
+/// targets row-major, and optionally one weight per row. The arrays are referenced, not copied, and must not change
 /// during training.
 /// </summary>
 internal sealed class TrainingData
 {
-    /// <summary>Wraps the given arrays after checking their sizes.</summary>
+    private readonly float[]? _dense;
+
+    /// <summary>Wraps dense features after checking the sizes.</summary>
     /// <param name="features">Features [rows × inputSize], row-major.</param>
     /// <param name="targets">Targets [rows × targetWidth], row-major (see <see cref="Engine.Outputs.OutputKind"/> for their meaning).</param>
     /// <param name="rows">Number of rows (≥ 1).</param>
@@ -15,22 +19,40 @@ internal sealed class TrainingData
     /// <param name="targetWidth">Number of target values per row (≥ 1).</param>
     /// <param name="weights">Optional non-negative weight per row [rows]; <see langword="null"/> for all ones.</param>
     public TrainingData(float[] features, float[] targets, int rows, int inputSize, int targetWidth, float[]? weights = null)
+        : this(targets, rows, inputSize, targetWidth, weights)
     {
         ArgumentNullException.ThrowIfNull(features);
-        ArgumentNullException.ThrowIfNull(targets);
-        ArgumentOutOfRangeException.ThrowIfLessThan(rows, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(inputSize, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(targetWidth, 1);
         if (features.Length < (long)rows * inputSize)
         {
             throw new ArgumentException($"Expected {(long)rows * inputSize} feature values but got {features.Length}.", nameof(features));
         }
 
+        _dense = features;
+    }
+
+    /// <summary>Wraps sparse features after checking the sizes.</summary>
+    /// <param name="features">The rows in CSR form.</param>
+    /// <param name="targets">Targets [rows × targetWidth], row-major.</param>
+    /// <param name="targetWidth">Number of target values per row (≥ 1).</param>
+    /// <param name="weights">Optional non-negative weight per row; <see langword="null"/> for all ones.</param>
+    public TrainingData(SparseRows features, float[] targets, int targetWidth, float[]? weights = null)
+        : this(targets, features.Rows, features.Width, targetWidth, weights)
+    {
+        Sparse = features;
+    }
+
+    private TrainingData(float[] targets, int rows, int inputSize, int targetWidth, float[]? weights)
+    {
+        ArgumentNullException.ThrowIfNull(targets);
+        ArgumentOutOfRangeException.ThrowIfLessThan(rows, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(inputSize, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(targetWidth, 1);
         if (targets.Length < (long)rows * targetWidth)
         {
             throw new ArgumentException($"Expected {(long)rows * targetWidth} target values but got {targets.Length}.", nameof(targets));
         }
 
+        TotalWeight = rows;
         if (weights is not null)
         {
             if (weights.Length < rows)
@@ -56,12 +78,7 @@ internal sealed class TrainingData
 
             TotalWeight = sum;
         }
-        else
-        {
-            TotalWeight = rows;
-        }
 
-        Features = features;
         Targets = targets;
         Rows = rows;
         InputSize = inputSize;
@@ -69,8 +86,14 @@ internal sealed class TrainingData
         Weights = weights;
     }
 
-    /// <summary>Features [<see cref="Rows"/> × <see cref="InputSize"/>], row-major.</summary>
-    public float[] Features { get; }
+    /// <summary>Dense features [<see cref="Rows"/> × <see cref="InputSize"/>], row-major; throws for sparse data.</summary>
+    public float[] Features => _dense ?? throw new InvalidOperationException("The features are sparse; read them through Batch or Sparse.");
+
+    /// <summary>The features in CSR form, or null when they are dense.</summary>
+    public SparseRows? Sparse { get; }
+
+    /// <summary>Whether the features are sparse.</summary>
+    public bool IsSparse => Sparse is not null;
 
     /// <summary>Targets [<see cref="Rows"/> × <see cref="TargetWidth"/>], row-major.</summary>
     public float[] Targets { get; }
@@ -89,4 +112,45 @@ internal sealed class TrainingData
 
     /// <summary>Σ weights (or <see cref="Rows"/> when unweighted).</summary>
     public double TotalWeight { get; }
+
+    /// <summary>The features of rows [<paramref name="start"/>, <paramref name="start"/> + <paramref name="rows"/>), a view.</summary>
+    /// <param name="start">First row.</param>
+    /// <param name="rows">Number of rows (≥ 1).</param>
+    public InputBatch Batch(int start, int rows) =>
+        Sparse is { } sparse ? sparse.Batch(start, rows) : InputBatch.FromDense(Features.AsSpan(start * InputSize, rows * InputSize), rows, InputSize);
+
+    /// <summary>The same rows with other weights (e.g. multiplied by class weights).</summary>
+    /// <param name="weights">One weight per row.</param>
+    public TrainingData WithWeights(float[] weights) =>
+        Sparse is { } sparse ? new TrainingData(sparse, Targets, TargetWidth, weights) : new TrainingData(Features, Targets, Rows, InputSize, TargetWidth, weights);
+
+    /// <summary>A copy of the rows whose numbers are listed, in that order (features, targets and weights).</summary>
+    /// <param name="rows">Row numbers.</param>
+    public TrainingData Select(ReadOnlySpan<int> rows)
+    {
+        int width = TargetWidth;
+        var targets = new float[(long)rows.Length * width];
+        float[]? weights = Weights is null ? null : new float[rows.Length];
+        for (int k = 0; k < rows.Length; k++)
+        {
+            Targets.AsSpan(rows[k] * width, width).CopyTo(targets.AsSpan(k * width));
+            if (weights is not null)
+            {
+                weights[k] = Weights![rows[k]];
+            }
+        }
+
+        if (Sparse is { } sparse)
+        {
+            return new TrainingData(sparse.Select(rows), targets, width, weights);
+        }
+
+        var features = new float[(long)rows.Length * InputSize];
+        for (int k = 0; k < rows.Length; k++)
+        {
+            Features.AsSpan(rows[k] * InputSize, InputSize).CopyTo(features.AsSpan(k * InputSize));
+        }
+
+        return new TrainingData(features, targets, rows.Length, InputSize, width, weights);
+    }
 }

@@ -70,29 +70,7 @@ internal static class ValidationSplit
 
     private static TrainingData Copy(TrainingData data, bool[] held, bool wanted)
     {
-        int rows = held.Count(h => h == wanted);
-        int inputs = data.InputSize, width = data.TargetWidth;
-        var features = new float[(long)rows * inputs];
-        var targets = new float[(long)rows * width];
-        float[]? weights = data.Weights is null ? null : new float[rows];
-        int k = 0;
-        for (int i = 0; i < held.Length; i++)
-        {
-            if (held[i] != wanted)
-            {
-                continue;
-            }
-
-            data.Features.AsSpan(i * inputs, inputs).CopyTo(features.AsSpan(k * inputs));
-            data.Targets.AsSpan(i * width, width).CopyTo(targets.AsSpan(k * width));
-            if (weights is not null)
-            {
-                weights[k] = data.Weights![i];
-            }
-
-            k++;
-        }
-
-        return new TrainingData(features, targets, rows, inputs, width, weights);
+        int[] rows = Enumerable.Range(0, held.Length).Where(i => held[i] == wanted).ToArray();
+        return data.Select(rows);
     }
 }

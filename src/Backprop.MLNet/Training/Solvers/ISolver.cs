@@ -1,3 +1,4 @@
+using Backprop.MLNet.Engine.Sparse;
 using Backprop.MLNet.Training.Data;
 
 namespace Backprop.MLNet.Training.Solvers;
@@ -25,6 +26,7 @@ internal interface ISolver
 /// <param name="CheckAlive">Called before every minibatch or loss evaluation; may throw to cancel.</param>
 /// <param name="Validation">Validation rows, or null.</param>
 /// <param name="Start">The Stopwatch timestamp training started at.</param>
+/// <param name="SparseLayer">For sparse rows, the first layer (its weights and their optimizer state then transposed); else null.</param>
 internal sealed record TrainingRun(
     TrainingData Data,
     TrainingSettings Settings,
@@ -34,4 +36,5 @@ internal sealed record TrainingRun(
     Action<EpochRecord>? OnEpoch,
     Action? CheckAlive,
     TrainingData? Validation,
-    long Start);
+    long Start,
+    SparseFirstLayer? SparseLayer);

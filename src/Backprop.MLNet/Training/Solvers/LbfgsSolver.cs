@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Numerics.Tensors;
 using Backprop.MLNet.Engine;
 using Backprop.MLNet.Engine.Lbfgs;
+using Backprop.MLNet.Engine.Sparse;
 using Backprop.MLNet.Training.Data;
 
 namespace Backprop.MLNet.Training.Solvers;
@@ -28,8 +29,8 @@ internal sealed class LbfgsSolver : ISolver
     public TrainingResult Train(TrainingRun run)
     {
         (TrainingData data, TrainingSettings settings, Network network, _, TrainingCheckpoint? resume,
-            Action<EpochRecord>? onEpoch, Action? checkAlive, TrainingData? validation, long start) = run;
-        var workspace = new BackpropWorkspace(network, Math.Min(data.Rows, ChunkRows), settings.NumberOfThreads);
+            Action<EpochRecord>? onEpoch, Action? checkAlive, TrainingData? validation, long start, SparseFirstLayer? sparse) = run;
+        var workspace = new BackpropWorkspace(network, Math.Min(data.Rows, ChunkRows), settings.NumberOfThreads, sparse: sparse);
         var chunkGradient = new float[network.ParameterCount];
         float l2 = (float)settings.L2Regularization;
         var history = new List<EpochRecord>(resume?.History ?? []);
@@ -52,8 +53,7 @@ internal sealed class LbfgsSolver : ISolver
                 }
 
                 double loss = workspace.ComputeLossAndGradient(
-                    data.Features.AsSpan(first * data.InputSize, rows * data.InputSize),
-                    data.Targets.AsSpan(first * data.TargetWidth, rows * data.TargetWidth), rows, 0f, chunkGradient, weights);
+                    data.Batch(first, rows), data.Targets.AsSpan(first * data.TargetWidth, rows * data.TargetWidth), 0f, chunkGradient, weights);
                 sum += loss * chunkWeight;
                 TensorPrimitives.MultiplyAdd(chunkGradient, (float)(chunkWeight / data.TotalWeight), gradient, gradient);
             }

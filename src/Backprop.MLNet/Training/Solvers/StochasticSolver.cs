@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Backprop.MLNet.Engine;
 using Backprop.MLNet.Engine.Optimizers;
+using Backprop.MLNet.Engine.Sparse;
 using Backprop.MLNet.Training.Data;
 
 namespace Backprop.MLNet.Training.Solvers;
@@ -16,11 +17,11 @@ internal sealed class StochasticSolver : ISolver
     public TrainingResult Train(TrainingRun run)
     {
         (TrainingData data, TrainingSettings settings, Network network, SeededRandom random, TrainingCheckpoint? resume,
-            Action<EpochRecord>? onEpoch, Action? checkAlive, TrainingData? validation, long start) = run;
+            Action<EpochRecord>? onEpoch, Action? checkAlive, TrainingData? validation, long start, SparseFirstLayer? sparse) = run;
 
         int batchSize = Math.Min(settings.BatchSize, data.Rows);
         Dropout? dropout = settings.DropoutRate > 0 ? new Dropout(settings.DropoutRate, random, network, batchSize) : null;
-        var workspace = new BackpropWorkspace(network, batchSize, settings.NumberOfThreads, dropout);
+        var workspace = new BackpropWorkspace(network, batchSize, settings.NumberOfThreads, dropout, sparse);
         var batches = new MinibatchSource(data, batchSize, settings.Shuffle, random);
         var gradient = new float[network.ParameterCount];
         IOptimizer optimizer = CreateOptimizer(settings, network.ParameterCount);
@@ -54,10 +55,18 @@ internal sealed class StochasticSolver : ISolver
                     continue; // Only zero-weight rows: nothing to learn from this batch.
                 }
 
-                double batchLoss = workspace.ComputeLossAndGradient(batch.Features, batch.Targets, batch.Rows, l2, gradient, batch.Weights);
+                double batchLoss = workspace.ComputeLossAndGradient(batch.Inputs, batch.Targets, l2, gradient, batch.Weights);
                 Divergence.ThrowIfNotFinite(batchLoss, epoch);
                 accumulated += batchLoss * batchWeight;
-                optimizer.Step(network.Parameters, gradient, learningRate);
+                if (sparse is { Lazy: true })
+                {
+                    // Lazy: the first layer's rows of the inputs this batch holds, and everything after the first weight block.
+                    optimizer.Step(network.Parameters, gradient, learningRate, new ParameterSubset(sparse.Touched, network.LayerOutputs(0), network.BiasOffset(0)));
+                }
+                else
+                {
+                    optimizer.Step(network.Parameters, gradient, learningRate);
+                }
             }
 
             samplesSeen += data.Rows;

@@ -1,0 +1,229 @@
+using System.Globalization;
+using Backprop.MLNet.Training.Data;
+using Microsoft.ML.Data;
+
+namespace Backprop.MLNet.MLNet;
+
+/// <summary>
+/// Collects the training rows' feature vectors in the storage they need: dense (rows × features floats) or sparse (the
+/// non-zeros and their indices, CSR). With <see cref="FeatureStorage.Auto"/> the first <see cref="SampleRows"/> rows are
+/// held in CSR form and their density decides; the rows read so far are then converted once. Before the storage is
+/// allocated (and again whenever sparse storage grows) the bytes it needs are compared with the memory available, so data
+/// that cannot fit is refused at once with a message that names the remedies, rather than after gigabytes of reading.
+/// </summary>
+internal sealed class FeatureCollector
+{
+    /// <summary>Rows whose density decides the storage in automatic mode.</summary>
+    public const int SampleRows = 1024;
+
+    /// <summary>The largest fraction of non-zero values for which automatic mode picks sparse storage.</summary>
+    public const double SparseDensity = 0.25;
+
+    private readonly int _width;
+    private readonly long _expectedRows;
+    private readonly long _availableBytes;
+    private readonly string _purpose;
+    private FeatureStorage _storage;
+    private GrowableMatrix? _dense;
+    private int[] _rowStarts;
+    private int[] _indices;
+    private float[] _values;
+    private int _rows;
+    private long _entries;
+
+    /// <summary>Prepares the collection.</summary>
+    /// <param name="width">Features per row.</param>
+    /// <param name="expectedRows">The rows the data holds (valid or not): sizes the storage and the estimate.</param>
+    /// <param name="storage">The requested storage.</param>
+    /// <param name="availableBytes">The memory the features may take.</param>
+    /// <param name="purpose">"training" or "validation", for messages.</param>
+    public FeatureCollector(int width, long expectedRows, FeatureStorage storage, long availableBytes, string purpose)
+    {
+        _width = width;
+        _expectedRows = Math.Max(1, expectedRows);
+        _availableBytes = availableBytes;
+        _purpose = purpose;
+        _storage = storage;
+        int startRows = (int)Math.Min(_expectedRows, storage == FeatureStorage.Auto ? SampleRows : int.MaxValue - 1);
+        _rowStarts = new int[storage == FeatureStorage.Dense ? 0 : startRows + 1];
+        _indices = [];
+        _values = [];
+        if (storage == FeatureStorage.Dense)
+        {
+            StartDense();
+        }
+    }
+
+    /// <summary>The storage chosen (Auto until the sample has been read).</summary>
+    public FeatureStorage Storage => _storage;
+
+    /// <summary>Rows collected.</summary>
+    public int Rows => _rows;
+
+    /// <summary>Appends one row (already checked: right length, finite values).</summary>
+    /// <param name="row">The feature vector.</param>
+    public void Add(in VBuffer<float> row)
+    {
+        if (_storage == FeatureStorage.Dense)
+        {
+            row.CopyTo(_dense!.AppendRow());
+            _rows++;
+            return;
+        }
+
+        AddSparse(row);
+        if (_storage == FeatureStorage.Auto && _rows == SampleRows)
+        {
+            Decide();
+        }
+        else if (_storage == FeatureStorage.Sparse && _rows == SampleRows)
+        {
+            CheckFits(EstimatedSparseBytes(), "sparse");
+        }
+    }
+
+    /// <summary>The features collected: dense values, or sparse rows (exactly one is not null).</summary>
+    public (float[]? Dense, SparseRows? Sparse) Take()
+    {
+        if (_storage == FeatureStorage.Auto)
+        {
+            Decide();
+        }
+
+        if (_storage == FeatureStorage.Dense)
+        {
+            return (_dense!.Take(), null);
+        }
+
+        Array.Resize(ref _rowStarts, _rows + 1);
+        Array.Resize(ref _indices, (int)_entries);
+        Array.Resize(ref _values, (int)_entries);
+        return (null, new SparseRows(_rowStarts, _indices, _values, _width));
+    }
+
+    /// <summary>Appends the non-zeros of a row to the CSR buffers (explicit zeros are dropped: they change nothing).</summary>
+    private void AddSparse(in VBuffer<float> row)
+    {
+        ReadOnlySpan<float> values = row.GetValues();
+        ReadOnlySpan<int> indices = row.IsDense ? default : row.GetIndices();
+        if (_rows + 1 >= _rowStarts.Length)
+        {
+            Array.Resize(ref _rowStarts, (int)Math.Min(int.MaxValue - 1L, Math.Max(_rowStarts.Length * 2L, _rows + 2L)));
+        }
+
+        EnsureEntries(_entries + values.Length);
+        int k = (int)_entries;
+        for (int j = 0; j < values.Length; j++)
+        {
+            if (values[j] != 0f)
+            {
+                _indices[k] = row.IsDense ? j : indices[j];
+                _values[k] = values[j];
+                k++;
+            }
+        }
+
+        _entries = k;
+        _rows++;
+        _rowStarts[_rows] = k;
+    }
+
+    /// <summary>Picks the storage from the rows read so far and converts them when dense wins.</summary>
+    private void Decide()
+    {
+        if (_storage != FeatureStorage.Auto)
+        {
+            return;
+        }
+
+        double density = _rows == 0 ? 1 : _entries / ((double)_rows * _width);
+        if (density <= SparseDensity)
+        {
+            _storage = FeatureStorage.Sparse;
+            CheckFits(EstimatedSparseBytes(), "sparse");
+            if (_expectedRows + 1 > _rowStarts.Length)
+            {
+                Array.Resize(ref _rowStarts, (int)Math.Min(int.MaxValue - 1L, _expectedRows + 1));
+            }
+
+            return;
+        }
+
+        _storage = FeatureStorage.Dense;
+        StartDense();
+        for (int r = 0; r < _rows; r++)
+        {
+            Span<float> dense = _dense!.AppendRow();
+            for (int k = _rowStarts[r]; k < _rowStarts[r + 1]; k++)
+            {
+                dense[_indices[k]] = _values[k];
+            }
+        }
+
+        _indices = [];
+        _values = [];
+        _rowStarts = [];
+    }
+
+    private void StartDense()
+    {
+        double bytes = 4.0 * _expectedRows * _width;
+        CheckFits(bytes, "dense");
+        if ((double)_expectedRows * _width > Array.MaxLength)
+        {
+            throw TooLarge(bytes, "dense", $"more values ({(double)_expectedRows * _width:G3}) than one .NET array holds ({Array.MaxLength:N0})");
+        }
+
+        _dense = new GrowableMatrix(_width, (int)_expectedRows);
+    }
+
+    /// <summary>Grows the CSR buffers to hold <paramref name="entries"/>, sized from the estimate once it exists.</summary>
+    private void EnsureEntries(long entries)
+    {
+        if (entries <= _indices.Length)
+        {
+            return;
+        }
+
+        long target = Math.Max(entries, Math.Max(_indices.Length * 2L, 1024));
+        if (_rows >= SampleRows)
+        {
+            // Past the sample, grow towards the estimate of the whole data rather than by doubling.
+            target = Math.Max(entries, Math.Min(target, (long)(EstimatedEntries() * 1.05) + 1024));
+        }
+
+        if (target > Array.MaxLength)
+        {
+            throw TooLarge(8.0 * entries, "sparse", $"more non-zeros ({entries:N0}) than one .NET array holds ({Array.MaxLength:N0})");
+        }
+
+        CheckFits(8.0 * target, "sparse");
+        Array.Resize(ref _indices, (int)target);
+        Array.Resize(ref _values, (int)target);
+    }
+
+    private double EstimatedEntries() => _rows == 0 ? 0 : (double)_entries / _rows * _expectedRows;
+
+    private double EstimatedSparseBytes() => (8.0 * EstimatedEntries()) + (4.0 * _expectedRows);
+
+    private void CheckFits(double bytes, string storage)
+    {
+        if (bytes > _availableBytes)
+        {
+            throw TooLarge(bytes, storage, $"more than the {GiB(_availableBytes)} of memory available");
+        }
+    }
+
+    private InsufficientMemoryException TooLarge(double bytes, string storage, string limit)
+    {
+        string density = _rows == 0 ? "" : string.Create(CultureInfo.InvariantCulture,
+            $" ({_entries / ((double)_rows * _width):P3} of the values in the first {_rows:N0} rows are non-zero)");
+        return Errors.DataTooLarge(
+            $"the {_purpose} data, {_expectedRows:N0} rows × {_width:N0} features{density}, needs about {GiB(bytes)} as {storage} float32 features, {limit}",
+            "Keep the features sparse (FeatureStorage = Auto or Sparse) if they are mostly zeros; make fewer features, e.g. hash text with " +
+            "mlContext.Transforms.Text.ProduceHashedWordBags or use fewer n-grams in FeaturizeText; or train on a sample of the rows " +
+            "(mlContext.Data.TakeRows, or a filter).");
+    }
+
+    private static string GiB(double bytes) => (bytes / (1L << 30)).ToString("G4", CultureInfo.InvariantCulture) + " GiB";
+}

@@ -1,0 +1,104 @@
+using Backprop.MLNet.Engine;
+
+namespace Backprop.MLNet.Training.Data;
+
+/// <summary>
+/// Measures each input's mean and standard deviation over training rows (weighted by the rows' weights when there are
+/// any; population formula, as scikit-learn's StandardScaler), and applies a standardisation to rows in place: dense
+/// rows are centred and scaled, sparse rows only scaled (their centring is folded into the first layer's bias, so no
+/// zero becomes a non-zero).
+/// </summary>
+internal static class InputStatistics
+{
+    /// <summary>The standardisation of <paramref name="data"/>'s inputs: two passes in double precision (mean, then squared deviations).</summary>
+    /// <param name="data">The training rows.</param>
+    public static InputStandardization Measure(TrainingData data)
+    {
+        int width = data.InputSize;
+        var sum = new double[width];
+        var squares = new double[width];
+        double total = data.TotalWeight;
+        if (data.Sparse is { } sparse)
+        {
+            // Implicit zeros deviate by −μ: their share of the squares is (total − Σ w of the rows holding the input)·μ².
+            var present = new double[width];
+            ForEachEntry(sparse, data.Weights, (i, x, w) => { sum[i] += w * x; present[i] += w; });
+            Divide(sum, total);
+            ForEachEntry(sparse, data.Weights, (i, x, w) => squares[i] += w * (x - sum[i]) * (x - sum[i]));
+            for (int i = 0; i < width; i++)
+            {
+                squares[i] += (total - present[i]) * sum[i] * sum[i];
+            }
+        }
+        else
+        {
+            float[] features = data.Features;
+            for (int r = 0; r < data.Rows; r++)
+            {
+                double w = data.Weights?[r] ?? 1.0;
+                for (int i = 0; i < width; i++)
+                {
+                    sum[i] += w * features[(r * width) + i];
+                }
+            }
+
+            Divide(sum, total);
+            for (int r = 0; r < data.Rows; r++)
+            {
+                double w = data.Weights?[r] ?? 1.0;
+                for (int i = 0; i < width; i++)
+                {
+                    double d = features[(r * width) + i] - sum[i];
+                    squares[i] += w * d * d;
+                }
+            }
+        }
+
+        var mean = new float[width];
+        var scale = new float[width];
+        for (int i = 0; i < width; i++)
+        {
+            float sd = (float)Math.Sqrt(squares[i] / total);
+            bool constant = !(sd > 0) || !float.IsFinite(sd) || !float.IsFinite((float)sum[i]);
+            mean[i] = constant ? 0f : (float)sum[i];
+            scale[i] = constant ? 1f : sd;
+        }
+
+        return new InputStandardization(mean, scale);
+    }
+
+    /// <summary>Standardises the rows of <paramref name="data"/> in place: dense (x − μ)/σ, sparse x/σ.</summary>
+    /// <param name="data">Rows this training owns.</param>
+    /// <param name="standardization">The standardisation.</param>
+    public static void Apply(TrainingData data, InputStandardization standardization)
+    {
+        if (data.Sparse is { } sparse)
+        {
+            standardization.ScaleSparse(sparse.Indices.AsSpan(0, sparse.Entries), sparse.Values.AsSpan(0, sparse.Entries));
+        }
+        else
+        {
+            standardization.StandardizeDense(data.Features.AsSpan(0, data.Rows * data.InputSize));
+        }
+    }
+
+    private static void ForEachEntry(SparseRows sparse, float[]? weights, Action<int, double, double> action)
+    {
+        for (int r = 0; r < sparse.Rows; r++)
+        {
+            double w = weights?[r] ?? 1.0;
+            for (int k = sparse.RowStarts[r]; k < sparse.RowStarts[r + 1]; k++)
+            {
+                action(sparse.Indices[k], sparse.Values[k], w);
+            }
+        }
+    }
+
+    private static void Divide(double[] values, double by)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] /= by;
+        }
+    }
+}
