@@ -5,7 +5,7 @@ namespace Backprop.MLNet.Benchmarks;
 /// <summary>The command line: a workload and its options, each checked as it is read.</summary>
 internal sealed class BenchmarkOptions
 {
-    private static readonly string[] Workloads = ["fmnist", "digits", "gemm", "all", "samestart", "scoring", "text", "rawscale", "help"];
+    private static readonly string[] Workloads = ["fmnist", "digits", "gemm", "all", "samestart", "scoring", "text", "rawscale", "sparsetrain", "help"];
 
     /// <summary>The trainers the text workload knows, for <c>--trainer</c>.</summary>
     public static readonly string[] TextTrainers = ["sdca", "lightgbm", "backprop"];
@@ -34,8 +34,11 @@ internal sealed class BenchmarkOptions
     /// <summary>The one trainer the text workload runs in this process; null runs each in a child process.</summary>
     public string? Trainer { get; private init; }
 
-    /// <summary>The value for BackpropTrainer.Options.FeatureStorage (set by reflection, if the property exists); null leaves the default.</summary>
-    public string? BackpropStorage { get; private init; }
+    /// <summary>
+    /// Settings of BackpropTrainer.Options for the text workload's Backprop run, as "Name=Value" (<c>--backprop</c>, repeatable;
+    /// <c>--backprop-storage V</c> is short for FeatureStorage=V); empty leaves the defaults.
+    /// </summary>
+    public IReadOnlyList<string> BackpropSettings { get; private init; } = [];
 
     /// <summary>Training seeds (0 to Seeds − 1) the rawscale workload averages over.</summary>
     public int Seeds { get; private init; } = 10;
@@ -71,7 +74,8 @@ internal sealed class BenchmarkOptions
         int seed = 0;
         string dataDirectory = "/usr/share/datasets/fashion-mnist";
         int rows = 20_000, seeds = 10;
-        string? trainer = null, backpropStorage = null;
+        string? trainer = null;
+        var backpropSettings = new List<string>();
         for (int i = 1; i < args.Length; i++)
         {
             string name = args[i];
@@ -114,7 +118,12 @@ internal sealed class BenchmarkOptions
                         : throw new ArgumentException($"Option {name} must be one of {string.Join(", ", TextTrainers)}; got '{value}'.");
                     break;
                 case "--backprop-storage":
-                    backpropStorage = value;
+                    backpropSettings.Add("FeatureStorage=" + value);
+                    break;
+                case "--backprop":
+                    backpropSettings.Add(value.Contains('=', StringComparison.Ordinal)
+                        ? value
+                        : throw new ArgumentException($"Option {name} takes Name=Value (a BackpropTrainer.Options property); got '{value}'."));
                     break;
                 case "--seeds":
                     seeds = PositiveInt(name, value);
@@ -135,7 +144,7 @@ internal sealed class BenchmarkOptions
             DataDirectory = dataDirectory,
             Rows = rows,
             Trainer = trainer,
-            BackpropStorage = backpropStorage,
+            BackpropSettings = backpropSettings,
             Seeds = seeds,
             Arguments = args,
         };

@@ -39,9 +39,12 @@ internal static class TextBenchmark
                 arguments.AddRange(["--threads", threads.ToString(CultureInfo.InvariantCulture)]);
             }
 
-            if (trainer == "backprop" && options.BackpropStorage is not null)
+            if (trainer == "backprop")
             {
-                arguments.AddRange(["--backprop-storage", options.BackpropStorage]);
+                foreach (string setting in options.BackpropSettings)
+                {
+                    arguments.AddRange(["--backprop", setting]);
+                }
             }
 
             Console.WriteLine($"Child: {string.Join(' ', arguments)}");
@@ -104,7 +107,7 @@ internal static class TextBenchmark
         var table = new Table("trainer", "fit s", "s/epoch", "peak WS GB", "peak WS before fit GB", "accuracy", "AUC", "log-loss");
         foreach (TextRunResult r in results)
         {
-            string name = r.Storage is null or "default" ? r.Trainer : $"{r.Trainer} (FeatureStorage {r.Storage})";
+            string name = r.Storage is null or "default" ? r.Trainer : $"{r.Trainer} ({r.Storage})";
             if (r.Failure is not null)
             {
                 table.AddSpanning(name, $"failed: {r.Failure}");

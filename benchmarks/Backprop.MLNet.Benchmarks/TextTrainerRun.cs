@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Reflection;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -119,47 +120,26 @@ internal static class TextTrainerRun
                     Seed = options.Seed,
                     NumberOfThreads = options.Threads,
                 };
-                storage = options.BackpropStorage is null ? "default" : SetFeatureStorage(backprop, options.BackpropStorage);
+                storage = options.BackpropSettings.Count == 0 ? "default" : string.Join(", ", options.BackpropSettings.Select(setting => Set(backprop, setting)));
                 return mlContext.BinaryClassification.Trainers.Backprop(backprop);
             default:
                 throw new ArgumentException($"Unknown trainer '{name}'.", nameof(name));
         }
     }
 
-    /// <summary>
-    /// Sets BackpropTrainer.Options.FeatureStorage to <paramref name="value"/> by reflection, if the library has the
-    /// property (an enum such as Auto/Dense/Sparse, or a string); otherwise says that the value is ignored.
-    /// </summary>
-    /// <returns>What was set, for the result line.</returns>
-    private static string SetFeatureStorage(BackpropTrainer.Options options, string value)
+    /// <summary>Sets one BackpropTrainer.Options property from "Name=Value" (an enum, bool, int or double); returns what was set.</summary>
+    private static string Set(BackpropTrainer.Options options, string setting)
     {
-        const string name = "FeatureStorage";
-        PropertyInfo? property = typeof(BackpropTrainer.Options).GetProperty(name, BindingFlags.Public | BindingFlags.Instance);
-        if (property is null || !property.CanWrite)
-        {
-            Console.WriteLine($"--backprop-storage {value} ignored: this BackpropTrainer.Options has no settable {name} property.");
-            return $"{value} ignored";
-        }
-
-        object setting;
-        if (property.PropertyType.IsEnum)
-        {
-            setting = Enum.TryParse(property.PropertyType, value, ignoreCase: true, out object? parsed) && Enum.IsDefined(property.PropertyType, parsed)
-                ? parsed
-                : throw new ArgumentException($"--backprop-storage must be one of {string.Join(", ", Enum.GetNames(property.PropertyType))}; got '{value}'.");
-        }
-        else if (property.PropertyType == typeof(string))
-        {
-            setting = value;
-        }
-        else
-        {
-            throw new ArgumentException($"BackpropTrainer.Options.{name} is a {property.PropertyType.Name}, which --backprop-storage cannot set.");
-        }
-
-        property.SetValue(options, setting);
-        Console.WriteLine($"BackpropTrainer.Options.{name} = {setting}");
-        return setting.ToString() ?? value;
+        string[] parts = setting.Split('=', 2);
+        PropertyInfo property = typeof(BackpropTrainer.Options).GetProperty(parts[0], BindingFlags.Public | BindingFlags.Instance)
+            ?? throw new ArgumentException($"BackpropTrainer.Options has no property '{parts[0]}'.");
+        Type type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+        object value = type.IsEnum
+            ? Enum.Parse(type, parts[1], ignoreCase: true)
+            : Convert.ChangeType(parts[1], type, CultureInfo.InvariantCulture);
+        property.SetValue(options, value);
+        Console.WriteLine($"BackpropTrainer.Options.{property.Name} = {value}");
+        return $"{property.Name}={value}";
     }
 
     /// <summary>Reads every row (filling a cache): the non-zero feature values and the positive labels.</summary>

@@ -28,7 +28,7 @@ internal sealed unsafe class SparseFirstLayer
     private readonly Network _network;
     private readonly float[]? _shift;
     private readonly BatchColumns _columns;
-    private readonly double[] _offset;
+    private readonly float[] _offset;
     private readonly float[] _bias;
     private readonly float[] _deltaSum;
     private float[] _saved = [];
@@ -52,7 +52,7 @@ internal sealed unsafe class SparseFirstLayer
         _shift = shift is not null && shift.Any(s => s != 0f) ? shift : null;
         Lazy = lazy;
         _columns = new BatchColumns(network.InputSize);
-        _offset = new double[network.LayerOutputs(0)];
+        _offset = new float[network.LayerOutputs(0)];
         _bias = new float[network.LayerOutputs(0)];
         _deltaSum = new float[network.LayerOutputs(0)];
     }
@@ -95,7 +95,7 @@ internal sealed unsafe class SparseFirstLayer
         ReadOnlySpan<float> bias = _network.BiasesOf(0);
         for (int o = 0; o < outputs; o++)
         {
-            _bias[o] = (float)(bias[o] - _offset[o]);
+            _bias[o] = bias[o] - _offset[o];
         }
 
         fixed (int* starts = x.RowStarts, indices = x.Indices)
@@ -173,9 +173,7 @@ internal sealed unsafe class SparseFirstLayer
                 // Exact: the L2 and centring terms reach every input; the touched rows are then rewritten whole.
                 for (int input = 0; input < _network.InputSize; input++)
                 {
-                    float* row = g + ((nint)input * outputs);
-                    new Span<float>(row, outputs).Clear();
-                    problem.Finish(input, row, outputs);
+                    problem.Start(input, g + ((nint)input * outputs), outputs);
                 }
             }
 
@@ -245,17 +243,11 @@ internal sealed unsafe class SparseFirstLayer
     /// <summary>Adds (sign 1) or removes (sign −1) one transposed row's share of u and Σ W².</summary>
     private void Accumulate(int input, ReadOnlySpan<float> row, int sign)
     {
-        double squares = 0;
+        _sumOfSquares += sign * (double)System.Numerics.Tensors.TensorPrimitives.SumOfSquares(row);
         float shift = _shift is null ? 0f : _shift[input];
-        for (int o = 0; o < row.Length; o++)
+        if (shift != 0f)
         {
-            squares += (double)row[o] * row[o];
-            if (shift != 0f)
-            {
-                _offset[o] += sign * (double)shift * row[o];
-            }
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(row, sign * shift, _offset, _offset);
         }
-
-        _sumOfSquares += sign * squares;
     }
 }

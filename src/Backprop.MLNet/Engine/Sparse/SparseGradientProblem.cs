@@ -75,32 +75,26 @@ internal unsafe struct SparseGradientProblem : IKernelProblem
         {
             int input = Touched[t];
             float* g = Gradient + ((nint)input * n);
-            var row = new Span<float>(g, n);
-            row.Clear();
+            Start(input, g, n);
             for (int k = ColumnStarts[t]; k < ColumnStarts[t + 1]; k++)
             {
-                ScaledAdd.Run(EntryValues[k], Delta + ((nint)EntryRows[k] * n), g, n);
+                ScaledAdd.Run(Scale * EntryValues[k], Delta + ((nint)EntryRows[k] * n), g, n);
             }
-
-            Finish(input, g, n);
         }
     }
 
-    /// <summary>Adds the L2 and centring terms to gradient row <paramref name="input"/> and applies the scale.</summary>
+    /// <summary>
+    /// Starts gradient row <paramref name="input"/> with its L2 and centring terms, already scaled:
+    /// <c>g = (scale·l2)·Wᵀ[input, :] − (scale·shift_input)·s</c>. The data term is added to it after.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal readonly void Finish(int input, float* g, int n)
+    internal readonly void Start(int input, float* g, int n)
     {
-        if (L2 != 0f)
-        {
-            ScaledAdd.Run(L2, TransposedWeights + ((nint)input * n), g, n);
-        }
-
+        var row = new Span<float>(g, n);
+        System.Numerics.Tensors.TensorPrimitives.Multiply(new ReadOnlySpan<float>(TransposedWeights + ((nint)input * n), n), Scale * L2, row);
         if (Shift is not null && Shift[input] != 0f)
         {
-            ScaledAdd.Run(-Shift[input], DeltaSum, g, n);
+            ScaledAdd.Run(-Scale * Shift[input], DeltaSum, g, n);
         }
-
-        var row = new Span<float>(g, n);
-        System.Numerics.Tensors.TensorPrimitives.Multiply(row, Scale, row);
     }
 }
