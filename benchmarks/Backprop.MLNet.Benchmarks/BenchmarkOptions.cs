@@ -40,6 +40,12 @@ internal sealed class BenchmarkOptions
     /// </summary>
     public IReadOnlyList<string> BackpropSettings { get; private init; } = [];
 
+    /// <summary>
+    /// The text workload's child fits the whole pipeline (FeaturizeText + trainer) on the raw text, with no cache, instead of
+    /// the trainer on cached features (<c>--pipeline</c>; the parent runs both).
+    /// </summary>
+    public bool Pipeline { get; private init; }
+
     /// <summary>Training seeds (0 to Seeds − 1) the rawscale workload averages over.</summary>
     public int Seeds { get; private init; } = 10;
 
@@ -76,9 +82,16 @@ internal sealed class BenchmarkOptions
         int rows = 20_000, seeds = 10;
         string? trainer = null;
         var backpropSettings = new List<string>();
+        bool pipeline = false;
         for (int i = 1; i < args.Length; i++)
         {
             string name = args[i];
+            if (name == "--pipeline")
+            {
+                pipeline = true;
+                continue;
+            }
+
             string value = i + 1 < args.Length ? args[++i] : throw new ArgumentException($"Option {name} needs a value.");
             switch (name)
             {
@@ -146,6 +159,7 @@ internal sealed class BenchmarkOptions
             Trainer = trainer,
             BackpropSettings = backpropSettings,
             Seeds = seeds,
+            Pipeline = pipeline,
             Arguments = args,
         };
     }

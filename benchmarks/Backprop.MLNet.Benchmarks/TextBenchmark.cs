@@ -30,10 +30,15 @@ internal static class TextBenchmark
         PrintSample(options.Rows);
 
         var results = new List<TextRunResult>();
-        foreach (string trainer in BenchmarkOptions.TextTrainers)
+        foreach ((string trainer, bool pipeline) in BenchmarkOptions.TextTrainers.Select(t => (t, false)).Concat(BenchmarkOptions.TextTrainers.Select(t => (t, true))))
         {
             List<string> arguments = ["text", "--trainer", trainer, "--rows", options.Rows.ToString(CultureInfo.InvariantCulture),
                 "--seed", options.Seed.ToString(CultureInfo.InvariantCulture)];
+            if (pipeline)
+            {
+                arguments.Add("--pipeline");
+            }
+
             if (options.Threads is int threads)
             {
                 arguments.AddRange(["--threads", threads.ToString(CultureInfo.InvariantCulture)]);
@@ -56,8 +61,11 @@ internal static class TextBenchmark
         }
 
         Console.WriteLine();
-        PrintData(results);
-        PrintTrainers(results);
+        PrintData(results.Where(r => !r.Pipeline).ToList());
+        Console.WriteLine("Trainers on the cached features (the trainer's Fit only):");
+        PrintTrainers(results.Where(r => !r.Pipeline).ToList());
+        Console.WriteLine("Whole pipelines, FeaturizeText + trainer, fitted on the raw text with no cache (Fit of the pipeline):");
+        PrintTrainers(results.Where(r => r.Pipeline).ToList());
         return 0;
     }
 
@@ -104,7 +112,7 @@ internal static class TextBenchmark
     /// <summary>One row per trainer: fit seconds, seconds per epoch, peak working set and test metrics, or why it failed.</summary>
     private static void PrintTrainers(List<TextRunResult> results)
     {
-        var table = new Table("trainer", "fit s", "s/epoch", "peak WS GB", "peak WS before fit GB", "accuracy", "AUC", "log-loss");
+        var table = new Table("trainer", "fit s", "s/epoch", "peak WS at fit end GB", "peak WS before fit GB", "peak WS after scoring GB", "accuracy", "AUC", "log-loss");
         foreach (TextRunResult r in results)
         {
             string name = r.Storage is null or "default" ? r.Trainer : $"{r.Trainer} ({r.Storage})";
@@ -115,7 +123,7 @@ internal static class TextBenchmark
             }
 
             table.Add(name, $"{r.FitSeconds:F2}", r.SecondsPerEpoch is double s ? $"{s:F2}" : "-",
-                TextTrainerRun.Gigabytes(r.PeakWorkingSet), TextTrainerRun.Gigabytes(r.PeakWorkingSetBeforeFit),
+                TextTrainerRun.Gigabytes(r.PeakWorkingSetAfterFit), TextTrainerRun.Gigabytes(r.PeakWorkingSetBeforeFit), TextTrainerRun.Gigabytes(r.PeakWorkingSet),
                 $"{r.Accuracy:F4}", $"{r.Auc:F4}", $"{r.LogLoss:F4}");
         }
 
@@ -125,7 +133,7 @@ internal static class TextBenchmark
             Console.WriteLine($"{r.Trainer}: {r.Epochs} epochs; Fit spent {r.SetupSeconds:F2} s outside the epochs (reading and preparing the data).");
         }
 
-        Console.WriteLine("Peak WS: the child process's peak working set (PeakWorkingSet64) after Fit and evaluation, and before Fit (after featurization).");
+        Console.WriteLine("Peak WS: the child process's peak working set (PeakWorkingSet64) when Fit returns, before Fit, and after scoring the test rows.");
         Console.WriteLine("s/epoch: Backprop's median epoch, from the Elapsed times of its TrainingHistory.");
         Console.WriteLine("Accuracy, AUC and log-loss (in bits: ML.NET's evaluator uses log base 2) on the test rows.");
         Console.WriteLine();

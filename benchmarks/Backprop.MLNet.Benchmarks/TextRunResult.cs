@@ -68,6 +68,12 @@ internal sealed record TextRunResult
     /// <summary>The process's peak working set after Fit and evaluation.</summary>
     public long PeakWorkingSet { get; init; }
 
+    /// <summary>The process's peak working set right after Fit, before the test rows are scored.</summary>
+    public long PeakWorkingSetAfterFit { get; init; }
+
+    /// <summary>Whether this run fitted the whole pipeline on raw text (<c>--pipeline</c>) rather than the trainer on cached features.</summary>
+    public bool Pipeline { get; init; }
+
     /// <summary>Test accuracy.</summary>
     public double Accuracy { get; init; }
 

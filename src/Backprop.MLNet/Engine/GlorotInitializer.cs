@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Backprop.MLNet.Engine.Activations;
 
 namespace Backprop.MLNet.Engine;
@@ -41,6 +42,7 @@ internal static class GlorotInitializer
     }
 
     /// <summary>Fills <paramref name="values"/> with draws from U[−bound, bound].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Fill(Span<float> values, double bound, SeededRandom random)
     {
         for (int i = 0; i < values.Length; i++)

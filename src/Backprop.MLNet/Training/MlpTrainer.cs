@@ -88,35 +88,39 @@ internal static class MlpTrainer
         }
 
         ISolver solver = settings.Solver == SolverKind.Lbfgs ? new LbfgsSolver() : new StochasticSolver();
+        var gradient = new float[network.ParameterCount];
         if (!data.IsSparse)
         {
-            return solver.Train(new TrainingRun(data, settings, network, random, resume, onEpoch, checkAlive, validation, start, null));
+            return solver.Train(new TrainingRun(data, settings, network, random, resume, onEpoch, checkAlive, validation, start, null, gradient));
         }
 
         // Sparse rows: the first layer is trained with its weights (and the optimizer's state of them) transposed.
         var sparse = new SparseFirstLayer(network, standardization?.Shift(), lazy: settings.LazySparseUpdates && settings.Solver != SolverKind.Lbfgs);
-        FirstLayerLayout.Transpose(network.Parameters, network, toTransposed: true);
+        // The gradient buffer is free before and after training: it holds the copies the transpositions need.
+        Span<float> scratch = gradient.AsSpan(0, network.WeightCount(0));
+        FirstLayerLayout.Transpose(network.Parameters, network, toTransposed: true, scratch);
         TrainingCheckpoint? transposedResume = resume?.Optimizer is { } resumedState
-            ? resume.WithOptimizer(TransposeState(resumedState, network, toTransposed: true))
+            ? resume.WithOptimizer(Transposed(resumedState with { Buffers = [.. resumedState.Buffers.Select(b => (float[])b.Clone())] }, network, true, scratch))
             : resume;
-        TrainingResult result = solver.Train(new TrainingRun(data, settings, network, random, transposedResume, onEpoch, checkAlive, validation, start, sparse));
-        FirstLayerLayout.Transpose(network.Parameters, network, toTransposed: false);
-        return result.Checkpoint.Optimizer is { } trained
-            ? result with { Checkpoint = result.Checkpoint.WithOptimizer(TransposeState(trained, network, toTransposed: false)) }
-            : result;
-    }
-
-    /// <summary>A copy of <paramref name="state"/> with the first weight block of every buffer transposed.</summary>
-    private static OptimizerState TransposeState(OptimizerState state, Network network, bool toTransposed)
-    {
-        var buffers = new float[state.Buffers.Length][];
-        for (int b = 0; b < buffers.Length; b++)
+        TrainingResult result = solver.Train(new TrainingRun(data, settings, network, random, transposedResume, onEpoch, checkAlive, validation, start, sparse, gradient));
+        FirstLayerLayout.Transpose(network.Parameters, network, toTransposed: false, scratch);
+        if (result.Checkpoint.Optimizer is { } trained)
         {
-            buffers[b] = (float[])state.Buffers[b].Clone();
-            FirstLayerLayout.Transpose(buffers[b], network, toTransposed);
+            Transposed(trained, network, toTransposed: false, scratch); // the finished optimizer's own buffers, transposed in place
         }
 
-        return state with { Buffers = buffers };
+        return result;
+    }
+
+    /// <summary>Transposes the first weight block of every buffer of <paramref name="state"/> in place; returns the state.</summary>
+    private static OptimizerState Transposed(OptimizerState state, Network network, bool toTransposed, Span<float> scratch)
+    {
+        foreach (float[] buffer in state.Buffers)
+        {
+            FirstLayerLayout.Transpose(buffer, network, toTransposed, scratch);
+        }
+
+        return state;
     }
 
     /// <summary>Clones and checks the network to continue, or creates and initialises a new one from <paramref name="random"/>.</summary>

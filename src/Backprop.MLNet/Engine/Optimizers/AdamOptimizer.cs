@@ -106,7 +106,7 @@ internal sealed class AdamOptimizer : IOptimizer
     public int Threads { get; init; } = 1;
 
     /// <inheritdoc />
-    public OptimizerState GetState() => new(OptimizerKind.Adam, [(float[])FirstMoment.Clone(), (float[])SecondMoment.Clone()], StepCount);
+    public OptimizerState GetState() => new(OptimizerKind.Adam, [FirstMoment, SecondMoment], StepCount);
 
     /// <inheritdoc />
     public void SetState(OptimizerState state)

@@ -31,8 +31,9 @@ internal interface IOptimizer
     void Reset();
 
     /// <summary>
-    /// The optimizer's state (SGD: the velocity; Adam: both moments and the step count), copied, so that a
-    /// saved model can resume training exactly where it stopped.
+    /// The optimizer's state (SGD: the velocity; Adam: both moments and the step count), so that a saved model can resume
+    /// training exactly where it stopped. The buffers are the optimizer's own, not copies (a network's worth of floats
+    /// each): take the state when training ends; a later step would change it.
     /// </summary>
     OptimizerState GetState();
 

@@ -88,7 +88,7 @@ internal sealed class SgdOptimizer : IOptimizer
     public void Reset() => Array.Clear(Velocity);
 
     /// <inheritdoc />
-    public OptimizerState GetState() => new(OptimizerKind.Sgd, [(float[])Velocity.Clone()], 0);
+    public OptimizerState GetState() => new(OptimizerKind.Sgd, [Velocity], 0);
 
     /// <inheritdoc />
     public void SetState(OptimizerState state)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Backprop.MLNet.Engine.Sparse;
 
 /// <summary>
@@ -40,6 +41,7 @@ internal sealed class BatchColumns
 
     /// <summary>Indexes the columns of <paramref name="x"/> (a sparse batch).</summary>
     /// <param name="x">The batch.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Build(InputBatch x)
     {
         int entries = checked((int)x.Entries);

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Backprop.MLNet.Engine.Sparse;
 
 /// <summary>
@@ -11,18 +13,41 @@ internal static class FirstLayerLayout
     /// <param name="vector">A vector laid out like <see cref="Network.Parameters"/> (parameters, a gradient, optimizer state).</param>
     /// <param name="network">The network that gives the shape.</param>
     /// <param name="toTransposed">True: network layout → [inputs × outputs]; false: back.</param>
-    public static void Transpose(Span<float> vector, Network network, bool toTransposed)
+    /// <param name="scratch">Room for one weight block (inputs × outputs floats), reused across calls (fresh memory costs page faults).</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static unsafe void Transpose(Span<float> vector, Network network, bool toTransposed, Span<float> scratch)
     {
         int inputs = network.InputSize, outputs = network.LayerOutputs(0);
         Span<float> block = vector[..(inputs * outputs)];
-        float[] copy = block.ToArray();
-        (int rows, int columns) = toTransposed ? (outputs, inputs) : (inputs, outputs);
-        for (int r = 0; r < rows; r++)
+        block.CopyTo(scratch);
+        fixed (float* copy = scratch)
         {
-            for (int c = 0; c < columns; c++)
+            (int rows, int columns) = toTransposed ? (outputs, inputs) : (inputs, outputs);
+
+            // Tile by tile, so that both the rows read and the rows written stay in cache.
+            const int Tile = 32;
+            fixed (float* destination = block)
             {
-                block[(c * rows) + r] = copy[(r * columns) + c];
+                for (int r0 = 0; r0 < rows; r0 += Tile)
+                {
+                    int r1 = Math.Min(rows, r0 + Tile);
+                    for (int c0 = 0; c0 < columns; c0 += Tile)
+                    {
+                        int c1 = Math.Min(columns, c0 + Tile);
+                        for (int r = r0; r < r1; r++)
+                        {
+                            for (int c = c0; c < c1; c++)
+                            {
+                                destination[((nint)c * rows) + r] = copy[((nint)r * columns) + c];
+                            }
+                        }
+                    }
+                }
             }
         }
     }
+
+    /// <summary>A scratch buffer for <see cref="Transpose"/> of <paramref name="network"/>'s first weight block.</summary>
+    /// <param name="network">The network.</param>
+    public static float[] Scratch(Network network) => new float[network.WeightCount(0)];
 }

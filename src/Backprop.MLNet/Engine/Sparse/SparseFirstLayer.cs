@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Backprop.MLNet.Engine.Activations;
 using Backprop.MLNet.Engine.Kernels;
 using Backprop.MLNet.Engine.Parallel;
@@ -88,6 +89,7 @@ internal sealed unsafe class SparseFirstLayer
     /// <param name="z">Destination [rows × outputs].</param>
     /// <param name="activation">The activation to fuse, or null.</param>
     /// <param name="threads">Threads, the caller included.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Forward(InputBatch x, Span<float> z, HiddenActivation? activation, int threads)
     {
         Sync();
@@ -130,6 +132,7 @@ internal sealed unsafe class SparseFirstLayer
     /// <param name="weightGradient">The weight block of the gradient (transposed).</param>
     /// <param name="biasGradient">The bias block of the gradient.</param>
     /// <param name="threads">Threads, the caller included.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Gradient(InputBatch x, ReadOnlySpan<float> delta, float l2, float scale, Span<float> weightGradient, Span<float> biasGradient, int threads)
     {
         int outputs = _network.LayerOutputs(0);
@@ -187,6 +190,7 @@ internal sealed unsafe class SparseFirstLayer
     }
 
     /// <summary>Keeps the touched rows as they are before the update, so the next pass can follow their change.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void SaveTouchedRows()
     {
         int outputs = _network.LayerOutputs(0);
@@ -206,6 +210,7 @@ internal sealed unsafe class SparseFirstLayer
     }
 
     /// <summary>Brings u and Σ W² up to date with the weights: in full, or from the rows saved before the last update.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Sync()
     {
         int outputs = _network.LayerOutputs(0);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Backprop.MLNet.Engine;
 
 namespace Backprop.MLNet.Training.Data;
@@ -122,6 +123,7 @@ internal sealed class MinibatchSource
     }
 
     /// <summary>Copies the CSR rows of the batch into the gather buffers (grown when a batch holds more entries than any before).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private InputBatch GatherSparse(SparseRows sparse, int start, int rows)
     {
         int entries = 0;

@@ -27,6 +27,7 @@ internal interface ISolver
 /// <param name="Validation">Validation rows, or null.</param>
 /// <param name="Start">The Stopwatch timestamp training started at.</param>
 /// <param name="SparseLayer">For sparse rows, the first layer (its weights and their optimizer state then transposed); else null.</param>
+/// <param name="Gradient">A parameter-sized buffer for the gradient (of a minibatch, or of an L-BFGS chunk).</param>
 internal sealed record TrainingRun(
     TrainingData Data,
     TrainingSettings Settings,
@@ -37,4 +38,5 @@ internal sealed record TrainingRun(
     Action? CheckAlive,
     TrainingData? Validation,
     long Start,
-    SparseFirstLayer? SparseLayer);
+    SparseFirstLayer? SparseLayer,
+    float[] Gradient);

@@ -29,9 +29,8 @@ internal sealed class LbfgsSolver : ISolver
     public TrainingResult Train(TrainingRun run)
     {
         (TrainingData data, TrainingSettings settings, Network network, _, TrainingCheckpoint? resume,
-            Action<EpochRecord>? onEpoch, Action? checkAlive, TrainingData? validation, long start, SparseFirstLayer? sparse) = run;
+            Action<EpochRecord>? onEpoch, Action? checkAlive, TrainingData? validation, long start, SparseFirstLayer? sparse, float[] chunkGradient) = run;
         var workspace = new BackpropWorkspace(network, Math.Min(data.Rows, ChunkRows), settings.NumberOfThreads, sparse: sparse);
-        var chunkGradient = new float[network.ParameterCount];
         float l2 = (float)settings.L2Regularization;
         var history = new List<EpochRecord>(resume?.History ?? []);
         int firstEpoch = history.Count;

@@ -17,13 +17,12 @@ internal sealed class StochasticSolver : ISolver
     public TrainingResult Train(TrainingRun run)
     {
         (TrainingData data, TrainingSettings settings, Network network, SeededRandom random, TrainingCheckpoint? resume,
-            Action<EpochRecord>? onEpoch, Action? checkAlive, TrainingData? validation, long start, SparseFirstLayer? sparse) = run;
+            Action<EpochRecord>? onEpoch, Action? checkAlive, TrainingData? validation, long start, SparseFirstLayer? sparse, float[] gradient) = run;
 
         int batchSize = Math.Min(settings.BatchSize, data.Rows);
         Dropout? dropout = settings.DropoutRate > 0 ? new Dropout(settings.DropoutRate, random, network, batchSize) : null;
         var workspace = new BackpropWorkspace(network, batchSize, settings.NumberOfThreads, dropout, sparse);
         var batches = new MinibatchSource(data, batchSize, settings.Shuffle, random);
-        var gradient = new float[network.ParameterCount];
         IOptimizer optimizer = CreateOptimizer(settings, network.ParameterCount);
         if (resume?.Optimizer is { } optimizerState)
         {

@@ -139,7 +139,7 @@ public class SparseGradientCheckTests
         public (double Loss, float[] Gradient) Sparse(bool lazy, bool transposeBack = true, float fill = 0f)
         {
             Network transposed = Network.Clone();
-            FirstLayerLayout.Transpose(transposed.Parameters, transposed, toTransposed: true);
+            FirstLayerLayout.Transpose(transposed.Parameters, transposed, toTransposed: true, FirstLayerLayout.Scratch(transposed));
             var workspace = new BackpropWorkspace(transposed, Rows, threads: 1, sparse: new SparseFirstLayer(transposed, Shift, lazy));
             var gradient = new float[transposed.ParameterCount];
             Array.Fill(gradient, fill);
@@ -147,7 +147,7 @@ public class SparseGradientCheckTests
             double loss = workspace.ComputeLossAndGradient(batch, Targets, L2, gradient, Weights);
             if (transposeBack)
             {
-                FirstLayerLayout.Transpose(gradient, transposed, toTransposed: false);
+                FirstLayerLayout.Transpose(gradient, transposed, toTransposed: false, FirstLayerLayout.Scratch(transposed));
             }
 
             return (loss, gradient);
