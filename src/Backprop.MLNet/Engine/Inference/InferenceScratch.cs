@@ -5,10 +5,17 @@ namespace Backprop.MLNet.Engine.Inference;
 /// a shared network can be evaluated concurrently with no allocation per call. After a forward
 /// pass it exposes the raw logits and the hidden activations of the last <see cref="Rows"/> rows.
 /// </summary>
+/// <remarks>
+/// Nothing here is sized by the input width up front: the list of one dense row's non-zero inputs starts at the widest
+/// hidden layer and grows to the input width on the first dense one-row pass, and the dense copy of a sparse batch
+/// (needed only by a network too large to pack) is made on first use, so a wide model scored on sparse rows keeps
+/// buffers proportional to its hidden layers and its rows.
+/// </remarks>
 internal sealed class InferenceScratch
 {
     private readonly int[] _layerSizes;
     private readonly float[][] _hidden;
+    private float[] _denseInput = [];
 
     /// <summary>Creates buffers for networks with the given layer sizes (use <see cref="Network.CreateScratch"/>).</summary>
     /// <param name="layerSizes">Widths of all layers, input first and output last.</param>
@@ -30,12 +37,13 @@ internal sealed class InferenceScratch
         }
 
         int widest = 0;
-        for (int l = 0; l + 1 < _layerSizes.Length; l++)
+        for (int l = 1; l + 1 < _layerSizes.Length; l++)
         {
             widest = Math.Max(widest, _layerSizes[l]);
         }
 
-        NonzeroBuffer = new int[widest];
+        NonzeroIndices = new int[widest];
+        NonzeroValues = new float[widest];
         int outputs = _layerSizes[^1];
         LogitsBuffer = new float[checked(maxRows * outputs)];
         OutputsBuffer = new float[maxRows * outputs];
@@ -56,8 +64,11 @@ internal sealed class InferenceScratch
     /// <summary>The whole logits buffer, [<see cref="MaxRows"/> × outputs].</summary>
     internal float[] LogitsBuffer { get; }
 
-    /// <summary>Room for the indices of one row's non-zero inputs to any layer (see <see cref="PackedNetwork"/>).</summary>
-    internal int[] NonzeroBuffer { get; }
+    /// <summary>Room for the indices of one row's non-zero inputs to a layer (see <see cref="EnsureNonzeroCapacity"/>).</summary>
+    internal int[] NonzeroIndices { get; private set; }
+
+    /// <summary>Room for the values of one row's non-zero inputs to a layer, beside <see cref="NonzeroIndices"/>.</summary>
+    internal float[] NonzeroValues { get; private set; }
 
     /// <summary>The whole outputs buffer, [<see cref="MaxRows"/> × outputs].</summary>
     internal float[] OutputsBuffer { get; }
@@ -70,6 +81,29 @@ internal sealed class InferenceScratch
     /// <summary>The whole buffer of hidden layer <paramref name="hiddenLayer"/>, [<see cref="MaxRows"/> × width].</summary>
     /// <param name="hiddenLayer">Hidden layer index.</param>
     internal float[] HiddenBuffer(int hiddenLayer) => _hidden[hiddenLayer];
+
+    /// <summary>Grows <see cref="NonzeroIndices"/> and <see cref="NonzeroValues"/> to hold the non-zero inputs of one row of <paramref name="width"/> inputs.</summary>
+    /// <param name="width">The layer's inputs.</param>
+    internal void EnsureNonzeroCapacity(int width)
+    {
+        if (NonzeroIndices.Length < width)
+        {
+            NonzeroIndices = new int[width];
+            NonzeroValues = new float[width];
+        }
+    }
+
+    /// <summary>A buffer of at least <paramref name="floats"/> floats for the dense copy of a sparse batch (grown on demand, contents undefined).</summary>
+    /// <param name="floats">Floats needed: rows × inputs.</param>
+    internal float[] DenseInput(int floats)
+    {
+        if (_denseInput.Length < floats)
+        {
+            _denseInput = new float[floats];
+        }
+
+        return _denseInput;
+    }
 
     /// <summary>Throws unless this scratch matches the shape of <paramref name="network"/> and can hold <paramref name="rows"/> rows.</summary>
     /// <param name="network">The network about to use the scratch.</param>

@@ -25,7 +25,7 @@ internal sealed class NetworkPredictor(Network network)
     /// <param name="maxRows">Largest number of rows per pass.</param>
     public InferenceScratch CreateScratch(int maxRows) => network.CreateScratch(maxRows);
 
-    /// <summary>Runs <paramref name="rows"/> rows through the network without allocating.</summary>
+    /// <summary>Runs <paramref name="rows"/> dense rows through the network without allocating.</summary>
     /// <param name="x">Inputs, row-major [rows × inputs].</param>
     /// <param name="rows">Number of rows, 1 ≤ rows ≤ the scratch's capacity.</param>
     /// <param name="scratch">The caller's buffers.</param>
@@ -41,5 +41,42 @@ internal sealed class NetworkPredictor(Network network)
 
         network.Forward(x, rows, scratch, threads);
         return new ForwardResult(network.ActivateOutputsByRow(scratch, rows), scratch.LastLogits);
+    }
+
+    /// <summary>
+    /// Runs a batch of dense or sparse (CSR) rows through the network; a sparse batch gives bit for bit what the same
+    /// rows give dense. The packed path reads a sparse batch's entries directly; the training layout reads dense rows
+    /// only, so for a network too large to pack a sparse batch is first written dense into the scratch (a rare path).
+    /// Allocates nothing once the scratch has grown to the batches it serves.
+    /// </summary>
+    /// <param name="x">The rows; <see cref="InputBatch.Width"/> must be the network's input size.</param>
+    /// <param name="scratch">The caller's buffers.</param>
+    /// <param name="threads">Threads, the caller included; results do not depend on it.</param>
+    /// <returns>The outputs and logits of every row, views into <paramref name="scratch"/>.</returns>
+    /// <exception cref="ArgumentException">The width differs from the network's inputs, or a sparse row's indices are out of range or order.</exception>
+    public ForwardResult Predict(InputBatch x, InferenceScratch scratch, int threads)
+    {
+        ArgumentNullException.ThrowIfNull(scratch);
+        if (x.Width != network.InputSize)
+        {
+            throw new ArgumentException($"The batch has {x.Width} inputs per row; the network has {network.InputSize}.", nameof(x));
+        }
+
+        if (Packed is { } packed)
+        {
+            ReadOnlySpan<float> outputs = packed.Forward(x, scratch, threads);
+            return new ForwardResult(outputs, scratch.LastLogits);
+        }
+
+        if (!x.IsSparse)
+        {
+            return Predict(x.Dense, x.Rows, scratch, threads);
+        }
+
+        scratch.CheckFits(network, x.Rows);
+        CsrRows.Check(x);
+        float[] dense = scratch.DenseInput(checked(x.Rows * x.Width));
+        CsrRows.Scatter(x, dense);
+        return Predict(dense, x.Rows, scratch, threads);
     }
 }

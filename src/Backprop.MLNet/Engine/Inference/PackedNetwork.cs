@@ -18,7 +18,8 @@ namespace Backprop.MLNet.Engine.Inference;
 /// while one row gives the same bits alone as inside any batch, on any thread count.</para>
 /// <para>One row alone is a matrix–vector product whose time is spent streaming the weights from cache; this
 /// layout lets it read only the panel rows of inputs that are not zero (zero pixels, one-hot features, and the
-/// hidden units ReLU switched off), which is exact.</para>
+/// hidden units ReLU switched off), which is exact. A sparse batch (<see cref="InputBatch"/> in CSR form) is read the
+/// same way in its first layer, row by row, without ever being made dense; the layers after it are dense.</para>
 /// </remarks>
 internal sealed unsafe class PackedNetwork
 {
@@ -106,14 +107,13 @@ internal sealed unsafe class PackedNetwork
     public long Bytes => (long)_buffer.Length * sizeof(float);
 
     /// <summary>
-    /// Runs the forward pass on <paramref name="rows"/> rows without allocating, like <see cref="Network.Forward"/>.
+    /// Runs the forward pass on <paramref name="rows"/> dense rows without allocating, like <see cref="Network.Forward"/>.
     /// </summary>
     /// <param name="x">Inputs, row-major [rows × inputs] (extra trailing values are ignored).</param>
     /// <param name="rows">Number of rows, 1 ≤ rows ≤ <see cref="InferenceScratch.MaxRows"/>.</param>
     /// <param name="scratch">Caller-owned buffers from <see cref="Network.CreateScratch"/>; after the call they also hold the logits and hidden activations.</param>
     /// <param name="threads">Maximum threads, the caller included; results do not depend on it.</param>
     /// <returns>The outputs [rows × outputs] (probabilities for sigmoid/softmax, values for identity), a view into <paramref name="scratch"/>.</returns>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ReadOnlySpan<float> Forward(ReadOnlySpan<float> x, int rows, InferenceScratch scratch, int threads = 1)
     {
         ArgumentNullException.ThrowIfNull(scratch);
@@ -124,46 +124,122 @@ internal sealed unsafe class PackedNetwork
             throw new ArgumentException($"Expected at least {rows * inputSize} input values but got {x.Length}.", nameof(x));
         }
 
+        return Forward(InputBatch.FromDense(x, rows, inputSize), scratch, threads);
+    }
+
+    /// <summary>
+    /// Runs the forward pass on a batch of dense or sparse (CSR) rows without allocating (after a first dense one-row
+    /// pass has sized the scratch's list of non-zero inputs). A sparse batch's first layer reads, for each row, only the
+    /// panel rows of its stored entries, in increasing index order; the outputs are bit for bit those of the same rows
+    /// given dense (see <see cref="PanelMicroKernels"/>), whatever the batch and the thread count.
+    /// </summary>
+    /// <param name="x">The rows; <see cref="InputBatch.Width"/> must be the network's input size, and a sparse batch's indices are checked.</param>
+    /// <param name="scratch">Caller-owned buffers from <see cref="Network.CreateScratch"/>; after the call they also hold the logits and hidden activations.</param>
+    /// <param name="threads">Maximum threads, the caller included; results do not depend on it.</param>
+    /// <returns>The outputs [rows × outputs] (probabilities for sigmoid/softmax, values for identity), a view into <paramref name="scratch"/>.</returns>
+    /// <exception cref="ArgumentException">The width differs from the network's inputs, or a sparse row's indices are out of range or order.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public ReadOnlySpan<float> Forward(InputBatch x, InferenceScratch scratch, int threads = 1)
+    {
+        ArgumentNullException.ThrowIfNull(scratch);
+        int rows = x.Rows;
+        scratch.CheckFits(_network, rows);
+        if (x.Width != _network.InputSize)
+        {
+            throw new ArgumentException($"The batch has {x.Width} inputs per row; the network has {_network.InputSize}.", nameof(x));
+        }
+
+        CsrRows.Check(x);
         int last = _layers.Length - 1;
         KernelIsa path = KernelPath.Current;
         EpilogueMode hiddenMode = KernelEpilogue.ModeOf(_network.HiddenFunction);
         for (int l = 0; l <= last; l++)
         {
             Layer layer = _layers[l];
-            ReadOnlySpan<float> input = l == 0 ? x[..(rows * inputSize)] : scratch.HiddenBuffer(l - 1).AsSpan(0, rows * layer.Inputs);
             Span<float> output = (l == last ? scratch.LogitsBuffer : scratch.HiddenBuffer(l)).AsSpan(0, rows * layer.Outputs);
-            fixed (float* a = input, z = output)
-            fixed (int* nonzero = scratch.NonzeroBuffer)
+            var problem = new PanelForwardProblem
             {
-                var problem = new PanelForwardProblem
-                {
-                    A = a,
-                    Layer = layer,
-                    Packed = _base,
-                    Z = z,
-                    Rows = rows,
-                    Nonzero = nonzero,
-                    NonzeroCount = rows == 1 ? ListNonzero(a, layer.Inputs, nonzero) : 0,
-                    Activation = l == last ? null : _network.HiddenFunction,
-                    Mode = l == last ? EpilogueMode.None : hiddenMode,
-                    Isa = path,
-                };
-                KernelRunner.Run(problem, threads);
+                Layer = layer,
+                Packed = _base,
+                Rows = rows,
+                Activation = l == last ? null : _network.HiddenFunction,
+                Mode = l == last ? EpilogueMode.None : hiddenMode,
+                Isa = path,
+            };
+            if (l == 0 && x.IsSparse)
+            {
+                RunCsr(problem, x.RowStarts, x.Indices, x.Values, output, threads);
+            }
+            else
+            {
+                ReadOnlySpan<float> input = l == 0 ? x.Dense : scratch.HiddenBuffer(l - 1).AsSpan(0, rows * layer.Inputs);
+                RunDense(problem, input, output, scratch, threads);
             }
         }
 
         return _network.ActivateOutputsByRow(scratch, rows);
     }
 
-    /// <summary>Writes the indices i &lt; <paramref name="count"/> with <c>x[i] != 0</c> (NaN included) in increasing order; returns how many.</summary>
+    /// <summary>Runs one layer on dense rows; one row alone goes as the CSR list of its non-zero inputs (NaN included), so only their panel rows are read.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int ListNonzero(float* x, int count, int* indices)
+    private static void RunDense(PanelForwardProblem problem, ReadOnlySpan<float> a, Span<float> z, InferenceScratch scratch, int threads)
+    {
+        if (problem.Rows == 1)
+        {
+            scratch.EnsureNonzeroCapacity(a.Length);
+            int[] indices = scratch.NonzeroIndices;
+            float[] values = scratch.NonzeroValues;
+            int count;
+            fixed (float* x = a, v = values)
+            fixed (int* i = indices)
+            {
+                count = ListNonzero(x, a.Length, i, v);
+            }
+
+            Span<int> starts = stackalloc int[2];
+            starts[0] = 0;
+            starts[1] = count;
+            RunCsr(problem, starts, indices.AsSpan(0, count), values.AsSpan(0, count), z, threads);
+            return;
+        }
+
+        fixed (float* pa = a, pz = z)
+        {
+            problem.A = pa;
+            problem.Z = pz;
+            KernelRunner.Run(problem, threads);
+        }
+    }
+
+    /// <summary>Runs one layer on CSR rows (checked: indices strictly increasing within [0, inputs)).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RunCsr(PanelForwardProblem problem, ReadOnlySpan<int> rowStarts, ReadOnlySpan<int> indices, ReadOnlySpan<float> values, Span<float> z, int threads)
+    {
+        fixed (int* starts = rowStarts, columns = indices)
+        fixed (float* v = values, pz = z)
+        {
+            problem.RowStarts = starts;
+            problem.Indices = columns;
+            problem.Values = v;
+            problem.Z = pz;
+            KernelRunner.Run(problem, threads);
+        }
+    }
+
+    /// <summary>
+    /// Writes the indices i &lt; <paramref name="count"/> with <c>x[i] != 0</c> (NaN included) in increasing order, and their
+    /// values beside them; returns how many.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int ListNonzero(float* x, int count, int* indices, float* values)
     {
         int found = 0;
         for (int i = 0; i < count; i++)
         {
+            float value = x[i];
             indices[found] = i;
-            found += x[i] != 0f ? 1 : 0;
+            values[found] = value;
+            found += value != 0f ? 1 : 0;
         }
 
         return found;

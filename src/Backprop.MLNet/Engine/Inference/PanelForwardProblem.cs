@@ -6,13 +6,15 @@ using Backprop.MLNet.Engine.Parallel;
 namespace Backprop.MLNet.Engine.Inference;
 
 /// <summary>
-/// One layer of <see cref="PackedNetwork.Forward"/>: Z = f(A·Wᵀ + b) over packed weight panels, as tasks of one
-/// panel × up to <see cref="RowsPerTask"/> rows each.
+/// One layer of <see cref="PackedNetwork"/>'s forward pass: Z = f(A·Wᵀ + b) over packed weight panels, as tasks of one
+/// panel × up to <see cref="RowsPerTask"/> rows each, the inputs A dense or in CSR form.
 /// </summary>
 /// <remarks>
-/// A task runs tiles of <see cref="IKernelProfile"/>-sized row groups (6 rows with AVX-512 and AVX2, 3 with 128-bit
-/// vectors), the leftover rows with a smaller tile, and a single row (the <see cref="Nonzero"/> list given) with the
-/// sparse one-row kernel. All give every output the same bits (see <see cref="PanelMicroKernels"/>).
+/// Dense rows: a task runs tiles of <see cref="IKernelProfile"/>-sized row groups (6 rows with AVX-512 and AVX2, 3 with
+/// 128-bit vectors) and the leftover rows with a smaller tile. CSR rows (<see cref="RowStarts"/> given: a sparse first
+/// layer, or one dense row given as the list of its non-zero inputs): each row on its own with the sparse kernel, over
+/// its listed inputs only. All give every output the same bits (see <see cref="PanelMicroKernels"/>), and the partition
+/// into tasks depends only on the shape, so the thread count changes nothing.
 /// A generic activation is applied to each row's panel segment, whose bounds depend only on the layer width.
 /// </remarks>
 internal unsafe struct PanelForwardProblem : IKernelProblem
@@ -20,7 +22,7 @@ internal unsafe struct PanelForwardProblem : IKernelProblem
     /// <summary>Rows per task (a multiple of every tile height).</summary>
     public const int RowsPerTask = 48;
 
-    /// <summary>Input activations A [rows × inputs].</summary>
+    /// <summary>Input activations A [rows × inputs], when the rows are dense (<see cref="RowStarts"/> null).</summary>
     public float* A;
 
     /// <summary>The layer's packed panels and padded biases.</summary>
@@ -35,11 +37,17 @@ internal unsafe struct PanelForwardProblem : IKernelProblem
     /// <summary>Number of rows.</summary>
     public int Rows;
 
-    /// <summary>For one row: the indices of its non-zero inputs, increasing.</summary>
-    public int* Nonzero;
+    /// <summary>
+    /// CSR rows instead of <see cref="A"/>: <see cref="Rows"/> + 1 offsets into <see cref="Indices"/> and <see cref="Values"/>
+    /// (row r lists entries RowStarts[r] ≤ k &lt; RowStarts[r + 1]); null for dense rows.
+    /// </summary>
+    public int* RowStarts;
 
-    /// <summary>Number of entries of <see cref="Nonzero"/>.</summary>
-    public int NonzeroCount;
+    /// <summary>CSR input indices, strictly increasing within a row, each below the layer's inputs.</summary>
+    public int* Indices;
+
+    /// <summary>CSR input values.</summary>
+    public float* Values;
 
     /// <summary>Activation to apply, or null for none.</summary>
     public HiddenActivation? Activation;
@@ -61,11 +69,19 @@ internal unsafe struct PanelForwardProblem : IKernelProblem
 
     /// <inheritdoc />
     /// <remarks>
-    /// One row is a matrix–vector product bound by streaming the weights (each used once), which costs about as much
-    /// per weight as 4 multiply–adds of a blocked product, so it is counted that way: a large enough layer is then split
-    /// over threads, each streaming its panels from its own core's cache.
+    /// A CSR row is bound by streaming the panel rows of its listed inputs (each weight read used once), which costs about
+    /// as much per weight as 4 multiply–adds of a blocked product, so each listed entry is counted that way: one wide
+    /// enough row is then split over threads, each streaming its panels from its own core's cache, while a row of a few
+    /// entries stays on the caller.
     /// </remarks>
-    public readonly long Work => (long)Rows * Layer.Inputs * Layer.Outputs * (Rows == 1 ? 4 : 1);
+    public readonly long Work => RowStarts == null
+        ? (long)Rows * Layer.Inputs * Layer.Outputs
+        : SparseWork(RowStarts[Rows] - RowStarts[0], Layer.Outputs);
+
+    /// <summary>The <see cref="Work"/> of CSR rows holding <paramref name="entries"/> entries in all, into <paramref name="outputs"/> outputs.</summary>
+    /// <param name="entries">Listed inputs, summed over the rows.</param>
+    /// <param name="outputs">The layer's outputs.</param>
+    public static long SparseWork(long entries, int outputs) => entries * outputs * 4;
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -126,9 +142,14 @@ internal unsafe struct PanelForwardProblem : IKernelProblem
                 break;
             }
 
-            if (Rows == 1)
+            if (RowStarts != null)
             {
-                SparseRow<TOps, TVec>(vectors, A, w, width, b, Z + column + c, valid, relu);
+                for (int row = first; row < end; row++)
+                {
+                    int start = RowStarts[row];
+                    SparseRow<TOps, TVec>(vectors, Values + start, Indices + start, RowStarts[row + 1] - start, w, width, b, Z + ((nint)row * n) + column + c, valid, relu);
+                }
+
                 continue;
             }
 
@@ -145,18 +166,18 @@ internal unsafe struct PanelForwardProblem : IKernelProblem
         }
     }
 
-    /// <summary>Dispatches to the one-row sparse kernel specialised for <paramref name="vectors"/>.</summary>
+    /// <summary>Dispatches one CSR row to the sparse kernel specialised for <paramref name="vectors"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private readonly void SparseRow<TOps, TVec>(int vectors, float* x, float* w, nint ldw, float* b, float* z, int valid, bool relu)
+    private static void SparseRow<TOps, TVec>(int vectors, float* values, int* indices, int count, float* w, nint ldw, float* b, float* z, int valid, bool relu)
         where TOps : struct, IVectorOps<TVec>
         where TVec : struct
     {
         switch (vectors)
         {
-            case 1: PanelMicroKernels.SparseRow<TOps, TVec, Count1>(x, Nonzero, NonzeroCount, w, ldw, b, z, valid, relu); break;
-            case 2: PanelMicroKernels.SparseRow<TOps, TVec, Count2>(x, Nonzero, NonzeroCount, w, ldw, b, z, valid, relu); break;
-            case 3: PanelMicroKernels.SparseRow<TOps, TVec, Count3>(x, Nonzero, NonzeroCount, w, ldw, b, z, valid, relu); break;
-            default: PanelMicroKernels.SparseRow<TOps, TVec, Count4>(x, Nonzero, NonzeroCount, w, ldw, b, z, valid, relu); break;
+            case 1: PanelMicroKernels.SparseRow<TOps, TVec, Count1>(values, indices, count, w, ldw, b, z, valid, relu); break;
+            case 2: PanelMicroKernels.SparseRow<TOps, TVec, Count2>(values, indices, count, w, ldw, b, z, valid, relu); break;
+            case 3: PanelMicroKernels.SparseRow<TOps, TVec, Count3>(values, indices, count, w, ldw, b, z, valid, relu); break;
+            default: PanelMicroKernels.SparseRow<TOps, TVec, Count4>(values, indices, count, w, ldw, b, z, valid, relu); break;
         }
     }
 

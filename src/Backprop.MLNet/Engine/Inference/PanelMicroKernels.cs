@@ -60,9 +60,10 @@ internal readonly struct Count6 : IFixedCount
 /// <remarks>
 /// Every output is one multiply–add chain in increasing k, started from +0, whichever kernel, tile, batch or
 /// thread computes it, and the bias and ReLU are applied the same way afterwards. So one row scored alone gets
-/// the bits it gets inside any batch. The one-row kernel visits only the inputs that are not zero: skipping a
-/// term 0·w adds ±0 to a chain that started at +0, which never changes its value (a chain cannot become −0,
-/// and the weights are finite), so skipping is exact, not an approximation.
+/// the bits it gets inside any batch. The sparse kernel visits only the inputs a row lists (a dense row alone lists its
+/// non-zero inputs; a sparse batch lists its stored entries): skipping a term 0·w adds ±0 to a chain that started at +0,
+/// which never changes its value (a chain cannot become −0, and the weights are finite), so skipping is exact, not an
+/// approximation, and a listed zero changes nothing either.
 /// The kernels are compiled fully optimised on first use (AggressiveOptimization): many of their instantiations (the
 /// leftover-row tiles, the narrow last panels) run a few times per block, so with tiered compilation they would stay
 /// in unoptimised code for hundreds of blocks, measurably slowing the first seconds of scoring.
@@ -261,15 +262,16 @@ internal static unsafe class PanelMicroKernels
     }
 
     /// <summary>
-    /// One row × <typeparamref name="TVecs"/> vectors of outputs, over the inputs listed in <paramref name="nonzero"/> only
-    /// (in increasing order; the others must be zero).
+    /// One row × <typeparamref name="TVecs"/> vectors of outputs, over the row's listed inputs only (one CSR row: input
+    /// <c>indices[j]</c> has the value <c>values[j]</c>, the indices increasing, every input not listed zero). The same
+    /// chain as <see cref="Tile{TOps, TVec, TRows, TVecs}"/> minus the terms of zero inputs, so the same bits.
     /// </summary>
     /// <typeparam name="TOps">Vector operations.</typeparam>
     /// <typeparam name="TVec">Vector type.</typeparam>
     /// <typeparam name="TVecs">Vectors of outputs (1–4).</typeparam>
-    /// <param name="x">The row of inputs.</param>
-    /// <param name="nonzero">Indices of its non-zero inputs, increasing.</param>
-    /// <param name="count">Number of indices.</param>
+    /// <param name="values">The values of the listed inputs.</param>
+    /// <param name="indices">Their input indices, strictly increasing, each below the panel's height.</param>
+    /// <param name="count">Number of listed inputs.</param>
     /// <param name="w">Panel column of the first output, row k at <c>w + k·ldw</c>.</param>
     /// <param name="ldw">Row stride of the panel.</param>
     /// <param name="bias">Biases of the outputs (padded to whole vectors).</param>
@@ -277,7 +279,7 @@ internal static unsafe class PanelMicroKernels
     /// <param name="valid">Outputs to store.</param>
     /// <param name="relu">True to store max(·, 0).</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void SparseRow<TOps, TVec, TVecs>(float* x, int* nonzero, int count, float* w, nint ldw, float* bias, float* z, int valid, bool relu)
+    public static void SparseRow<TOps, TVec, TVecs>(float* values, int* indices, int count, float* w, nint ldw, float* bias, float* z, int valid, bool relu)
         where TOps : struct, IVectorOps<TVec>
         where TVec : struct
         where TVecs : struct, IFixedCount
@@ -287,9 +289,8 @@ internal static unsafe class PanelMicroKernels
         TVec c0 = TOps.Zero, c1 = TOps.Zero, c2 = TOps.Zero, c3 = TOps.Zero;
         for (int j = 0; j < count; j++)
         {
-            int i = nonzero[j];
-            float* wi = w + (i * ldw);
-            TVec v = TOps.Broadcast(x[i]);
+            float* wi = w + (indices[j] * ldw);
+            TVec v = TOps.Broadcast(values[j]);
             c0 = TOps.MultiplyAdd(v, TOps.Load(wi), c0);
             if (vecs > 1)
             {

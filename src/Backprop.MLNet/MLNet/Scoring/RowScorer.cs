@@ -1,3 +1,4 @@
+using Backprop.MLNet.Engine;
 using Backprop.MLNet.Engine.Inference;
 using Microsoft.ML.Data;
 
@@ -5,13 +6,15 @@ namespace Backprop.MLNet.MLNet.Scoring;
 
 /// <summary>
 /// Scores one row at a time without allocating: owns the buffers of one mapper delegate, which ML.NET uses from one
-/// thread only (IValueMapper's contract), so each cursor and each PredictionEngine gets its own.
+/// thread only (IValueMapper's contract), so each cursor and each PredictionEngine gets its own. A sparse feature vector
+/// goes to the network as it is, a one-row CSR batch of its indices and values (never made dense), and gives the bits
+/// the same row gives dense.
 /// </summary>
 /// <param name="model">The model to score with.</param>
 internal sealed class RowScorer(BackpropModelParameters model)
 {
     private readonly InferenceScratch _scratch = model.Predictor.CreateScratch(1);
-    private readonly float[] _dense = new float[model.InputSize];
+    private readonly int[] _rowStarts = new int[2];
     private readonly float[] _restored = new float[model.Scaling is null ? 0 : model.OutputSize];
     private float _lastLogit;
 
@@ -20,7 +23,7 @@ internal sealed class RowScorer(BackpropModelParameters model)
 
     /// <summary>The first raw output logit of one row (for a binary model: the score).</summary>
     /// <param name="features">The row's features.</param>
-    public float Logit(in VBuffer<float> features) => model.Predictor.Predict(Densify(features), 1, _scratch, Threads).Logits[0];
+    public float Logit(in VBuffer<float> features) => Forward(features).Logits[0];
 
     /// <summary>The first raw output logit of the row scored last by <see cref="Predict"/>.</summary>
     public float LastLogit => _lastLogit;
@@ -29,7 +32,7 @@ internal sealed class RowScorer(BackpropModelParameters model)
     /// <param name="features">The row's features.</param>
     public ReadOnlySpan<float> Predict(in VBuffer<float> features)
     {
-        ForwardResult result = model.Predictor.Predict(Densify(features), 1, _scratch, Threads);
+        ForwardResult result = Forward(features);
         _lastLogit = result.Logits[0];
         if (model.Scaling is null)
         {
@@ -41,27 +44,23 @@ internal sealed class RowScorer(BackpropModelParameters model)
         return _restored;
     }
 
-    private ReadOnlySpan<float> Densify(in VBuffer<float> features)
+    /// <summary>Runs one row through the network: a dense vector as a one-row dense batch, a sparse one as a one-row CSR batch.</summary>
+    private ForwardResult Forward(in VBuffer<float> features)
     {
-        if (features.Length != _dense.Length)
+        int inputs = model.InputSize;
+        if (features.Length != inputs)
         {
             throw new ArgumentOutOfRangeException(nameof(features), features.Length,
-                $"The feature vector has {features.Length} values; this Backprop model was trained on {_dense.Length}.");
+                $"The feature vector has {features.Length} values; this Backprop model was trained on {inputs}.");
         }
 
+        ReadOnlySpan<float> values = features.GetValues();
         if (features.IsDense)
         {
-            return features.GetValues();
+            return model.Predictor.Predict(InputBatch.FromDense(values, 1, inputs), _scratch, Threads);
         }
 
-        Array.Clear(_dense);
-        ReadOnlySpan<float> values = features.GetValues();
-        ReadOnlySpan<int> indices = features.GetIndices();
-        for (int i = 0; i < values.Length; i++)
-        {
-            _dense[indices[i]] = values[i];
-        }
-
-        return _dense;
+        _rowStarts[1] = values.Length;
+        return model.Predictor.Predict(InputBatch.FromCsr(_rowStarts, features.GetIndices(), values, inputs), _scratch, Threads);
     }
 }

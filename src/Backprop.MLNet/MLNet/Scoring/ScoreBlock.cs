@@ -4,20 +4,21 @@ using Microsoft.ML.Data;
 namespace Backprop.MLNet.MLNet.Scoring;
 
 /// <summary>
-/// The buffers of one block of rows scored together: the dense features [rows × inputs], the network's scratch, and
-/// after <see cref="Score"/> the raw logits and the outputs (in label units for a standardised regression model) of
-/// every row. Owned by one cursor; never shared between threads.
+/// The buffers of one block of rows scored together: the features (<see cref="BlockFeatures"/>: sparse rows in CSR form,
+/// dense rows dense), the network's scratch, and after <see cref="Score"/> the raw logits and the outputs (in label units
+/// for a standardised regression model) of every row. Owned by one cursor; filled on its thread, scored on one thread
+/// at a time.
 /// </summary>
 /// <remarks>
 /// The values equal the row-by-row path (<see cref="RowScorer"/> under ML.NET's scorers) bit
-/// for bit: the forward kernels give a row the same bits alone or in a batch, the output activation is applied row by
-/// row as a one-row pass applies it, the label de-standardisation is the same element-wise formula, and the
-/// PredictedLabel rules below are the scorers' own.
+/// for bit: the forward kernels give a row the same bits alone or in a batch, dense or sparse, the output activation is
+/// applied row by row as a one-row pass applies it, the label de-standardisation is the same element-wise formula, and
+/// the PredictedLabel rules below are the scorers' own.
 /// </remarks>
 internal sealed class ScoreBlock
 {
     private readonly BackpropModelParameters _model;
-    private readonly float[] _features;
+    private readonly BlockFeatures _features;
     private readonly InferenceScratch _scratch;
     private readonly float[] _logits;
     private readonly float[] _outputValues;
@@ -33,7 +34,7 @@ internal sealed class ScoreBlock
         _inputs = model.InputSize;
         _outputs = model.OutputSize;
         Capacity = capacity;
-        _features = new float[checked(capacity * _inputs)];
+        _features = new BlockFeatures(_inputs, capacity);
         _scratch = model.Predictor.CreateScratch(capacity);
         _logits = new float[checked(capacity * _outputs)];
         _outputValues = new float[capacity * _outputs];
@@ -45,8 +46,14 @@ internal sealed class ScoreBlock
     /// <summary>Rows in the block scored last (0 before the first).</summary>
     public int Rows { get; private set; }
 
-    /// <summary>Copies one row's features, dense, into slot <paramref name="row"/> (implicit values of a sparse vector are 0).</summary>
-    /// <param name="row">The slot, 0 ≤ row &lt; <see cref="Capacity"/>.</param>
+    /// <summary>The block's feature rows (their form, and the bytes they hold).</summary>
+    public BlockFeatures Features => _features;
+
+    /// <summary>
+    /// Stores one row's features as row <paramref name="row"/>: rows are set in order, and row 0 starts a new block, in the
+    /// form of that row (see <see cref="BlockFeatures"/>).
+    /// </summary>
+    /// <param name="row">The row's slot: 0 to start a block, else the number of rows set so far (&lt; <see cref="Capacity"/>).</param>
     /// <param name="features">The row's feature vector.</param>
     public void SetFeatures(int row, in VBuffer<float> features)
     {
@@ -56,28 +63,24 @@ internal sealed class ScoreBlock
                 $"The feature vector has {features.Length} values; this Backprop model was trained on {_inputs}.");
         }
 
-        Span<float> slot = _features.AsSpan(row * _inputs, _inputs);
-        ReadOnlySpan<float> values = features.GetValues();
-        if (features.IsDense)
+        if (row == 0)
         {
-            values.CopyTo(slot);
-            return;
+            _features.Clear();
+        }
+        else if (row != _features.Rows)
+        {
+            throw new ArgumentOutOfRangeException(nameof(row), row, $"Rows are set in order; the next is {_features.Rows}.");
         }
 
-        slot.Clear();
-        ReadOnlySpan<int> indices = features.GetIndices();
-        for (int i = 0; i < values.Length; i++)
-        {
-            slot[indices[i]] = values[i];
-        }
+        _features.Add(features);
     }
 
-    /// <summary>Runs the network on the first <paramref name="rows"/> slots and maps regression outputs back to label units.</summary>
-    /// <param name="rows">Rows in the block, 1 ≤ rows ≤ <see cref="Capacity"/>.</param>
+    /// <summary>Runs the network on the first <paramref name="rows"/> rows set and maps regression outputs back to label units.</summary>
+    /// <param name="rows">Rows in the block, 1 ≤ rows ≤ the rows set.</param>
     /// <param name="threads">Threads for the matrix kernels (results do not depend on it).</param>
     public void Score(int rows, int threads)
     {
-        ForwardResult result = _model.Predictor.Predict(_features, rows, _scratch, threads);
+        ForwardResult result = _model.Predictor.Predict(_features.Batch(rows), _scratch, threads);
         result.Logits.CopyTo(_logits);
         result.Outputs.CopyTo(_outputValues);
         _model.Scaling?.Restore(_outputValues.AsSpan(0, rows * _outputs));

@@ -141,8 +141,8 @@ public class PackedNetworkTests
         var network = new Network(784, [256], 10, ActivationKind.Relu, OutputKind.Softmax);
         network.InitializeGlorot(6);
         var packed = new PackedNetwork(network);
-        var problem = new PanelForwardProblem { Layer = new PackedNetwork.Layer(784, 256, 0), Rows = 1 };
-        Assert.True(problem.Work >= KernelRunner.MinimumParallelWork, "one row of a 784×256 layer should be split over threads");
+        // One row alone goes as the list of its non-zero inputs: here all 784.
+        Assert.True(PanelForwardProblem.SparseWork(784, 256) >= KernelRunner.MinimumParallelWork, "one row of a 784×256 layer should be split over threads");
 
         float[] x = TestData.Uniform(new SeededRandom(7), 5 * 784);
         float[] batch = packed.Forward(x, 5, network.CreateScratch(5)).ToArray();
