@@ -19,7 +19,8 @@ public static class BackpropCatalog
     /// <param name="maximumNumberOfEpochs">The most passes over the data (default 200).</param>
     /// <returns>The trainer.</returns>
     /// <example><code>
-    /// var pipeline = mlContext.Transforms.NormalizeMeanVariance("Features")
+    /// // Raw columns on any scale: the trainer standardises the features itself.
+    /// var pipeline = mlContext.Transforms.Concatenate("Features", "Age", "Income", "Balance")
     ///     .Append(mlContext.BinaryClassification.Trainers.Backprop(hiddenLayerSizes: new[] { 32 }));
     /// </code></example>
     public static BackpropTrainer Backprop(this BinaryClassificationCatalog.BinaryClassificationTrainers catalog,
@@ -44,8 +45,9 @@ public static class BackpropCatalog
     /// <param name="maximumNumberOfEpochs">The most passes over the data (default 200).</param>
     /// <returns>The trainer.</returns>
     /// <example><code>
+    /// // Text: FeaturizeText makes sparse n-gram features, which the trainer keeps sparse.
     /// var pipeline = mlContext.Transforms.Conversion.MapValueToKey("Label")
-    ///     .Append(mlContext.Transforms.NormalizeMeanVariance("Features"))
+    ///     .Append(mlContext.Transforms.Text.FeaturizeText("Features", "Description"))
     ///     .Append(mlContext.MulticlassClassification.Trainers.Backprop(hiddenLayerSizes: new[] { 64 }))
     ///     .Append(mlContext.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
     /// </code></example>
@@ -71,7 +73,8 @@ public static class BackpropCatalog
     /// <param name="maximumNumberOfEpochs">The most passes over the data (default 200).</param>
     /// <returns>The trainer.</returns>
     /// <example><code>
-    /// var pipeline = mlContext.Transforms.NormalizeMeanVariance("Features")
+    /// var pipeline = mlContext.Transforms.Categorical.OneHotEncoding("Region")
+    ///     .Append(mlContext.Transforms.Concatenate("Features", "Region", "Rooms", "Area"))
     ///     .Append(mlContext.Regression.Trainers.Backprop(hiddenLayerSizes: new[] { 64, 32 }));
     /// </code></example>
     public static BackpropTrainer Backprop(this RegressionCatalog.RegressionTrainers catalog,

@@ -45,9 +45,10 @@ public sealed partial class BackpropTrainer
         /// training rows in the reading pass (weighted by the example weights when given), the network is trained on
         /// standardised inputs, and the transform is folded into the first layer when training ends, so the model scores raw
         /// features and <see cref="BackpropModelParameters.GetWeights"/> and ONNX export need nothing extra. A constant feature is
-        /// left as it is. A feature that is non-zero in fewer than a tenth of the rows (a word, a rare category) is scaled by at
-        /// most what would bring a feature of its size present in a tenth of the rows to unit variance, rather than blown up by
-        /// 1/√(its frequency). Sparse features stay sparse: they are scaled, and their centring is folded into the first layer's bias.
+        /// left as it is. A feature that is non-zero in fewer than a tenth of the rows (a word, a rare category) is not centred,
+        /// and is scaled by at most what would bring a feature of its size present in a tenth of the rows to unit variance,
+        /// rather than blown up by 1/√(its frequency). Sparse features stay sparse: they are scaled, and the centring of the
+        /// frequent ones is folded into the first layer's bias.
         /// </summary>
         /// <value>
         /// Default true: raw columns on any scale, and ML.NET's <c>NormalizeMeanVariance</c> (which scales without centring), train

@@ -19,8 +19,8 @@ namespace Backprop.MLNet;
 /// | | |
 /// | -- | -- |
 /// | Machine learning task | Binary classification, multiclass classification, regression |
-/// | Is normalization required? | Yes: scale the features (e.g. NormalizeMinMax or NormalizeMeanVariance) |
-/// | Is caching required? | No: the data is read once into memory |
+/// | Is normalization required? | No: the trainer standardises the features itself (<c>StandardizeFeatures</c>) and folds that into the model |
+/// | Is caching required? | No: the data is read once into memory, dense or sparse |
 /// | Required NuGet in addition to Microsoft.ML | Backprop.MLNet |
 /// | Exportable to ONNX | Yes (`mlContext.Model.ConvertToOnnx`, package Microsoft.ML.OnnxConverter) |
 ///
@@ -35,7 +35,7 @@ public sealed partial class BackpropTrainer : TrainerEstimatorBase<BackpropTrans
 {
     internal const string LoadName = "BackpropTrainer";
 
-    private static readonly TrainerInfo TrainerInfoInstance = new(normalization: true, caching: false, supportValid: true, supportIncrementalTrain: true);
+    private static readonly TrainerInfo TrainerInfoInstance = new(normalization: false, caching: false, supportValid: true, supportIncrementalTrain: true);
 
     private readonly Options _options;
 
@@ -90,7 +90,7 @@ public sealed partial class BackpropTrainer : TrainerEstimatorBase<BackpropTrans
     /// <summary>A copy of the options this trainer uses.</summary>
     public Options TrainerOptions => _options.Clone();
 
-    /// <summary>What the trainer needs and supports: normalised features, no caching, a validation set, warm start.</summary>
+    /// <summary>What the trainer needs and supports: no normaliser (it standardises itself), no caching, a validation set, warm start.</summary>
     public override TrainerInfo Info => TrainerInfoInstance;
 
     /// <inheritdoc/>

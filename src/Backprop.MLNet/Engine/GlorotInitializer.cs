@@ -29,15 +29,40 @@ internal static class GlorotInitializer
     /// <summary>Overwrites all parameters of <paramref name="network"/> with fresh draws.</summary>
     /// <param name="network">The network to initialise.</param>
     /// <param name="random">The generator to draw from.</param>
-    public static void Initialize(Network network, SeededRandom random)
+    /// <param name="transposedFirstLayer">
+    /// Write the first layer's weights transposed, [inputs × outputs], as sparse training holds them
+    /// (<see cref="Sparse.FirstLayerLayout"/>): the same draws in the same order, each at its transposed place.
+    /// </param>
+    public static void Initialize(Network network, SeededRandom random, bool transposedFirstLayer = false)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(random);
         for (int l = 0; l < network.LayerCount; l++)
         {
             double bound = Bound(network.LayerInputs(l), network.LayerOutputs(l), network.Activation);
-            Fill(network.WeightsOf(l), bound, random);
+            if (l == 0 && transposedFirstLayer)
+            {
+                FillTransposed(network.WeightsOf(0), network.LayerOutputs(0), network.InputSize, bound, random);
+            }
+            else
+            {
+                Fill(network.WeightsOf(l), bound, random);
+            }
+
             Fill(network.BiasesOf(l), bound, random);
+        }
+    }
+
+    /// <summary>Draws a [rows × columns] matrix in row-major order and writes draw (r, c) at c·rows + r.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void FillTransposed(Span<float> values, int rows, int columns, double bound, SeededRandom random)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            for (int c = 0; c < columns; c++)
+            {
+                values[(c * rows) + r] = (float)random.NextUniform(-bound, bound);
+            }
         }
     }
 

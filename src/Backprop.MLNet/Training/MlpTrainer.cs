@@ -94,11 +94,16 @@ internal static class MlpTrainer
             return solver.Train(new TrainingRun(data, settings, network, random, resume, onEpoch, checkAlive, validation, start, null, gradient));
         }
 
-        // Sparse rows: the first layer is trained with its weights (and the optimizer's state of them) transposed.
+        // Sparse rows: the first layer is trained with its weights (and the optimizer's state of them) transposed. A new
+        // network was drawn that way; a continued one is transposed here. The gradient buffer is free before and after
+        // training: it holds the copies the transpositions need.
         var sparse = new SparseFirstLayer(network, standardization?.Shift(), lazy: settings.LazySparseUpdates && settings.Solver != SolverKind.Lbfgs);
-        // The gradient buffer is free before and after training: it holds the copies the transpositions need.
         Span<float> scratch = gradient.AsSpan(0, network.WeightCount(0));
-        FirstLayerLayout.Transpose(network.Parameters, network, toTransposed: true, scratch);
+        if (resume is not null)
+        {
+            FirstLayerLayout.Transpose(network.Parameters, network, toTransposed: true, scratch);
+        }
+
         TrainingCheckpoint? transposedResume = resume?.Optimizer is { } resumedState
             ? resume.WithOptimizer(Transposed(resumedState with { Buffers = [.. resumedState.Buffers.Select(b => (float[])b.Clone())] }, network, true, scratch))
             : resume;
@@ -123,17 +128,21 @@ internal static class MlpTrainer
         return state;
     }
 
-    /// <summary>Clones and checks the network to continue, or creates and initialises a new one from <paramref name="random"/>.</summary>
+    /// <summary>
+    /// Clones and checks the network to continue, or creates and initialises a new one from <paramref name="random"/>;
+    /// for sparse rows, a new network's first layer is drawn straight into the transposed layout (the same weights).
+    /// </summary>
     private static Network PrepareNetwork(TrainingData data, TrainingSettings settings, Network? initial, SeededRandom random)
     {
-        var fresh = new Network(data.InputSize, settings.HiddenLayerSizes, settings.OutputSize, settings.Activation, settings.OutputKind);
         if (initial is null)
         {
-            fresh.InitializeGlorot(random);
+            var fresh = new Network(data.InputSize, settings.HiddenLayerSizes, settings.OutputSize, settings.Activation, settings.OutputKind);
+            GlorotInitializer.Initialize(fresh, random, transposedFirstLayer: data.IsSparse);
             return fresh;
         }
 
-        if (!initial.HasSameArchitecture(fresh))
+        int[] sizes = [data.InputSize, .. settings.HiddenLayerSizes, settings.OutputSize];
+        if (!initial.HasLayerSizes(sizes) || initial.Activation != settings.Activation || initial.OutputKind != settings.OutputKind)
         {
             throw new ArgumentException(
                 "The network to continue has other layer sizes, activation or output kind than the data and settings describe.", nameof(initial));

@@ -33,7 +33,10 @@ internal sealed unsafe class SparseFirstLayer
     private readonly float[] _bias;
     private readonly float[] _deltaSum;
     private float[] _saved = [];
+    private int[] _savedInputs = [];
     private int _savedCount;
+    private int _pendingCount;
+    private double _pendingSquares;
     private bool _valid;
     private int _passes;
     private double _sumOfSquares;
@@ -64,7 +67,11 @@ internal sealed unsafe class SparseFirstLayer
     /// <summary>The inputs the last gradient pass touched.</summary>
     public ReadOnlySpan<int> Touched => _columns.Touched.AsSpan(0, _columns.TouchedCount);
 
-    /// <summary>Σ W² of the first layer (in lazy mode followed incrementally, exact up to the drift bound).</summary>
+    /// <summary>
+    /// Σ W² of the first layer: in lazy mode as of the last pass, followed incrementally (exact up to the drift bound). It is
+    /// asked for after a forward pass (which brings it up to date) and before the update of the rows the gradient pass
+    /// touched, so it must not consume the rows saved for that update.
+    /// </summary>
     public double SumOfSquares
     {
         get
@@ -74,10 +81,17 @@ internal sealed unsafe class SparseFirstLayer
                 return System.Numerics.Tensors.TensorPrimitives.SumOfSquares(_network.WeightsOf(0));
             }
 
-            Sync();
+            if (!_valid)
+            {
+                Sync();
+            }
+
             return _sumOfSquares;
         }
     }
+
+    /// <summary>u = Σ_i (μ_i/σ_i)·Wᵀ[i, :] as the layer holds it (for tests: it must equal the sum over the current weights).</summary>
+    internal ReadOnlySpan<float> Offset => _offset;
 
     /// <summary>Forgets the incremental state: the next pass recomputes u and Σ W² from the weights (after arbitrary changes).</summary>
     public void Invalidate() => _valid = false;
@@ -189,27 +203,42 @@ internal sealed unsafe class SparseFirstLayer
         }
     }
 
-    /// <summary>Keeps the touched rows as they are before the update, so the next pass can follow their change.</summary>
+    /// <summary>
+    /// Notes what the coming update of the touched rows will change: their Σ W² as it is now, and a copy of those of them
+    /// whose inputs are centred (the rows u depends on; inputs that are rarely non-zero are not centred, so these are few).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void SaveTouchedRows()
     {
         int outputs = _network.LayerOutputs(0);
         int count = _columns.TouchedCount;
-        if (_saved.Length < count * outputs)
-        {
-            _saved = new float[Math.Max(count * outputs, _saved.Length * 2)];
-        }
-
         ReadOnlySpan<float> weights = _network.WeightsOf(0);
+        double squares = 0;
+        int saved = 0;
         for (int t = 0; t < count; t++)
         {
-            weights.Slice(_columns.Touched[t] * outputs, outputs).CopyTo(_saved.AsSpan(t * outputs, outputs));
+            int input = _columns.Touched[t];
+            ReadOnlySpan<float> row = weights.Slice(input * outputs, outputs);
+            squares += System.Numerics.Tensors.TensorPrimitives.SumOfSquares(row);
+            if (_shift is not null && _shift[input] != 0f)
+            {
+                if (_saved.Length < (saved + 1) * outputs)
+                {
+                    Array.Resize(ref _saved, Math.Max((saved + 1) * outputs, _saved.Length * 2));
+                    Array.Resize(ref _savedInputs, _saved.Length / outputs);
+                }
+
+                row.CopyTo(_saved.AsSpan(saved * outputs, outputs));
+                _savedInputs[saved++] = input;
+            }
         }
 
-        _savedCount = count;
+        _pendingSquares = squares;
+        _pendingCount = count;
+        _savedCount = saved;
     }
 
-    /// <summary>Brings u and Σ W² up to date with the weights: in full, or from the rows saved before the last update.</summary>
+    /// <summary>Brings u and Σ W² up to date with the weights: in full, or from what <see cref="SaveTouchedRows"/> noted before the last update.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Sync()
     {
@@ -231,18 +260,29 @@ internal sealed unsafe class SparseFirstLayer
 
             _valid = true;
             _passes = 0;
-            _savedCount = 0;
+            _savedCount = _pendingCount = 0;
             return;
+        }
+
+        if (_pendingCount > 0)
+        {
+            double squares = 0;
+            for (int t = 0; t < _pendingCount; t++)
+            {
+                squares += System.Numerics.Tensors.TensorPrimitives.SumOfSquares(weights.Slice(_columns.Touched[t] * outputs, outputs));
+            }
+
+            _sumOfSquares += squares - _pendingSquares;
         }
 
         for (int t = 0; t < _savedCount; t++)
         {
-            int input = _columns.Touched[t];
-            Accumulate(input, _saved.AsSpan(t * outputs, outputs), -1);
-            Accumulate(input, weights.Slice(input * outputs, outputs), 1);
+            int input = _savedInputs[t];
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(_saved.AsSpan(t * outputs, outputs), -_shift![input], _offset, _offset);
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(weights.Slice(input * outputs, outputs), _shift[input], _offset, _offset);
         }
 
-        _savedCount = 0;
+        _savedCount = _pendingCount = 0;
     }
 
     /// <summary>Adds (sign 1) or removes (sign −1) one transposed row's share of u and Σ W².</summary>

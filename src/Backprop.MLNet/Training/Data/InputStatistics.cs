@@ -14,8 +14,9 @@ namespace Backprop.MLNet.Training.Data;
 /// input up by 1/√q where it occurs: 100× for a word in one row of 10,000, which lets the network memorise rare words
 /// (on the text benchmark, 0.65 test accuracy against 0.75 unscaled). Its scale is instead √(RareFraction · mean of x² over
 /// the rows where it is non-zero): the scale that brings an input of the same size present in a tenth of the rows to unit
-/// variance. Binary and already normalised sparse features then keep a size near 1–3, and the rule depends on the values
-/// only, so dense and sparse storage of the same rows give the same standardisation.
+/// variance. Binary and already normalised sparse features then keep a size near 1–3. Such an input is not centred either:
+/// its mean is small (at most a tenth of its size), and as scikit-learn does not centre sparse data, zeros stay zeros. The
+/// rule depends on the values only, so dense and sparse storage of the same rows give the same standardisation.
 /// </remarks>
 internal static class InputStatistics
 {
@@ -78,14 +79,15 @@ internal static class InputStatistics
         for (int i = 0; i < width; i++)
         {
             double variance = squares[i] / total;
-            if (present[i] < RareFraction * total)
+            bool rare = present[i] < RareFraction * total;
+            if (rare)
             {
                 variance = Math.Max(variance, RareFraction * presentSquares[i] / present[i]);
             }
 
             float sd = (float)Math.Sqrt(variance);
             bool constant = !(squares[i] > 0) || !(sd > 0) || !float.IsFinite(sd) || !float.IsFinite((float)sum[i]);
-            mean[i] = constant ? 0f : (float)sum[i];
+            mean[i] = constant || rare ? 0f : (float)sum[i];
             scale[i] = constant ? 1f : sd;
         }
 
