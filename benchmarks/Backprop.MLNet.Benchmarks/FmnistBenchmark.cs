@@ -43,7 +43,7 @@ internal static class FmnistBenchmark
         CheckEveryLabelPresent(train, data.Train.Rows);
         CheckEveryLabelPresent(test, data.Test.Rows);
         var recorder = new EpochRecorder();
-        BackpropTrainer trainer = mlContext.MulticlassClassification.Trainers.Backprop(new BackpropTrainer.Options
+        var trainerOptions = new BackpropTrainer.Options
         {
             HiddenLayerSizes = Hidden,
             Activation = Activation.Relu,
@@ -60,7 +60,13 @@ internal static class FmnistBenchmark
             Seed = options.Seed,
             NumberOfThreads = options.Threads,
             Progress = recorder,
-        });
+        };
+        if (options.BackpropSettings.Count > 0)
+        {
+            Console.WriteLine($"Options set: {BackpropSettings.Apply(trainerOptions, options.BackpropSettings)}");
+        }
+
+        BackpropTrainer trainer = mlContext.MulticlassClassification.Trainers.Backprop(trainerOptions);
 
         // Training: the wall clock of Fit, the per-epoch times the trainer reports, memory.
         GC.Collect();

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Reflection;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers;
@@ -177,26 +175,11 @@ internal static class TextTrainerRun
                     Seed = options.Seed,
                     NumberOfThreads = options.Threads,
                 };
-                storage = options.BackpropSettings.Count == 0 ? "default" : string.Join(", ", options.BackpropSettings.Select(setting => Set(backprop, setting)));
+                storage = options.BackpropSettings.Count == 0 ? "default" : BackpropSettings.Apply(backprop, options.BackpropSettings);
                 return mlContext.BinaryClassification.Trainers.Backprop(backprop);
             default:
                 throw new ArgumentException($"Unknown trainer '{name}'.", nameof(name));
         }
-    }
-
-    /// <summary>Sets one BackpropTrainer.Options property from "Name=Value" (an enum, bool, int or double); returns what was set.</summary>
-    private static string Set(BackpropTrainer.Options options, string setting)
-    {
-        string[] parts = setting.Split('=', 2);
-        PropertyInfo property = typeof(BackpropTrainer.Options).GetProperty(parts[0], BindingFlags.Public | BindingFlags.Instance)
-            ?? throw new ArgumentException($"BackpropTrainer.Options has no property '{parts[0]}'.");
-        Type type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
-        object value = type.IsEnum
-            ? Enum.Parse(type, parts[1], ignoreCase: true)
-            : Convert.ChangeType(parts[1], type, CultureInfo.InvariantCulture);
-        property.SetValue(options, value);
-        Console.WriteLine($"BackpropTrainer.Options.{property.Name} = {value}");
-        return $"{property.Name}={value}";
     }
 
     /// <summary>Reads every row (filling a cache): the non-zero feature values and the positive labels.</summary>

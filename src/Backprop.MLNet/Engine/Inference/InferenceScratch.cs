@@ -43,7 +43,6 @@ internal sealed class InferenceScratch
         }
 
         NonzeroIndices = new int[widest];
-        NonzeroValues = new float[widest];
         int outputs = _layerSizes[^1];
         LogitsBuffer = new float[checked(maxRows * outputs)];
         OutputsBuffer = new float[maxRows * outputs];
@@ -67,8 +66,6 @@ internal sealed class InferenceScratch
     /// <summary>Room for the indices of one row's non-zero inputs to a layer (see <see cref="EnsureNonzeroCapacity"/>).</summary>
     internal int[] NonzeroIndices { get; private set; }
 
-    /// <summary>Room for the values of one row's non-zero inputs to a layer, beside <see cref="NonzeroIndices"/>.</summary>
-    internal float[] NonzeroValues { get; private set; }
 
     /// <summary>The whole outputs buffer, [<see cref="MaxRows"/> × outputs].</summary>
     internal float[] OutputsBuffer { get; }
@@ -82,14 +79,13 @@ internal sealed class InferenceScratch
     /// <param name="hiddenLayer">Hidden layer index.</param>
     internal float[] HiddenBuffer(int hiddenLayer) => _hidden[hiddenLayer];
 
-    /// <summary>Grows <see cref="NonzeroIndices"/> and <see cref="NonzeroValues"/> to hold the non-zero inputs of one row of <paramref name="width"/> inputs.</summary>
+    /// <summary>Grows <see cref="NonzeroIndices"/> to hold the non-zero inputs of one row of <paramref name="width"/> inputs.</summary>
     /// <param name="width">The layer's inputs.</param>
     internal void EnsureNonzeroCapacity(int width)
     {
         if (NonzeroIndices.Length < width)
         {
             NonzeroIndices = new int[width];
-            NonzeroValues = new float[width];
         }
     }
 

@@ -114,6 +114,7 @@ internal sealed unsafe class PackedNetwork
     /// <param name="scratch">Caller-owned buffers from <see cref="Network.CreateScratch"/>; after the call they also hold the logits and hidden activations.</param>
     /// <param name="threads">Maximum threads, the caller included; results do not depend on it.</param>
     /// <returns>The outputs [rows × outputs] (probabilities for sigmoid/softmax, values for identity), a view into <paramref name="scratch"/>.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ReadOnlySpan<float> Forward(ReadOnlySpan<float> x, int rows, InferenceScratch scratch, int threads = 1)
     {
         ArgumentNullException.ThrowIfNull(scratch);
@@ -188,18 +189,19 @@ internal sealed unsafe class PackedNetwork
         {
             scratch.EnsureNonzeroCapacity(a.Length);
             int[] indices = scratch.NonzeroIndices;
-            float[] values = scratch.NonzeroValues;
-            int count;
-            fixed (float* x = a, v = values)
-            fixed (int* i = indices)
+            Span<int> starts = stackalloc int[2];
+            fixed (float* x = a, pz = z)
+            fixed (int* i = indices, pStarts = starts)
             {
-                count = ListNonzero(x, a.Length, i, v);
+                pStarts[1] = ListNonzero(x, a.Length, i);
+                problem.RowStarts = pStarts;
+                problem.Indices = i;
+                problem.Values = x;
+                problem.ValuesAreDenseRow = true;
+                problem.Z = pz;
+                KernelRunner.Run(problem, threads);
             }
 
-            Span<int> starts = stackalloc int[2];
-            starts[0] = 0;
-            starts[1] = count;
-            RunCsr(problem, starts, indices.AsSpan(0, count), values.AsSpan(0, count), z, threads);
             return;
         }
 
@@ -226,20 +228,15 @@ internal sealed unsafe class PackedNetwork
         }
     }
 
-    /// <summary>
-    /// Writes the indices i &lt; <paramref name="count"/> with <c>x[i] != 0</c> (NaN included) in increasing order, and their
-    /// values beside them; returns how many.
-    /// </summary>
+    /// <summary>Writes the indices i &lt; <paramref name="count"/> with <c>x[i] != 0</c> (NaN included) in increasing order; returns how many.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int ListNonzero(float* x, int count, int* indices, float* values)
+    private static int ListNonzero(float* x, int count, int* indices)
     {
         int found = 0;
         for (int i = 0; i < count; i++)
         {
-            float value = x[i];
             indices[found] = i;
-            values[found] = value;
-            found += value != 0f ? 1 : 0;
+            found += x[i] != 0f ? 1 : 0;
         }
 
         return found;

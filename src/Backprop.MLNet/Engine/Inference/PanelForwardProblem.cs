@@ -46,8 +46,11 @@ internal unsafe struct PanelForwardProblem : IKernelProblem
     /// <summary>CSR input indices, strictly increasing within a row, each below the layer's inputs.</summary>
     public int* Indices;
 
-    /// <summary>CSR input values.</summary>
+    /// <summary>CSR input values; or, with <see cref="ValuesAreDenseRow"/>, the one dense row whose non-zero inputs <see cref="Indices"/> lists.</summary>
     public float* Values;
+
+    /// <summary>Whether <see cref="Values"/> is a whole dense row (one row alone) read at the listed indices.</summary>
+    public bool ValuesAreDenseRow;
 
     /// <summary>Activation to apply, or null for none.</summary>
     public HiddenActivation? Activation;
@@ -147,7 +150,15 @@ internal unsafe struct PanelForwardProblem : IKernelProblem
                 for (int row = first; row < end; row++)
                 {
                     int start = RowStarts[row];
-                    SparseRow<TOps, TVec>(vectors, Values + start, Indices + start, RowStarts[row + 1] - start, w, width, b, Z + ((nint)row * n) + column + c, valid, relu);
+                    float* z = Z + ((nint)row * n) + column + c;
+                    if (ValuesAreDenseRow)
+                    {
+                        SparseRow<TOps, TVec, Gathered>(vectors, Values, Indices + start, RowStarts[row + 1] - start, w, width, b, z, valid, relu);
+                    }
+                    else
+                    {
+                        SparseRow<TOps, TVec, Listed>(vectors, Values + start, Indices + start, RowStarts[row + 1] - start, w, width, b, z, valid, relu);
+                    }
                 }
 
                 continue;
@@ -168,16 +179,17 @@ internal unsafe struct PanelForwardProblem : IKernelProblem
 
     /// <summary>Dispatches one CSR row to the sparse kernel specialised for <paramref name="vectors"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SparseRow<TOps, TVec>(int vectors, float* values, int* indices, int count, float* w, nint ldw, float* b, float* z, int valid, bool relu)
+    private static void SparseRow<TOps, TVec, TSource>(int vectors, float* values, int* indices, int count, float* w, nint ldw, float* b, float* z, int valid, bool relu)
         where TOps : struct, IVectorOps<TVec>
         where TVec : struct
+        where TSource : struct, IValueSource
     {
         switch (vectors)
         {
-            case 1: PanelMicroKernels.SparseRow<TOps, TVec, Count1>(values, indices, count, w, ldw, b, z, valid, relu); break;
-            case 2: PanelMicroKernels.SparseRow<TOps, TVec, Count2>(values, indices, count, w, ldw, b, z, valid, relu); break;
-            case 3: PanelMicroKernels.SparseRow<TOps, TVec, Count3>(values, indices, count, w, ldw, b, z, valid, relu); break;
-            default: PanelMicroKernels.SparseRow<TOps, TVec, Count4>(values, indices, count, w, ldw, b, z, valid, relu); break;
+            case 1: PanelMicroKernels.SparseRow<TOps, TVec, Count1, TSource>(values, indices, count, w, ldw, b, z, valid, relu); break;
+            case 2: PanelMicroKernels.SparseRow<TOps, TVec, Count2, TSource>(values, indices, count, w, ldw, b, z, valid, relu); break;
+            case 3: PanelMicroKernels.SparseRow<TOps, TVec, Count3, TSource>(values, indices, count, w, ldw, b, z, valid, relu); break;
+            default: PanelMicroKernels.SparseRow<TOps, TVec, Count4, TSource>(values, indices, count, w, ldw, b, z, valid, relu); break;
         }
     }
 

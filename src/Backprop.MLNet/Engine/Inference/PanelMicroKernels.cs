@@ -269,7 +269,8 @@ internal static unsafe class PanelMicroKernels
     /// <typeparam name="TOps">Vector operations.</typeparam>
     /// <typeparam name="TVec">Vector type.</typeparam>
     /// <typeparam name="TVecs">Vectors of outputs (1–4).</typeparam>
-    /// <param name="values">The values of the listed inputs.</param>
+    /// <typeparam name="TSource">Where the listed inputs' values are read.</typeparam>
+    /// <param name="values">The values of the listed inputs (<typeparamref name="TSource"/> <see cref="Listed"/>), or the whole dense row they come from (<see cref="Gathered"/>).</param>
     /// <param name="indices">Their input indices, strictly increasing, each below the panel's height.</param>
     /// <param name="count">Number of listed inputs.</param>
     /// <param name="w">Panel column of the first output, row k at <c>w + k·ldw</c>.</param>
@@ -279,10 +280,11 @@ internal static unsafe class PanelMicroKernels
     /// <param name="valid">Outputs to store.</param>
     /// <param name="relu">True to store max(·, 0).</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void SparseRow<TOps, TVec, TVecs>(float* values, int* indices, int count, float* w, nint ldw, float* bias, float* z, int valid, bool relu)
+    public static void SparseRow<TOps, TVec, TVecs, TSource>(float* values, int* indices, int count, float* w, nint ldw, float* bias, float* z, int valid, bool relu)
         where TOps : struct, IVectorOps<TVec>
         where TVec : struct
         where TVecs : struct, IFixedCount
+        where TSource : struct, IValueSource
     {
         int width = TOps.Width;
         int vecs = TVecs.Value;
@@ -290,7 +292,7 @@ internal static unsafe class PanelMicroKernels
         for (int j = 0; j < count; j++)
         {
             float* wi = w + (indices[j] * ldw);
-            TVec v = TOps.Broadcast(values[j]);
+            TVec v = TOps.Broadcast(TSource.Value(values, indices, j));
             c0 = TOps.MultiplyAdd(v, TOps.Load(wi), c0);
             if (vecs > 1)
             {
@@ -392,4 +394,27 @@ internal static unsafe class PanelMicroKernels
             z[j] = lanes[j];
         }
     }
+}
+
+/// <summary>Where the sparse one-row kernel reads the value of its j-th listed input (each choice compiles its own kernel).</summary>
+internal unsafe interface IValueSource
+{
+    /// <summary>The value of listed input <paramref name="j"/>.</summary>
+    static abstract float Value(float* values, int* indices, int j);
+}
+
+/// <summary>Values listed beside their indices (a CSR row).</summary>
+internal readonly unsafe struct Listed : IValueSource
+{
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Value(float* values, int* indices, int j) => values[j];
+}
+
+/// <summary>Values read from the dense row at the listed indices (one dense row alone: only its non-zero inputs are listed).</summary>
+internal readonly unsafe struct Gathered : IValueSource
+{
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Value(float* values, int* indices, int j) => values[indices[j]];
 }
