@@ -243,7 +243,7 @@ internal static class TextTrainerRun
     /// <summary>The result for a reader of the console (the parent reads the line after it).</summary>
     private static void Print(TextRunResult r)
     {
-        var table = new Table($"text, {r.Trainer}", "value");
+        var table = new Table($"text, {r.Trainer}{(r.Pipeline ? ", whole pipeline on raw text" : "")}", "value");
         if (r.Failure is not null)
         {
             table.Add("Failed", r.Failure);
@@ -251,12 +251,22 @@ internal static class TextTrainerRun
             return;
         }
 
-        table.Add("Rows (training / test)", $"{r.TrainRows:N0} / {r.TestRows:N0}, {r.PositiveRate:P1} positive");
-        table.Add("Text generation", $"{r.GenerateSeconds:F2} s");
-        table.Add("Featurization (fit + featurize + cache)", $"{r.FeaturizeSeconds:F2} s");
-        table.Add("Features", $"{r.FeatureCount:N0}, {r.NonZeroFraction:P3} non-zero ({r.NonZerosPerRow:F1} per row)");
-        table.Add("Of which words / word pairs / char trigrams", $"{r.WordFeatures:N0} / {r.WordPairFeatures:N0} / {r.CharTrigramFeatures:N0}");
-        table.Add("Fit", $"{r.FitSeconds:F2} s");
+        if (r.Pipeline)
+        {
+            table.Add("Rows (training / test)", $"{r.TrainRows:N0} / {r.TestRows:N0}");
+            table.Add("Features", $"{r.FeatureCount:N0}");
+            table.Add("Fit of FeaturizeText + trainer on the raw text", $"{r.FitSeconds:F2} s");
+        }
+        else
+        {
+            table.Add("Rows (training / test)", $"{r.TrainRows:N0} / {r.TestRows:N0}, {r.PositiveRate:P1} positive");
+            table.Add("Text generation", $"{r.GenerateSeconds:F2} s");
+            table.Add("Featurization (fit + featurize + cache)", $"{r.FeaturizeSeconds:F2} s");
+            table.Add("Features", $"{r.FeatureCount:N0}, {r.NonZeroFraction:P3} non-zero ({r.NonZerosPerRow:F1} per row)");
+            table.Add("Of which words / word pairs / char trigrams", $"{r.WordFeatures:N0} / {r.WordPairFeatures:N0} / {r.CharTrigramFeatures:N0}");
+            table.Add("Fit", $"{r.FitSeconds:F2} s");
+        }
+
         if (r.Epochs is not null)
         {
             table.Add("Epochs, s/epoch (median), setup", $"{r.Epochs}, {r.SecondsPerEpoch:F2} s, {r.SetupSeconds:F2} s");
@@ -267,7 +277,8 @@ internal static class TextTrainerRun
             table.Add("FeatureStorage", r.Storage);
         }
 
-        table.Add("Peak working set (before Fit / after)", $"{Gigabytes(r.PeakWorkingSetBeforeFit)} / {Gigabytes(r.PeakWorkingSet)} GB");
+        table.Add("Peak working set (before Fit / when Fit returns / after scoring)",
+            $"{Gigabytes(r.PeakWorkingSetBeforeFit)} / {Gigabytes(r.PeakWorkingSetAfterFit)} / {Gigabytes(r.PeakWorkingSet)} GB");
         table.Add("Test accuracy / AUC / log-loss", $"{r.Accuracy:F4} / {r.Auc:F4} / {r.LogLoss:F4}");
         table.Print();
     }
