@@ -34,6 +34,7 @@ public sealed partial class BackpropTrainer
         public const bool StandardizeFeatures = true;
         public const FeatureStorage Storage = FeatureStorage.Auto;
         public const bool LazySparseUpdates = true;
+        public const DataCaching Caching = DataCaching.Auto;
 
         /// <summary>One hidden layer of <see cref="HiddenLayerSize"/> units (a new array each time: options own theirs).</summary>
         public static int[] HiddenLayerSizes => [HiddenLayerSize];

@@ -77,6 +77,25 @@ public sealed partial class BackpropTrainer
         /// </value>
         public bool LazySparseUpdates { get; set; } = Defaults.LazySparseUpdates;
 
+        /// <summary>Whether the training rows are held in memory or streamed from the data view every epoch (no scikit-learn equivalent: it trains from memory).</summary>
+        /// <value>
+        /// Default <see cref="DataCaching.Auto"/>: in memory when they fit half of the memory available, streamed otherwise.
+        /// With shuffling off, streaming and in-memory training give the same weights; with it on, they draw different orders.
+        /// </value>
+        public DataCaching Caching { get; set; } = Defaults.Caching;
+
+        /// <summary>
+        /// When streaming with <see cref="Shuffle"/> on: the rows in the shuffle buffer, from which each minibatch row is drawn
+        /// at random (and replaced by the next row read).
+        /// </summary>
+        /// <value>
+        /// Default null: as many rows as fit in 128 MiB (at least 1,024 and at most the row count). A row read from the source
+        /// leaves the buffer after on average K more rows, so rows stored in an order (by class, by date) stay clustered within
+        /// about K rows of where they were; a source that shuffles itself (binary <c>.idv</c> files) is also read in its own
+        /// shuffled order. Ignored in memory, where every epoch is a full permutation.
+        /// </value>
+        public int? ShuffleBufferSize { get; set; }
+
         /// <summary>The task, which fixes the output layer and the loss.</summary>
         /// <value>Default <see cref="BackpropTask.Auto"/>: inferred from the label type when training.</value>
         public BackpropTask Task { get; set; } = BackpropTask.Auto;
@@ -234,6 +253,16 @@ public sealed partial class BackpropTrainer
             if (!Enum.IsDefined(FeatureStorage))
             {
                 throw Errors.Option(nameof(FeatureStorage), FeatureStorage, "must be a defined FeatureStorage");
+            }
+
+            if (!Enum.IsDefined(Caching))
+            {
+                throw Errors.Option(nameof(Caching), Caching, "must be a defined DataCaching");
+            }
+
+            if (ShuffleBufferSize is < 1)
+            {
+                throw Errors.Option(nameof(ShuffleBufferSize), ShuffleBufferSize, "must be at least 1 row (or null for the default)");
             }
 
             if (!Enum.IsDefined(Activation))
