@@ -38,9 +38,10 @@ public sealed class ClassWeights
     /// <summary>The explicit weights, one per class; null for <see cref="Balanced"/>.</summary>
     public IReadOnlyList<float>? Weights { get; }
 
-    /// <summary>The weight of each class for training rows whose classes are <paramref name="classOfRow"/> (class indices 0..k−1).</summary>
-    internal float[] For(ReadOnlySpan<float> classOfRow, int classCount)
+    /// <summary>The weight of each class, for training rows of which <paramref name="rowsPerClass"/>[c] are of class c.</summary>
+    internal float[] For(ReadOnlySpan<long> rowsPerClass)
     {
+        int classCount = rowsPerClass.Length;
         if (Weights is { } explicitWeights)
         {
             if (explicitWeights.Count != classCount)
@@ -51,14 +52,20 @@ public sealed class ClassWeights
             return explicitWeights.ToArray();
         }
 
-        var counts = new long[classCount];
-        foreach (float c in classOfRow)
+        long rows = 0;
+        int present = 0;
+        foreach (long n in rowsPerClass)
         {
-            counts[(int)c]++;
+            rows += n;
+            present += n > 0 ? 1 : 0;
         }
 
-        int present = counts.Count(n => n > 0);
-        int rows = classOfRow.Length;
-        return counts.Select(n => n == 0 ? 0f : (float)(rows / ((double)present * n))).ToArray();
+        var weights = new float[classCount];
+        for (int c = 0; c < classCount; c++)
+        {
+            weights[c] = rowsPerClass[c] == 0 ? 0f : (float)(rows / ((double)present * rowsPerClass[c]));
+        }
+
+        return weights;
     }
 }

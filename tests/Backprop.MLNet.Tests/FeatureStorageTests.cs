@@ -61,7 +61,7 @@ public class FeatureStorageTests
 
         messages.Clear();
         ml.BinaryClassification.Trainers.Backprop(Options(FeatureStorage.Auto)).Fit(MLData.BreastCancer(ml));
-        Assert.Contains(messages, m => m.Contains("training rows (dense)", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains("training rows (dense, in memory)", StringComparison.Ordinal));
     }
 
     /// <summary>
@@ -111,7 +111,7 @@ public class FeatureStorageTests
         var row = new VBuffer<float>(Width, 3, [1f, 2f, 3f], [4, 40, 400]);
         for (int r = 0; r < FeatureCollector.SampleRows; r++)
         {
-            sparse.Add(row);
+            sparse.Add(row.GetValues(), row.GetIndices(), row.IsDense);
         }
 
         Assert.Equal(FeatureStorage.Sparse, sparse.Storage);
@@ -120,7 +120,7 @@ public class FeatureStorageTests
         {
             for (int r = 0; r < FeatureCollector.SampleRows; r++)
             {
-                tooSmall.Add(row);
+                tooSmall.Add(row.GetValues(), row.GetIndices(), row.IsDense);
             }
         });
     }

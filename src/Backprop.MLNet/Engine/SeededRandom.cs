@@ -25,6 +25,23 @@ internal sealed class SeededRandom
         _s3 = SplitMix64(ref x);
     }
 
+    /// <summary>Creates a generator whose whole sequence is determined by a 64-bit seed (e.g. one drawn from another generator).</summary>
+    /// <param name="seed">Any 64-bit value.</param>
+    public static SeededRandom FromSeed(ulong seed)
+    {
+        var random = new SeededRandom(0);
+        ulong x = seed;
+        random._s0 = SplitMix64(ref x);
+        random._s1 = SplitMix64(ref x);
+        random._s2 = SplitMix64(ref x);
+        random._s3 = SplitMix64(ref x);
+        return random;
+    }
+
+    /// <summary>A well-mixed 64-bit hash of <paramref name="value"/> (one SplitMix64 step): equal inputs give equal outputs.</summary>
+    /// <param name="value">The value to hash.</param>
+    public static ulong Hash(ulong value) => SplitMix64(ref value);
+
     /// <summary>The generator's 256-bit state, so that a saved training can continue the same sequence.</summary>
     /// <returns>Four words; <see cref="SetState"/> restores them.</returns>
     public ulong[] GetState() => [_s0, _s1, _s2, _s3];
@@ -102,7 +119,7 @@ internal sealed class SeededRandom
         }
     }
 
-    /// <summary>One step of SplitMix64, used only to expand the seed into the generator state.</summary>
+    /// <summary>One step of SplitMix64: expands seeds into the generator state, and hashes.</summary>
     private static ulong SplitMix64(ref ulong x)
     {
         unchecked

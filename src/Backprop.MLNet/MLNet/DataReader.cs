@@ -1,211 +1,164 @@
 using Backprop.MLNet.Training.Data;
-using Microsoft.ML;
 using Microsoft.ML.Data;
-using Microsoft.ML.Runtime;
 
 namespace Backprop.MLNet.MLNet;
 
 /// <summary>
-/// Reads an IDataView once, with a typed cursor, into the training loop's in-memory rows: the features dense or sparse
-/// (<see cref="FeatureCollector"/>), the targets rows × target width. Rows whose features hold NaN/∞ or whose label is
-/// missing are skipped and counted, as ML.NET's own trainers do; so are rows whose example weight is negative or NaN.
+/// The reading pass: reads a data view's valid rows once (<see cref="DataViewRowSource"/>) and, as they go by, measures
+/// what training needs to know of them (row and class counts, the input standardisation, the label scaling, the features'
+/// density) and, unless they are to be streamed, collects them in memory (<see cref="FeatureCollector"/>: dense or sparse
+/// features, targets, weights). With <see cref="DataCaching.Auto"/> the collection stops as soon as the rows are seen not
+/// to fit the memory budget, and the pass carries on measuring: the rows are then streamed, and were read only once to
+/// decide.
 /// </summary>
 internal static class DataReader
 {
-    /// <summary>What was read: the matrices and how many rows were skipped.</summary>
-    public sealed record Result(TrainingData? Data, long RowsRead, long RowsSkipped, int ClassesSeen);
+    /// <summary>What the reading pass found.</summary>
+    /// <param name="Data">The rows in memory; null when they are to be streamed, or when none is valid.</param>
+    /// <param name="Streamed">Whether the rows are to be streamed (asked for, or too large for memory in automatic mode).</param>
+    /// <param name="RowsRead">Rows read, valid or not.</param>
+    /// <param name="RowsSkipped">Rows skipped as invalid.</param>
+    /// <param name="ValidRows">Rows kept.</param>
+    /// <param name="WeightSum">Σ of the kept rows' example weights (their count when unweighted).</param>
+    /// <param name="RowsPerClass">Kept rows per class (classification; empty for regression).</param>
+    /// <param name="IsSparse">Whether the features are sparse (held so, or to be streamed in CSR minibatches).</param>
+    /// <param name="MeanEntries">The mean number of non-zero features per kept row.</param>
+    /// <param name="Statistics">The input statistics (when measured).</param>
+    /// <param name="Labels">The regression label's statistics (when measured for regression).</param>
+    public sealed record Result(
+        TrainingData? Data,
+        bool Streamed,
+        long RowsRead,
+        long RowsSkipped,
+        long ValidRows,
+        double WeightSum,
+        long[] RowsPerClass,
+        bool IsSparse,
+        double MeanEntries,
+        InputStatistics? Statistics,
+        LabelScaling.Accumulator? Labels)
+    {
+        /// <summary>The number of classes with at least one kept row.</summary>
+        public int ClassesSeen => RowsPerClass.Count(n => n > 0);
+    }
 
-    /// <summary>Reads the feature and label columns of <paramref name="data"/> for <paramref name="task"/>.</summary>
-    /// <param name="host">Checks for cancellation between rows.</param>
-    /// <param name="data">The role-mapped data (feature and label roles set).</param>
-    /// <param name="task">The resolved task: decides how the label becomes a target.</param>
-    /// <param name="inputSize">The feature vector length.</param>
-    /// <param name="outputSize">For multiclass: the number of key values; for regression: the label's length.</param>
-    /// <param name="storage">How to hold the features (Auto decides from the first rows).</param>
-    /// <param name="availableBytes">The memory the features may take; more is refused before it is allocated.</param>
+    /// <summary>Reads the rows of <paramref name="source"/>.</summary>
+    /// <param name="source">The rows.</param>
+    /// <param name="caching">Memory (collect, or refuse data that does not fit), Streaming (only measure) or Auto.</param>
+    /// <param name="storage">How to hold the features (Auto decides from the first rows' density).</param>
+    /// <param name="availableBytes">The memory available; Memory may fill it, Auto half of it.</param>
     /// <param name="purpose">"training" or "validation", for messages.</param>
-    public static Result Read(IHost host, RoleMappedData data, BackpropTask task, int inputSize, int outputSize,
-        FeatureStorage storage, long availableBytes, string purpose)
+    /// <param name="measure">Whether to measure the input (and, for regression, label) statistics.</param>
+    public static Result Read(DataViewRowSource source, DataCaching caching, FeatureStorage storage, long availableBytes, string purpose, bool measure)
     {
-        DataViewSchema.Column featureColumn = data.Schema.Feature!.Value;
-        DataViewSchema.Column labelColumn = data.Schema.Label!.Value;
-        DataViewSchema.Column? weightColumn = data.Schema.Weight;
-        int targetWidth = task == BackpropTask.Regression ? outputSize : 1;
-        // Size the matrices exactly, so the data is held once: when the view does not know its row count, count the
-        // rows first with a cursor that activates no column (upstream transforms then compute nothing).
-        long rowCount = data.Data.GetRowCount() ?? CountRows(host, data.Data);
-        int capacity = rowCount is > 0 and < int.MaxValue ? (int)rowCount : 1024;
-        var features = new FeatureCollector(inputSize, rowCount, storage, availableBytes, purpose);
-        var targets = new GrowableMatrix(targetWidth, capacity);
-        GrowableMatrix? weights = weightColumn is null ? null : new GrowableMatrix(1, capacity);
-        long read = 0, skipped = 0;
-        var present = new bool[Math.Max(outputSize, 2)];
-
-        var columns = new List<DataViewSchema.Column> { featureColumn, labelColumn };
-        if (weightColumn is { } w)
+        int width = source.InputSize;
+        int targetWidth = source.TargetWidth;
+        FeatureCollector? features = null;
+        GrowableMatrix? targets = null, weights = null;
+        if (caching != DataCaching.Streaming)
         {
-            columns.Add(w);
-        }
-
-        using DataViewRowCursor cursor = data.Data.GetRowCursor(columns);
-        ValueGetter<VBuffer<float>> getFeatures = cursor.GetGetter<VBuffer<float>>(featureColumn);
-        TargetReader getTarget = TargetGetter(cursor, labelColumn, task);
-        ValueGetter<float>? getWeight = weightColumn is null ? null : cursor.GetGetter<float>(weightColumn.Value);
-        VBuffer<float> row = default;
-        float weight = 1;
-        Span<float> target = new float[targetWidth];
-        while (cursor.MoveNext())
-        {
-            if ((read & 1023) == 0)
+            // Size the matrices exactly, so the data is held once: when the view does not know its row count, count the
+            // rows first with a cursor that activates no column (upstream transforms then compute nothing).
+            long rowCount = source.KnownRowCount ?? source.CountRows();
+            bool mayGiveUp = caching == DataCaching.Auto;
+            if (!mayGiveUp || rowCount < int.MaxValue)
             {
-                host.CheckAlive();
+                features = new FeatureCollector(width, rowCount, storage, mayGiveUp ? availableBytes / 2 : availableBytes, purpose, mayGiveUp);
             }
 
-            read++;
-            getFeatures(ref row);
-            getWeight?.Invoke(ref weight);
-            if (!getTarget(target) || row.Length != inputSize || !AllFinite(row.GetValues()) || !(weight >= 0) || float.IsPositiveInfinity(weight))
+            if (features is { GaveUp: false })
             {
-                skipped++;
-                continue;
+                int capacity = rowCount is > 0 and < int.MaxValue ? (int)rowCount : 1024;
+                targets = new GrowableMatrix(targetWidth, capacity);
+                weights = source.WeightColumnName is null ? null : new GrowableMatrix(1, capacity);
             }
-
-            if (features.Rows == int.MaxValue)
+            else
             {
-                throw Errors.NoData("the data has more than 2^31 - 1 valid rows", "Train on a sample of the rows.");
-            }
-
-            features.Add(row);
-            target.CopyTo(targets.AppendRow());
-            if (weights is not null)
-            {
-                weights.AppendRow()[0] = weight;
-            }
-
-            if (task != BackpropTask.Regression)
-            {
-                present[task == BackpropTask.MulticlassClassification ? (int)target[0] : target[0] > 0 ? 1 : 0] = true;
+                features = null;
             }
         }
 
-        int classesSeen = present.Count(p => p);
-        if (features.Rows == 0)
+        InputStatistics? statistics = measure ? new InputStatistics(width) : null;
+        LabelScaling.Accumulator? labels = measure && source.ClassCount == 0 ? new LabelScaling.Accumulator(targetWidth) : null;
+        var rowsPerClass = new long[source.ClassCount];
+        long valid = 0, entries = 0, sampleEntries = 0;
+        double weightSum = 0;
+        long read, skipped;
+        using (DataViewRowSource.Cursor cursor = source.Open(shuffleSeed: null))
         {
-            return new Result(null, read, skipped, 0);
+            while (cursor.MoveNext())
+            {
+                ReadOnlySpan<float> values = cursor.Values;
+                ReadOnlySpan<int> indices = cursor.Indices;
+                float weight = cursor.ExampleWeight;
+                valid++;
+                weightSum += weight;
+                long nonZeros = CountNonZeros(values);
+                entries += nonZeros;
+                if (valid <= FeatureCollector.SampleRows)
+                {
+                    sampleEntries += nonZeros;
+                }
+
+                statistics?.Add(values, indices, weight);
+                labels?.Add(cursor.Target);
+                if (rowsPerClass.Length > 0)
+                {
+                    rowsPerClass[cursor.Class]++;
+                }
+
+                if (features is null)
+                {
+                    continue;
+                }
+
+                if (features.Rows == int.MaxValue)
+                {
+                    throw Errors.NoData($"the {purpose} data has more than 2^31 - 1 valid rows, more than memory training holds",
+                        "Stream the rows (Caching = DataCaching.Streaming, or Auto), or train on a sample of the rows.");
+                }
+
+                features.Add(values, indices, cursor.IsDense);
+                if (features.GaveUp)
+                {
+                    (features, targets, weights) = (null, null, null);
+                    continue;
+                }
+
+                cursor.Target.CopyTo(targets!.AppendRow());
+                if (weights is not null)
+                {
+                    weights.AppendRow()[0] = weight;
+                }
+            }
+
+            (read, skipped) = (cursor.RowsRead, cursor.RowsSkipped);
         }
 
-        if (weights is not null && weights.Sum() <= 0)
+        if (valid > 0 && !(weightSum > 0))
         {
-            throw Errors.NoData($"every example weight in column '{weightColumn!.Value.Name}' is 0", "Give some rows a positive weight.");
+            throw Errors.NoData($"every example weight in column '{source.WeightColumnName}' is 0", "Give some rows a positive weight.");
         }
 
-        (float[]? dense, SparseRows? sparse) = features.Take();
-        var matrix = sparse is null
-            ? new TrainingData(dense!, targets.Take(), features.Rows, inputSize, targetWidth, weights?.Take())
-            : new TrainingData(sparse, targets.Take(), targetWidth, weights?.Take());
-        return new Result(matrix, read, skipped, classesSeen);
+        (float[]? dense, SparseRows? sparse) = valid > 0 ? features?.Take() ?? (null, null) : (null, null);
+        bool streamed = valid > 0 && dense is null && sparse is null;
+        bool isSparse = streamed
+            ? storage == FeatureStorage.Sparse || (storage == FeatureStorage.Auto && FeatureCollector.IsSparseEnough(sampleEntries, Math.Min(valid, FeatureCollector.SampleRows), width))
+            : sparse is not null;
+        TrainingData? data = dense is not null
+            ? new TrainingData(dense, targets!.Take(), (int)valid, width, targetWidth, weights?.Take())
+            : sparse is not null ? new TrainingData(sparse, targets!.Take(), targetWidth, weights?.Take()) : null;
+        return new Result(data, streamed, read, skipped, valid, weightSum, rowsPerClass, isSparse, valid == 0 ? 0 : (double)entries / valid, statistics, labels);
     }
 
-    private static long CountRows(IHost host, IDataView data)
+    private static long CountNonZeros(ReadOnlySpan<float> values)
     {
-        long rows = 0;
-        using DataViewRowCursor cursor = data.GetRowCursor(Array.Empty<DataViewSchema.Column>());
-        while (cursor.MoveNext())
-        {
-            if ((rows++ & 65535) == 0)
-            {
-                host.CheckAlive();
-            }
-        }
-
-        return rows;
-    }
-
-    /// <summary>Writes one row's target values; false when the label is missing (the row is then skipped).</summary>
-    private delegate bool TargetReader(Span<float> target);
-
-    /// <summary>A reader that turns the label into target values, refusing a missing label.</summary>
-    private static TargetReader TargetGetter(DataViewRowCursor cursor, DataViewSchema.Column label, BackpropTask task)
-    {
-        switch (task)
-        {
-            case BackpropTask.BinaryClassification:
-                {
-                    ValueGetter<bool> get = cursor.GetGetter<bool>(label);
-                    bool value = default;
-                    return target =>
-                    {
-                        get(ref value);
-                        target[0] = value ? 1f : 0f;
-                        return true;
-                    };
-                }
-
-            case BackpropTask.MulticlassClassification:
-                {
-                    // Key values are 1-based; 0 means missing. Class index = key − 1.
-                    ValueGetter<uint> get = cursor.GetGetter<uint>(label);
-                    uint value = default;
-                    return target =>
-                    {
-                        get(ref value);
-                        target[0] = value - 1;
-                        return value != 0;
-                    };
-                }
-
-            default:
-                if (label.Type is VectorDataViewType)
-                {
-                    ValueGetter<VBuffer<float>> get = cursor.GetGetter<VBuffer<float>>(label);
-                    VBuffer<float> value = default;
-                    return target =>
-                    {
-                        get(ref value);
-                        if (value.Length != target.Length)
-                        {
-                            return false;
-                        }
-
-                        value.CopyTo(target);
-                        return AllFinite(target);
-                    };
-                }
-                else if (label.Type == NumberDataViewType.Double)
-                {
-                    ValueGetter<double> get = cursor.GetGetter<double>(label);
-                    double value = default;
-                    return target =>
-                    {
-                        get(ref value);
-                        target[0] = (float)value;
-                        return float.IsFinite(target[0]);
-                    };
-                }
-                else
-                {
-                    ValueGetter<float> get = cursor.GetGetter<float>(label);
-                    float value = default;
-                    return target =>
-                    {
-                        get(ref value);
-                        target[0] = value;
-                        return float.IsFinite(value);
-                    };
-                }
-        }
-    }
-
-    private static bool AllFinite(ReadOnlySpan<float> values)
-    {
+        long count = 0;
         foreach (float v in values)
         {
-            if (!float.IsFinite(v))
-            {
-                return false;
-            }
+            count += v != 0f ? 1 : 0;
         }
 
-        return true;
+        return count;
     }
 }

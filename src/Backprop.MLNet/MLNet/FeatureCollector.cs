@@ -9,7 +9,9 @@ namespace Backprop.MLNet.MLNet;
 /// non-zeros and their indices, CSR). With <see cref="FeatureStorage.Auto"/> the first <see cref="SampleRows"/> rows are
 /// held in CSR form and their density decides; the rows read so far are then converted once. Before the storage is
 /// allocated (and again whenever sparse storage grows) the bytes it needs are compared with the memory available, so data
-/// that cannot fit is refused at once with a message that names the remedies, rather than after gigabytes of reading.
+/// that cannot fit is refused at once with a message that names the remedies, rather than after gigabytes of reading; or,
+/// when the collector may give up (<see cref="DataCaching.Auto"/>), it lets the rows go and says so
+/// (<see cref="GaveUp"/>), so the reading pass carries on for streaming.
 /// </summary>
 internal sealed class FeatureCollector
 {
@@ -23,6 +25,7 @@ internal sealed class FeatureCollector
     private readonly long _expectedRows;
     private readonly long _availableBytes;
     private readonly string _purpose;
+    private readonly bool _mayGiveUp;
     private FeatureStorage _storage;
     private GrowableMatrix? _dense;
     private int[] _rowStarts;
@@ -37,8 +40,10 @@ internal sealed class FeatureCollector
     /// <param name="storage">The requested storage.</param>
     /// <param name="availableBytes">The memory the features may take.</param>
     /// <param name="purpose">"training" or "validation", for messages.</param>
-    public FeatureCollector(int width, long expectedRows, FeatureStorage storage, long availableBytes, string purpose)
+    /// <param name="mayGiveUp">Give up (<see cref="GaveUp"/>) rather than throw when the rows do not fit.</param>
+    public FeatureCollector(int width, long expectedRows, FeatureStorage storage, long availableBytes, string purpose, bool mayGiveUp = false)
     {
+        _mayGiveUp = mayGiveUp;
         _width = width;
         _expectedRows = Math.Max(1, expectedRows);
         _availableBytes = availableBytes;
@@ -50,9 +55,25 @@ internal sealed class FeatureCollector
         _values = [];
         if (storage == FeatureStorage.Dense)
         {
-            StartDense();
+            try
+            {
+                StartDense();
+            }
+            catch (InsufficientMemoryException) when (mayGiveUp)
+            {
+                GiveUp();
+            }
         }
     }
+
+    /// <summary>Whether the rows did not fit and were let go (only when the collector may give up); <see cref="Add"/> then ignores rows.</summary>
+    public bool GaveUp { get; private set; }
+
+    /// <summary>Whether automatic storage picks sparse for rows with this many non-zeros.</summary>
+    /// <param name="entries">Non-zeros counted.</param>
+    /// <param name="rows">Rows counted.</param>
+    /// <param name="width">Features per row.</param>
+    public static bool IsSparseEnough(long entries, long rows, int width) => rows > 0 && entries / ((double)rows * width) <= SparseDensity;
 
     /// <summary>The storage chosen (Auto until the sample has been read).</summary>
     public FeatureStorage Storage => _storage;
@@ -60,34 +81,70 @@ internal sealed class FeatureCollector
     /// <summary>Rows collected.</summary>
     public int Rows => _rows;
 
-    /// <summary>Appends one row (already checked: right length, finite values).</summary>
-    /// <param name="row">The feature vector.</param>
-    public void Add(in VBuffer<float> row)
+    /// <summary>Appends one row (already checked: right length, finite values); ignored once the collector has given up.</summary>
+    /// <param name="values">All its values (dense), or those at <paramref name="indices"/>.</param>
+    /// <param name="indices">The increasing indices of sparse values; empty for a dense row.</param>
+    /// <param name="isDense">Whether <paramref name="values"/> holds every feature.</param>
+    public void Add(ReadOnlySpan<float> values, ReadOnlySpan<int> indices, bool isDense)
     {
-        if (_storage == FeatureStorage.Dense)
+        if (GaveUp)
         {
-            row.CopyTo(_dense!.AppendRow());
-            _rows++;
             return;
         }
 
-        AddSparse(row);
-        if (_storage == FeatureStorage.Auto && _rows == SampleRows)
+        try
         {
-            Decide();
+            if (_storage == FeatureStorage.Dense)
+            {
+                Span<float> dense = _dense!.AppendRow();
+                if (isDense)
+                {
+                    values.CopyTo(dense);
+                }
+                else
+                {
+                    dense.Clear();
+                    for (int k = 0; k < values.Length; k++)
+                    {
+                        dense[indices[k]] = values[k];
+                    }
+                }
+
+                _rows++;
+                return;
+            }
+
+            AddSparse(values, indices, isDense);
+            if (_storage == FeatureStorage.Auto && _rows == SampleRows)
+            {
+                Decide();
+            }
+            else if (_storage == FeatureStorage.Sparse && _rows == SampleRows)
+            {
+                CheckFits(EstimatedSparseBytes(), "sparse");
+            }
         }
-        else if (_storage == FeatureStorage.Sparse && _rows == SampleRows)
+        catch (InsufficientMemoryException) when (_mayGiveUp)
         {
-            CheckFits(EstimatedSparseBytes(), "sparse");
+            GiveUp();
         }
     }
 
-    /// <summary>The features collected: dense values, or sparse rows (exactly one is not null).</summary>
+    /// <summary>The features collected: dense values, or sparse rows (exactly one is not null; both when the collector gave up).</summary>
     public (float[]? Dense, SparseRows? Sparse) Take()
     {
-        if (_storage == FeatureStorage.Auto)
+        try
         {
             Decide();
+        }
+        catch (InsufficientMemoryException) when (_mayGiveUp)
+        {
+            GiveUp();
+        }
+
+        if (GaveUp)
+        {
+            return (null, null);
         }
 
         if (_storage == FeatureStorage.Dense)
@@ -102,10 +159,8 @@ internal sealed class FeatureCollector
     }
 
     /// <summary>Appends the non-zeros of a row to the CSR buffers (explicit zeros are dropped: they change nothing).</summary>
-    private void AddSparse(in VBuffer<float> row)
+    private void AddSparse(ReadOnlySpan<float> values, ReadOnlySpan<int> indices, bool isDense)
     {
-        ReadOnlySpan<float> values = row.GetValues();
-        ReadOnlySpan<int> indices = row.IsDense ? default : row.GetIndices();
         if (_rows + 1 >= _rowStarts.Length)
         {
             Array.Resize(ref _rowStarts, (int)Math.Min(int.MaxValue - 1L, Math.Max(_rowStarts.Length * 2L, _rows + 2L)));
@@ -117,7 +172,7 @@ internal sealed class FeatureCollector
         {
             if (values[j] != 0f)
             {
-                _indices[k] = row.IsDense ? j : indices[j];
+                _indices[k] = isDense ? j : indices[j];
                 _values[k] = values[j];
                 k++;
             }
@@ -202,6 +257,16 @@ internal sealed class FeatureCollector
         Array.Resize(ref _values, (int)target);
     }
 
+    /// <summary>Lets the rows go: the data does not fit, and the reading pass goes on for streaming.</summary>
+    private void GiveUp()
+    {
+        GaveUp = true;
+        _dense = null;
+        _rowStarts = [];
+        _indices = [];
+        _values = [];
+    }
+
     private double EstimatedEntries() => _rows == 0 ? 0 : (double)_entries / _rows * _expectedRows;
 
     private double EstimatedSparseBytes() => (8.0 * EstimatedEntries()) + (4.0 * _expectedRows);
@@ -220,7 +285,8 @@ internal sealed class FeatureCollector
             $" ({_entries / ((double)_rows * _width):P3} of the values in the first {_rows:N0} rows are non-zero)");
         return Errors.DataTooLarge(
             $"the {_purpose} data, {_expectedRows:N0} rows × {_width:N0} features{density}, needs about {GiB(bytes)} as {storage} float32 features, {limit}",
-            "Keep the features sparse (FeatureStorage = Auto or Sparse) if they are mostly zeros; make fewer features, e.g. hash text with " +
+            "Stream the rows from the data view instead of holding them (Caching = DataCaching.Streaming, or Auto to decide from the memory available); " +
+            "keep the features sparse (FeatureStorage = Auto or Sparse) if they are mostly zeros; make fewer features, e.g. hash text with " +
             "mlContext.Transforms.Text.ProduceHashedWordBags or use fewer n-grams in FeaturizeText; or train on a sample of the rows " +
             "(mlContext.Data.TakeRows, or a filter).");
     }

@@ -11,39 +11,13 @@ internal sealed record LabelScaling(float[] Mean, float[] StandardDeviation)
     /// <summary>Measures the targets [rows × width] (example weights are ignored, as scikit-learn's StandardScaler does).</summary>
     public static LabelScaling Measure(ReadOnlySpan<float> targets, int rows, int width)
     {
-        var mean = new double[width];
-        var square = new double[width];
+        var accumulator = new Accumulator(width);
         for (int r = 0; r < rows; r++)
         {
-            for (int o = 0; o < width; o++)
-            {
-                double y = targets[(r * width) + o];
-                mean[o] += y;
-            }
+            accumulator.Add(targets.Slice(r * width, width));
         }
 
-        for (int o = 0; o < width; o++)
-        {
-            mean[o] /= rows;
-        }
-
-        for (int r = 0; r < rows; r++)
-        {
-            for (int o = 0; o < width; o++)
-            {
-                double d = targets[(r * width) + o] - mean[o];
-                square[o] += d * d;
-            }
-        }
-
-        var deviation = new float[width];
-        for (int o = 0; o < width; o++)
-        {
-            float sd = (float)Math.Sqrt(square[o] / rows);
-            deviation[o] = sd > 0 && float.IsFinite(sd) ? sd : 1f;
-        }
-
-        return new LabelScaling(mean.Select(m => (float)m).ToArray(), deviation);
+        return accumulator.Result();
     }
 
     /// <summary>Replaces targets [rows × width] in place by (y − mean) / sd.</summary>
@@ -63,6 +37,55 @@ internal sealed record LabelScaling(float[] Mean, float[] StandardDeviation)
         for (int i = 0; i < outputs.Length; i++)
         {
             outputs[i] = (outputs[i] * StandardDeviation[i % width]) + Mean[i % width];
+        }
+    }
+
+    /// <summary>
+    /// The label's mean and standard deviation, measured in one pass as the rows are read: sums in double precision of the
+    /// deviations from the first row's value (so a large common offset cancels exactly) and of their squares.
+    /// </summary>
+    /// <param name="width">Label values per row.</param>
+    internal sealed class Accumulator(int width)
+    {
+        private readonly double[] _shift = new double[width];
+        private readonly double[] _sum = new double[width];
+        private readonly double[] _squares = new double[width];
+        private long _rows;
+
+        /// <summary>Adds one row's label values.</summary>
+        public void Add(ReadOnlySpan<float> target)
+        {
+            if (_rows++ == 0)
+            {
+                for (int o = 0; o < width; o++)
+                {
+                    _shift[o] = target[o];
+                }
+            }
+
+            for (int o = 0; o < width; o++)
+            {
+                double d = target[o] - _shift[o];
+                _sum[o] += d;
+                _squares[o] += d * d;
+            }
+        }
+
+        /// <summary>The scaling of the rows added (standard deviation 1 where the label is constant).</summary>
+        public LabelScaling Result()
+        {
+            var mean = new float[width];
+            var deviation = new float[width];
+            for (int o = 0; o < width; o++)
+            {
+                double centred = _rows == 0 ? 0 : _sum[o] / _rows;
+                double variance = _rows == 0 ? 0 : (_squares[o] / _rows) - (centred * centred);
+                float sd = (float)Math.Sqrt(Math.Max(0, variance));
+                mean[o] = (float)(_shift[o] + centred);
+                deviation[o] = sd > 0 && float.IsFinite(sd) ? sd : 1f;
+            }
+
+            return new LabelScaling(mean, deviation);
         }
     }
 }

@@ -33,21 +33,26 @@ internal sealed class ModelTrainer(IHost host, BackpropTrainer.Options options)
         int outputSize = OutputSizeOf(task, labelColumn);
         ResourceLimits.CheckNetworkFits(_options, inputSize, outputSize, train.Data.GetRowCount());
         BackpropModelParameters? initialModel = InitialModel(trainContext.InitialPredictor, task, inputSize, outputSize);
+        TrainingSettings settings = EngineMapping.ToSettings(_options, task, outputSize, _options.Seed ?? _host.Rand.Next());
 
         using IChannel ch = _host.Start("Training");
-        TrainingData trainMatrix = ReadRows(ch, train, task, inputSize, outputSize, "training", _options.FeatureStorage);
-        FeatureStorage storage = trainMatrix.IsSparse ? FeatureStorage.Sparse : FeatureStorage.Dense;
-        TrainingData? validMatrix = trainContext.ValidationSet is RoleMappedData valid
-            ? ReadRows(ch, valid, task, inputSize, outputSize, "validation", storage)
-            : null;
+        var trainSource = new DataViewRowSource(_host, train, task, inputSize, outputSize);
+        DataReader.Result trainRead = ReadRows(ch, trainSource, task, "training", _options.Caching, _options.FeatureStorage);
+        FeatureStorage storage = trainRead.IsSparse ? FeatureStorage.Sparse : FeatureStorage.Dense;
+        DataViewRowSource? validSource = trainContext.ValidationSet is RoleMappedData valid ? new DataViewRowSource(_host, valid, task, inputSize, outputSize) : null;
+        DataReader.Result? validRead = validSource is null ? null : ReadRows(ch, validSource, task, "validation", _options.Caching, storage);
 
-        // Measured before class weights: the statistics weigh rows by their example weights only.
-        InputStandardization? standardization = Standardization(ch, trainMatrix, initialModel);
+        InputStandardization? standardization = Standardization(ch, trainRead.Statistics!, initialModel);
+        float[]? perClass = null;
         if (_options.ClassWeights is { } classWeights)
         {
-            float[] perClass = classWeights.For(trainMatrix.Targets, task == BackpropTask.BinaryClassification ? 2 : outputSize);
-            trainMatrix = ApplyClassWeights(trainMatrix, perClass);
-            validMatrix = validMatrix is null ? null : ApplyClassWeights(validMatrix, perClass);
+            perClass = classWeights.For(trainRead.RowsPerClass);
+            trainSource.ClassWeights = perClass;
+            if (validSource is not null)
+            {
+                validSource.ClassWeights = perClass;
+            }
+
             ch.Info(MessageSensitivity.None, $"BackpropTrainer: class weights [{string.Join(", ", perClass.Select(w => w.ToString("G4", CultureInfo.InvariantCulture)))}].");
         }
 
@@ -55,21 +60,22 @@ internal sealed class ModelTrainer(IHost host, BackpropTrainer.Options options)
         if (task == BackpropTask.Regression && (initialModel is null ? _options.StandardizeRegressionLabel : initialModel.Scaling is not null))
         {
             // A warm start keeps its model's scaling, so that the network's outputs keep their meaning.
-            scaling = initialModel?.Scaling ?? LabelScaling.Measure(trainMatrix.Targets, trainMatrix.Rows, trainMatrix.TargetWidth);
-            scaling.Standardize(trainMatrix.Targets);
-            if (validMatrix is not null)
+            scaling = initialModel?.Scaling ?? trainRead.Labels!.Result();
+            trainSource.Scaling = scaling;
+            if (validSource is not null)
             {
-                scaling.Standardize(validMatrix.Targets);
+                validSource.Scaling = scaling;
             }
         }
 
-        TrainingSettings settings = EngineMapping.ToSettings(_options, task, outputSize, _options.Seed ?? _host.Rand.Next());
+        ITrainingRows trainRows = Rows(trainSource, trainRead, perClass, scaling);
+        ITrainingRows? validRows = validRead is null ? null : Rows(validSource!, validRead, perClass, scaling);
         TrainingCheckpoint? resume = ResumeFrom(ch, initialModel);
         ch.Info(MessageSensitivity.None, $"BackpropTrainer: {task}, layers [{inputSize}, {string.Join(", ", _options.HiddenLayerSizes)}, {outputSize}], " +
-            $"{trainMatrix.Rows} training rows ({Describe(trainMatrix)}), solver {_options.Solver}, seed {settings.Seed}" +
+            $"{trainRead.ValidRows} training rows ({Describe(trainRead, trainRows, inputSize)}), solver {_options.Solver}, seed {settings.Seed}" +
             (resume is null ? "." : $", continuing after epoch {resume.History.Count}."));
         TrainingResult result = MlpTrainer.Train(
-            trainMatrix,
+            trainRows,
             settings,
             onEpoch: record =>
             {
@@ -78,7 +84,7 @@ internal sealed class ModelTrainer(IHost host, BackpropTrainer.Options options)
                 _options.Progress?.Report(report);
             },
             checkAlive: _host.CheckAlive,
-            validation: validMatrix,
+            validation: validRows,
             resume: resume,
             standardization: standardization);
         ReportEnd(ch, result);
@@ -86,18 +92,53 @@ internal sealed class ModelTrainer(IHost host, BackpropTrainer.Options options)
     }
 
     /// <summary>
+    /// The rows as the training loop takes them: in memory, with the class weights and label scaling applied to the matrices
+    /// (the source applies them to streamed rows as they are read); or streamed, with the shuffle buffer of the options.
+    /// </summary>
+    private ITrainingRows Rows(DataViewRowSource source, DataReader.Result read, float[]? perClass, LabelScaling? scaling)
+    {
+        if (read.Data is { } data)
+        {
+            scaling?.Standardize(data.Targets);
+            return perClass is null ? data : ApplyClassWeights(data, perClass);
+        }
+
+        double totalWeight = read.WeightSum;
+        if (perClass is not null)
+        {
+            // The weight after class weights: the rows were counted by class, not weighed by class, so without example weights
+            // it is exact and with them an estimate (only the L-BFGS objective uses it up front; minibatch training sums the
+            // weights it reads).
+            totalWeight = 0;
+            for (int c = 0; c < perClass.Length; c++)
+            {
+                totalWeight += perClass[c] * (double)read.RowsPerClass[c] * (read.WeightSum / read.ValidRows);
+            }
+
+            if (!(totalWeight > 0))
+            {
+                throw Errors.Option(nameof(BackpropTrainer.Options.ClassWeights), perClass, "must give a positive weight to a class that has rows");
+            }
+        }
+
+        int pool = _options.ShuffleBufferSize ?? StreamedRows.DefaultShuffleBufferRows(
+            read.ValidRows, StreamedRows.ShuffleBufferBytesPerRow(source.InputSize, source.TargetWidth, read.IsSparse ? read.MeanEntries : null));
+        return new StreamedRows(source, read.ValidRows, totalWeight, read.IsSparse, (int)Math.Min(pool, Math.Max(1, read.ValidRows)));
+    }
+
+    /// <summary>
     /// The standardisation to train with: a warm start keeps its initial model's (or its absence); otherwise measured on the
     /// training rows when <see cref="BackpropTrainer.Options.StandardizeFeatures"/> is on. When it is off, the scales are still
     /// measured, to warn when they differ by orders of magnitude.
     /// </summary>
-    private InputStandardization? Standardization(IChannel ch, TrainingData data, BackpropModelParameters? initialModel)
+    private InputStandardization? Standardization(IChannel ch, InputStatistics statistics, BackpropModelParameters? initialModel)
     {
         if (initialModel is not null)
         {
             return initialModel.Standardization;
         }
 
-        InputStandardization measured = InputStatistics.Measure(data);
+        InputStandardization measured = statistics.Result();
         if (_options.StandardizeFeatures)
         {
             return measured;
@@ -146,9 +187,15 @@ internal sealed class ModelTrainer(IHost host, BackpropTrainer.Options options)
             "standardise the features first with mlContext.Transforms.NormalizeMeanVariance(\"Features\", fixZero: false).";
     }
 
-    private static string Describe(TrainingData data) => data.Sparse is { } sparse
-        ? string.Create(CultureInfo.InvariantCulture, $"sparse, {sparse.Entries:N0} non-zeros, {(double)sparse.Entries / ((double)data.Rows * data.InputSize):P3} dense")
-        : "dense";
+    private static string Describe(DataReader.Result read, ITrainingRows rows, int inputSize)
+    {
+        string storage = read.IsSparse
+            ? string.Create(CultureInfo.InvariantCulture, $"sparse, {read.MeanEntries * read.ValidRows:N0} non-zeros, {read.MeanEntries / inputSize:P3} dense")
+            : "dense";
+        return rows is StreamedRows streamed
+            ? string.Create(CultureInfo.InvariantCulture, $"{storage}, streamed from the data view every epoch with a shuffle buffer of {streamed.ShuffleBufferRows:N0} rows")
+            : $"{storage}, in memory";
+    }
 
     /// <summary>Logs how training ended, and warns when it may not have converged.</summary>
     private void ReportEnd(IChannel ch, TrainingResult result)
@@ -227,9 +274,9 @@ internal sealed class ModelTrainer(IHost host, BackpropTrainer.Options options)
         return (int)count;
     }
 
-    private TrainingData ReadRows(IChannel ch, RoleMappedData data, BackpropTask task, int inputSize, int outputSize, string purpose, FeatureStorage storage)
+    private static DataReader.Result ReadRows(IChannel ch, DataViewRowSource source, BackpropTask task, string purpose, DataCaching caching, FeatureStorage storage)
     {
-        DataReader.Result read = DataReader.Read(_host, data, task, inputSize, outputSize, storage, ResourceLimits.AvailableMemoryBytes(), purpose);
+        DataReader.Result read = DataReader.Read(source, caching, storage, ResourceLimits.AvailableMemoryBytes(), purpose, measure: purpose == "training");
         if (read.RowsSkipped > 0)
         {
             ch.Warning(MessageSensitivity.None, $"BackpropTrainer: skipped {read.RowsSkipped} of {read.RowsRead} {purpose} rows whose features hold NaN or infinity or whose label is missing." +
@@ -238,7 +285,7 @@ internal sealed class ModelTrainer(IHost host, BackpropTrainer.Options options)
                     : ""));
         }
 
-        if (read.Data is null)
+        if (read.ValidRows == 0)
         {
             throw read.RowsRead == 0
                 ? Errors.NoData($"the {purpose} data has no rows", "Check the data source and any filter before the trainer.")
@@ -248,11 +295,16 @@ internal sealed class ModelTrainer(IHost host, BackpropTrainer.Options options)
 
         if (purpose == "training" && task == BackpropTask.BinaryClassification && read.ClassesSeen < 2)
         {
-            throw Errors.NoData($"every one of the {read.Data.Rows} training rows has the same label, so there is only one class to learn",
+            throw Errors.NoData($"every one of the {read.ValidRows} training rows has the same label, so there is only one class to learn",
                 "Binary classification needs rows of both classes (true and false).");
         }
 
-        return read.Data;
+        if (read.Streamed && caching == DataCaching.Auto)
+        {
+            ch.Info(MessageSensitivity.None, $"BackpropTrainer: the {read.ValidRows:N0} {purpose} rows do not fit half of the memory available, so they are streamed from the data view every epoch.");
+        }
+
+        return read;
     }
 
     private BackpropModelParameters? InitialModel(IPredictor? predictor, BackpropTask task, int inputSize, int outputSize)

@@ -5,129 +5,54 @@ using Backprop.MLNet.Training.Data;
 namespace Backprop.MLNet.Training;
 
 /// <summary>
-/// What the network does on a data set, with the current parameters: the mean loss (reported for validation data) and the
-/// score that early stopping maximises, scikit-learn's: accuracy for classifiers, R² (averaged over outputs) for regression.
+/// What the network does on a data set, with the current parameters, in one pass over its rows (which may be streamed):
+/// the mean loss (reported for validation data) and the score that early stopping maximises, scikit-learn's: accuracy for
+/// classifiers, R² (averaged over outputs) for regression.
 /// </summary>
 internal static class Evaluation
 {
     /// <summary>(Weighted) mean loss of <paramref name="data"/> without the L2 penalty, evaluated in batches of the workspace size.</summary>
     /// <param name="workspace">The workspace of the network being trained.</param>
     /// <param name="data">The rows to evaluate.</param>
-    public static double MeanLoss(BackpropWorkspace workspace, TrainingData data)
+    public static double MeanLoss(BackpropWorkspace workspace, ITrainingRows data) => Evaluate(workspace, data, withScore: false).MeanLoss;
+
+    /// <summary>Scores the network on <paramref name="data"/>, in batches of the workspace's size.</summary>
+    /// <param name="workspace">The workspace of the network being trained.</param>
+    /// <param name="data">The rows to score.</param>
+    public static double Score(BackpropWorkspace workspace, ITrainingRows data) => Evaluate(workspace, data, withScore: true).Score;
+
+    /// <summary>The mean loss and (when asked) the score of <paramref name="data"/>, from one forward pass over its rows.</summary>
+    /// <param name="workspace">The workspace of the network being trained.</param>
+    /// <param name="data">The rows to evaluate.</param>
+    /// <param name="withScore">Whether to compute the score too (else it is NaN).</param>
+    /// <exception cref="InvalidOperationException">The rows are empty or all of weight 0.</exception>
+    public static (double MeanLoss, double Score) Evaluate(BackpropWorkspace workspace, ITrainingRows data, bool withScore)
     {
-        int targetWidth = data.TargetWidth;
+        Network network = workspace.Network;
+        ScoreAccumulator? score = !withScore ? null
+            : network.OutputKind == OutputKind.Identity ? new RSquaredAccumulator(network.OutputSize) : new AccuracyAccumulator(network.OutputSize);
         double sum = 0;
-        for (int start = 0; start < data.Rows; start += workspace.MaxRows)
+        using IMinibatchSource batches = data.Batches(workspace.MaxRows, shuffle: false, random: null);
+        batches.StartEpoch();
+        while (batches.Next(out Minibatch batch))
         {
-            int rows = Math.Min(workspace.MaxRows, data.Rows - start);
-            ReadOnlySpan<float> weights = data.Weights is null ? default : data.Weights.AsSpan(start, rows);
-            double weight = weights.IsEmpty ? rows : Sum(weights);
+            double weight = batch.WeightSum;
             if (weight == 0)
             {
                 continue;
             }
 
-            double loss = workspace.ComputeLoss(data.Batch(start, rows), data.Targets.AsSpan(start * targetWidth, rows * targetWidth), 0f, weights);
-            sum += loss * weight;
+            sum += workspace.ComputeLoss(batch.Inputs, batch.Targets, 0f, batch.Weights) * weight;
+            score?.Add(workspace.Scratch.LastOutputs, batch.Targets, batch.Weights);
         }
 
-        return sum / data.TotalWeight;
-    }
-
-    /// <summary>Scores the network on <paramref name="data"/>, in batches of the workspace's size.</summary>
-    public static double Score(BackpropWorkspace workspace, TrainingData data)
-    {
-        Network network = workspace.Network;
-        return network.OutputKind == OutputKind.Identity ? RSquared(workspace, data) : Accuracy(workspace, data);
-    }
-
-    private static double Accuracy(BackpropWorkspace workspace, TrainingData data)
-    {
-        int outputs = workspace.Network.OutputSize;
-        double correct = 0, total = 0;
-        ForEachBatch(workspace, data, (predicted, start, rows) =>
+        if (!(batches.EpochWeight > 0))
         {
-            for (int r = 0; r < rows; r++)
-            {
-                ReadOnlySpan<float> p = predicted.Slice(r * outputs, outputs);
-                float target = data.Targets[start + r];
-                bool right = outputs == 1 ? (p[0] > 0.5f) == (target > 0.5f) : ArgMax(p) == (int)target;
-                double w = data.Weights?[start + r] ?? 1.0;
-                total += w;
-                correct += right ? w : 0;
-            }
-        });
-        return total > 0 ? correct / total : 0;
-    }
-
-    private static double RSquared(BackpropWorkspace workspace, TrainingData data)
-    {
-        int outputs = workspace.Network.OutputSize;
-        var mean = new double[outputs];
-        var residual = new double[outputs];
-        var totalSquares = new double[outputs];
-        double weightSum = 0;
-        for (int i = 0; i < data.Rows; i++)
-        {
-            double w = data.Weights?[i] ?? 1.0;
-            weightSum += w;
-            for (int o = 0; o < outputs; o++)
-            {
-                mean[o] += w * data.Targets[(i * outputs) + o];
-            }
+            throw new InvalidOperationException(
+                $"The validation rows are empty or all of weight 0 ({batches.EpochRows} rows): there is nothing to measure the loss on.");
         }
 
-        for (int o = 0; o < outputs; o++)
-        {
-            mean[o] /= weightSum;
-        }
-
-        ForEachBatch(workspace, data, (predicted, start, rows) =>
-        {
-            for (int r = 0; r < rows; r++)
-            {
-                double w = data.Weights?[start + r] ?? 1.0;
-                for (int o = 0; o < outputs; o++)
-                {
-                    double y = data.Targets[((start + r) * outputs) + o];
-                    residual[o] += w * (y - predicted[(r * outputs) + o]) * (y - predicted[(r * outputs) + o]);
-                    totalSquares[o] += w * (y - mean[o]) * (y - mean[o]);
-                }
-            }
-        });
-        double score = 0;
-        for (int o = 0; o < outputs; o++)
-        {
-            // scikit-learn's r2_score: a constant target scores 1 if predicted exactly, else 0.
-            score += totalSquares[o] > 0 ? 1 - (residual[o] / totalSquares[o]) : residual[o] == 0 ? 1 : 0;
-        }
-
-        return score / outputs;
-    }
-
-    private delegate void BatchAction(ReadOnlySpan<float> predicted, int start, int rows);
-
-    private static void ForEachBatch(BackpropWorkspace workspace, TrainingData data, BatchAction action)
-    {
-        for (int start = 0; start < data.Rows; start += workspace.MaxRows)
-        {
-            int rows = Math.Min(workspace.MaxRows, data.Rows - start);
-            action(workspace.Forward(data.Batch(start, rows)), start, rows);
-        }
-    }
-
-    private static int ArgMax(ReadOnlySpan<float> values)
-    {
-        int best = 0;
-        for (int i = 1; i < values.Length; i++)
-        {
-            if (values[i] > values[best])
-            {
-                best = i;
-            }
-        }
-
-        return best;
+        return (sum / batches.EpochWeight, score?.Result ?? double.NaN);
     }
 
     /// <summary>Σ of <paramref name="values"/> in double precision.</summary>
@@ -140,5 +65,110 @@ internal static class Evaluation
         }
 
         return sum;
+    }
+
+    /// <summary>A score summed batch by batch.</summary>
+    private abstract class ScoreAccumulator
+    {
+        /// <summary>The score of the rows added so far.</summary>
+        public abstract double Result { get; }
+
+        /// <summary>Adds a batch: its predictions [rows × outputs], targets and weights (empty when unweighted).</summary>
+        public abstract void Add(ReadOnlySpan<float> predicted, ReadOnlySpan<float> targets, ReadOnlySpan<float> weights);
+    }
+
+    /// <summary>The (weighted) fraction of rows whose most probable class is the target (probability &gt; 0.5 for one output).</summary>
+    private sealed class AccuracyAccumulator(int outputs) : ScoreAccumulator
+    {
+        private double _correct;
+        private double _total;
+
+        public override double Result => _total > 0 ? _correct / _total : 0;
+
+        public override void Add(ReadOnlySpan<float> predicted, ReadOnlySpan<float> targets, ReadOnlySpan<float> weights)
+        {
+            for (int r = 0; r < targets.Length; r++)
+            {
+                ReadOnlySpan<float> p = predicted.Slice(r * outputs, outputs);
+                float target = targets[r];
+                bool right = outputs == 1 ? (p[0] > 0.5f) == (target > 0.5f) : ArgMax(p) == (int)target;
+                double w = weights.IsEmpty ? 1.0 : weights[r];
+                _total += w;
+                _correct += right ? w : 0;
+            }
+        }
+
+        private static int ArgMax(ReadOnlySpan<float> values)
+        {
+            int best = 0;
+            for (int i = 1; i < values.Length; i++)
+            {
+                if (values[i] > values[best])
+                {
+                    best = i;
+                }
+            }
+
+            return best;
+        }
+    }
+
+    /// <summary>
+    /// scikit-learn's <c>r2_score</c> averaged over outputs, in one pass: the total sum of squares from the sums of the
+    /// targets and of their squares, both taken about the first target seen (so a large common offset cancels exactly).
+    /// </summary>
+    private sealed class RSquaredAccumulator(int outputs) : ScoreAccumulator
+    {
+        private readonly double[] _shift = new double[outputs];
+        private readonly double[] _sum = new double[outputs];
+        private readonly double[] _squares = new double[outputs];
+        private readonly double[] _residual = new double[outputs];
+        private double _weight;
+        private bool _started;
+
+        public override double Result
+        {
+            get
+            {
+                double score = 0;
+                for (int o = 0; o < outputs; o++)
+                {
+                    double total = _weight > 0 ? Math.Max(0, _squares[o] - (_sum[o] * _sum[o] / _weight)) : 0;
+                    // A constant target scores 1 if predicted exactly, else 0 (as scikit-learn).
+                    score += total > 0 ? 1 - (_residual[o] / total) : _residual[o] == 0 ? 1 : 0;
+                }
+
+                return score / outputs;
+            }
+        }
+
+        public override void Add(ReadOnlySpan<float> predicted, ReadOnlySpan<float> targets, ReadOnlySpan<float> weights)
+        {
+            int rows = targets.Length / outputs;
+            if (!_started && rows > 0)
+            {
+                for (int o = 0; o < outputs; o++)
+                {
+                    _shift[o] = targets[o];
+                }
+
+                _started = true;
+            }
+
+            for (int r = 0; r < rows; r++)
+            {
+                double w = weights.IsEmpty ? 1.0 : weights[r];
+                _weight += w;
+                for (int o = 0; o < outputs; o++)
+                {
+                    double y = targets[(r * outputs) + o];
+                    double d = y - _shift[o];
+                    double e = y - predicted[(r * outputs) + o];
+                    _sum[o] += w * d;
+                    _squares[o] += w * d * d;
+                    _residual[o] += w * e * e;
+                }
+            }
+        }
     }
 }

@@ -41,11 +41,11 @@ internal static class MlpTrainer
     /// <returns>The trained network, the history, why training stopped and a checkpoint to continue from.</returns>
     /// <exception cref="InvalidOperationException">The loss became NaN or infinite (the message names the epoch).</exception>
     public static TrainingResult Train(
-        TrainingData data,
+        ITrainingRows data,
         TrainingSettings settings,
         Action<EpochRecord>? onEpoch = null,
         Action? checkAlive = null,
-        TrainingData? validation = null,
+        ITrainingRows? validation = null,
         TrainingCheckpoint? resume = null,
         InputStandardization? standardization = null)
     {
@@ -58,11 +58,8 @@ internal static class MlpTrainer
 
         if (standardization is not null)
         {
-            InputStatistics.Apply(data, standardization);
-            if (validation is not null)
-            {
-                InputStatistics.Apply(validation, standardization);
-            }
+            data.Standardize(standardization);
+            validation?.Standardize(standardization);
         }
 
         long start = Stopwatch.GetTimestamp();
@@ -78,7 +75,7 @@ internal static class MlpTrainer
             // A generator of its own, so that the held-out rows do not depend on how far training has got:
             // a resumed training holds out the same rows as the training it continues.
             var splitter = new SeededRandom(unchecked(settings.Seed ^ 0x5EED5EED));
-            (data, validation) = ValidationSplit.Split(data, settings.ValidationFraction, settings.OutputKind != OutputKind.Identity, splitter);
+            (data, validation) = data.HoldOut(settings.ValidationFraction, settings.OutputKind != OutputKind.Identity, splitter);
         }
 
         CheckData(data, network, nameof(data));
@@ -132,7 +129,7 @@ internal static class MlpTrainer
     /// Clones and checks the network to continue, or creates and initialises a new one from <paramref name="random"/>;
     /// for sparse rows, a new network's first layer is drawn straight into the transposed layout (the same weights).
     /// </summary>
-    private static Network PrepareNetwork(TrainingData data, TrainingSettings settings, Network? initial, SeededRandom random)
+    private static Network PrepareNetwork(ITrainingRows data, TrainingSettings settings, Network? initial, SeededRandom random)
     {
         if (initial is null)
         {
@@ -152,7 +149,7 @@ internal static class MlpTrainer
     }
 
     /// <summary>Throws unless <paramref name="data"/> fits the network's input size and target width.</summary>
-    private static void CheckData(TrainingData data, Network network, string name)
+    private static void CheckData(ITrainingRows data, Network network, string name)
     {
         if (data.InputSize != network.InputSize)
         {

@@ -9,10 +9,10 @@ namespace Backprop.MLNet.Training.Data;
 /// last one possibly smaller. Shuffled rows are gathered into buffers allocated once (for sparse rows,
 /// grown to the largest batch met); without shuffling the batches are views of the data itself.
 /// </summary>
-internal sealed class MinibatchSource
+internal sealed class MinibatchSource : IMinibatchSource
 {
     private readonly TrainingData _data;
-    private readonly SeededRandom _random;
+    private readonly SeededRandom? _random;
     private readonly bool _shuffle;
     private readonly int[] _order;
     private readonly float[] _features;
@@ -21,16 +21,21 @@ internal sealed class MinibatchSource
     private readonly int[] _rowStarts;
     private int[] _indices = [];
     private float[] _values = [];
+    private int _next;
 
     /// <summary>Creates the source and its gather buffers.</summary>
     /// <param name="data">The training data.</param>
     /// <param name="batchSize">Rows per batch, 1 ≤ batchSize ≤ rows.</param>
     /// <param name="shuffle">Whether <see cref="StartEpoch"/> reshuffles the row order.</param>
-    /// <param name="random">Generator for the shuffles.</param>
-    public MinibatchSource(TrainingData data, int batchSize, bool shuffle, SeededRandom random)
+    /// <param name="random">Generator for the shuffles (may be null without shuffling).</param>
+    public MinibatchSource(TrainingData data, int batchSize, bool shuffle, SeededRandom? random)
     {
         ArgumentNullException.ThrowIfNull(data);
-        ArgumentNullException.ThrowIfNull(random);
+        if (shuffle)
+        {
+            ArgumentNullException.ThrowIfNull(random);
+        }
+
         if (batchSize < 1 || batchSize > data.Rows)
         {
             throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be between 1 and the number of rows.");
@@ -67,6 +72,7 @@ internal sealed class MinibatchSource
     /// </summary>
     public void StartEpoch()
     {
+        _next = 0;
         if (_shuffle)
         {
             for (int i = 0; i < _order.Length; i++)
@@ -74,8 +80,32 @@ internal sealed class MinibatchSource
                 _order[i] = i;
             }
 
-            _random.Shuffle(_order);
+            _random!.Shuffle(_order);
         }
+    }
+
+    /// <inheritdoc />
+    public bool Next(out Minibatch batch)
+    {
+        if (_next >= BatchCount)
+        {
+            batch = default;
+            return false;
+        }
+
+        batch = GetBatch(_next++);
+        return true;
+    }
+
+    /// <inheritdoc />
+    public long EpochRows => _data.Rows;
+
+    /// <inheritdoc />
+    public double EpochWeight => _data.TotalWeight;
+
+    /// <summary>Nothing to release: the rows stay in memory.</summary>
+    public void Dispose()
+    {
     }
 
     /// <summary>Returns batch <paramref name="index"/> of the current epoch; its spans stay valid until the next call.</summary>

@@ -7,7 +7,7 @@ namespace Backprop.MLNet.Training.Data;
 /// targets row-major, and optionally one weight per row. The arrays are referenced, not copied, and must not change
 /// during training.
 /// </summary>
-internal sealed class TrainingData
+internal sealed class TrainingData : ITrainingRows
 {
     private readonly float[]? _dense;
 
@@ -118,6 +118,20 @@ internal sealed class TrainingData
     /// <param name="rows">Number of rows (≥ 1).</param>
     public InputBatch Batch(int start, int rows) =>
         Sparse is { } sparse ? sparse.Batch(start, rows) : InputBatch.FromDense(Features.AsSpan(start * InputSize, rows * InputSize), rows, InputSize);
+
+    /// <inheritdoc />
+    long ITrainingRows.Rows => Rows;
+
+    /// <inheritdoc />
+    public IMinibatchSource Batches(int batchSize, bool shuffle, SeededRandom? random) =>
+        new MinibatchSource(this, Math.Min(batchSize, Rows), shuffle, random);
+
+    /// <inheritdoc />
+    public void Standardize(InputStandardization standardization) => InputStatistics.Apply(this, standardization);
+
+    /// <inheritdoc />
+    public (ITrainingRows Train, ITrainingRows Validation) HoldOut(double fraction, bool stratifyByTarget, SeededRandom random) =>
+        ValidationSplit.Split(this, fraction, stratifyByTarget, random);
 
     /// <summary>The same rows with other weights (e.g. multiplied by class weights).</summary>
     /// <param name="weights">One weight per row.</param>

@@ -29,14 +29,14 @@ internal interface ISolver
 /// <param name="SparseLayer">For sparse rows, the first layer (its weights and their optimizer state then transposed); else null.</param>
 /// <param name="Gradient">A parameter-sized buffer for the gradient (of a minibatch, or of an L-BFGS chunk).</param>
 internal sealed record TrainingRun(
-    TrainingData Data,
+    ITrainingRows Data,
     TrainingSettings Settings,
     Engine.Network Network,
     Engine.SeededRandom Random,
     TrainingCheckpoint? Resume,
     Action<EpochRecord>? OnEpoch,
     Action? CheckAlive,
-    TrainingData? Validation,
+    ITrainingRows? Validation,
     long Start,
     SparseFirstLayer? SparseLayer,
     float[] Gradient);

@@ -28,9 +28,10 @@ internal sealed class LbfgsSolver : ISolver
     /// <returns>The trained network, one report per iteration, why it stopped.</returns>
     public TrainingResult Train(TrainingRun run)
     {
-        (TrainingData data, TrainingSettings settings, Network network, _, TrainingCheckpoint? resume,
-            Action<EpochRecord>? onEpoch, Action? checkAlive, TrainingData? validation, long start, SparseFirstLayer? sparse, float[] chunkGradient) = run;
-        var workspace = new BackpropWorkspace(network, Math.Min(data.Rows, ChunkRows), settings.NumberOfThreads, sparse: sparse);
+        (ITrainingRows data, TrainingSettings settings, Network network, _, TrainingCheckpoint? resume,
+            Action<EpochRecord>? onEpoch, Action? checkAlive, ITrainingRows? validation, long start, SparseFirstLayer? sparse, float[] chunkGradient) = run;
+        var workspace = new BackpropWorkspace(network, (int)Math.Min(data.Rows, ChunkRows), settings.NumberOfThreads, sparse: sparse);
+        using IMinibatchSource chunks = data.Batches(workspace.MaxRows, shuffle: false, random: null);
         float l2 = (float)settings.L2Regularization;
         var history = new List<EpochRecord>(resume?.History ?? []);
         int firstEpoch = history.Count;
@@ -41,18 +42,17 @@ internal sealed class LbfgsSolver : ISolver
             parameters.CopyTo(network.Parameters);
             gradient.Clear();
             double sum = 0;
-            for (int first = 0; first < data.Rows; first += workspace.MaxRows)
+            chunks.StartEpoch();
+            while (chunks.Next(out Minibatch chunk))
             {
-                int rows = Math.Min(workspace.MaxRows, data.Rows - first);
-                ReadOnlySpan<float> weights = data.Weights is null ? default : data.Weights.AsSpan(first, rows);
-                double chunkWeight = weights.IsEmpty ? rows : Evaluation.Sum(weights);
+                checkAlive?.Invoke(); // a streamed pass can be long
+                double chunkWeight = chunk.WeightSum;
                 if (chunkWeight == 0)
                 {
                     continue;
                 }
 
-                double loss = workspace.ComputeLossAndGradient(
-                    data.Batch(first, rows), data.Targets.AsSpan(first * data.TargetWidth, rows * data.TargetWidth), 0f, chunkGradient, weights);
+                double loss = workspace.ComputeLossAndGradient(chunk.Inputs, chunk.Targets, 0f, chunkGradient, chunk.Weights);
                 sum += loss * chunkWeight;
                 TensorPrimitives.MultiplyAdd(chunkGradient, (float)(chunkWeight / data.TotalWeight), gradient, gradient);
             }

@@ -16,13 +16,13 @@ internal sealed class StochasticSolver : ISolver
     /// <inheritdoc />
     public TrainingResult Train(TrainingRun run)
     {
-        (TrainingData data, TrainingSettings settings, Network network, SeededRandom random, TrainingCheckpoint? resume,
-            Action<EpochRecord>? onEpoch, Action? checkAlive, TrainingData? validation, long start, SparseFirstLayer? sparse, float[] gradient) = run;
+        (ITrainingRows data, TrainingSettings settings, Network network, SeededRandom random, TrainingCheckpoint? resume,
+            Action<EpochRecord>? onEpoch, Action? checkAlive, ITrainingRows? validation, long start, SparseFirstLayer? sparse, float[] gradient) = run;
 
-        int batchSize = Math.Min(settings.BatchSize, data.Rows);
+        int batchSize = (int)Math.Min(settings.BatchSize, data.Rows);
         Dropout? dropout = settings.DropoutRate > 0 ? new Dropout(settings.DropoutRate, random, network, batchSize) : null;
         var workspace = new BackpropWorkspace(network, batchSize, settings.NumberOfThreads, dropout, sparse);
-        var batches = new MinibatchSource(data, batchSize, settings.Shuffle, random);
+        using IMinibatchSource batches = data.Batches(batchSize, settings.Shuffle, random);
         IOptimizer optimizer = CreateOptimizer(settings, network.ParameterCount);
         if (resume?.Optimizer is { } optimizerState)
         {
@@ -44,10 +44,9 @@ internal sealed class StochasticSolver : ISolver
             double learningRate = schedule.Current;
             batches.StartEpoch();
             double accumulated = 0;
-            for (int b = 0; b < batches.BatchCount; b++)
+            while (batches.Next(out Minibatch batch))
             {
                 checkAlive?.Invoke();
-                Minibatch batch = batches.GetBatch(b);
                 double batchWeight = batch.WeightSum;
                 if (batchWeight == 0)
                 {
@@ -68,15 +67,15 @@ internal sealed class StochasticSolver : ISolver
                 }
             }
 
-            samplesSeen += data.Rows;
-            double epochLoss = accumulated / data.TotalWeight;
+            samplesSeen += batches.EpochRows;
+            double epochLoss = accumulated / batches.EpochWeight;
             Divergence.ThrowIfNotFinite(epochLoss, epoch);
-            double? validationLoss = validation is null ? null : Evaluation.MeanLoss(workspace, validation);
-            var report = new EpochRecord(epoch, epochLoss, validationLoss, learningRate, before + Stopwatch.GetElapsedTime(start));
+            (double Loss, double Score)? measured = validation is null ? null : Evaluation.Evaluate(workspace, validation, withScore: settings.EarlyStopping);
+            var report = new EpochRecord(epoch, epochLoss, measured?.Loss, learningRate, before + Stopwatch.GetElapsedTime(start));
             history.Add(report);
             onEpoch?.Invoke(report);
 
-            double criterion = settings.EarlyStopping ? -Evaluation.Score(workspace, validation!) : epochLoss;
+            double criterion = settings.EarlyStopping ? -measured!.Value.Score : epochLoss;
             StopReason? stop = schedule.EndEpoch(criterion, samplesSeen, out bool isBest);
             if (isBest && bestParameters is not null)
             {

@@ -1,0 +1,102 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace Backprop.MLNet.MLNet;
+
+/// <summary>Writes one row's target values; false when the label is missing (the row is then skipped).</summary>
+internal delegate bool TargetReader(Span<float> target);
+
+/// <summary>
+/// How a label column becomes the training loop's target values: binary Boolean → 0/1, multiclass key → class index
+/// (key − 1; key 0 is a missing label), regression Single/Double or a vector of Single → the values (NaN/∞ is missing).
+/// </summary>
+internal static class TargetReaders
+{
+    /// <summary>A reader that turns the label of <paramref name="cursor"/>'s rows into target values, refusing a missing label.</summary>
+    /// <param name="cursor">The cursor, with the label column active.</param>
+    /// <param name="label">The label column.</param>
+    /// <param name="task">The resolved task.</param>
+    public static TargetReader For(DataViewRowCursor cursor, DataViewSchema.Column label, BackpropTask task)
+    {
+        switch (task)
+        {
+            case BackpropTask.BinaryClassification:
+                {
+                    ValueGetter<bool> get = cursor.GetGetter<bool>(label);
+                    bool value = default;
+                    return target =>
+                    {
+                        get(ref value);
+                        target[0] = value ? 1f : 0f;
+                        return true;
+                    };
+                }
+
+            case BackpropTask.MulticlassClassification:
+                {
+                    // Key values are 1-based; 0 means missing. Class index = key − 1.
+                    ValueGetter<uint> get = cursor.GetGetter<uint>(label);
+                    uint value = default;
+                    return target =>
+                    {
+                        get(ref value);
+                        target[0] = value - 1;
+                        return value != 0;
+                    };
+                }
+
+            default:
+                if (label.Type is VectorDataViewType)
+                {
+                    ValueGetter<VBuffer<float>> get = cursor.GetGetter<VBuffer<float>>(label);
+                    VBuffer<float> value = default;
+                    return target =>
+                    {
+                        get(ref value);
+                        if (value.Length != target.Length)
+                        {
+                            return false;
+                        }
+
+                        value.CopyTo(target);
+                        return AllFinite(target);
+                    };
+                }
+                else if (label.Type == NumberDataViewType.Double)
+                {
+                    ValueGetter<double> get = cursor.GetGetter<double>(label);
+                    double value = default;
+                    return target =>
+                    {
+                        get(ref value);
+                        target[0] = (float)value;
+                        return float.IsFinite(target[0]);
+                    };
+                }
+                else
+                {
+                    ValueGetter<float> get = cursor.GetGetter<float>(label);
+                    float value = default;
+                    return target =>
+                    {
+                        get(ref value);
+                        target[0] = value;
+                        return float.IsFinite(value);
+                    };
+                }
+        }
+    }
+
+    public static bool AllFinite(ReadOnlySpan<float> values)
+    {
+        foreach (float v in values)
+        {
+            if (!float.IsFinite(v))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}
