@@ -40,6 +40,14 @@ internal sealed class DataViewRowSource : IRowSource
         };
     }
 
+    /// <summary>The rows of named columns of <paramref name="data"/> (for tests: ML.NET's role mapping is internal to it).</summary>
+    internal static DataViewRowSource Create(IHostEnvironment environment, IDataView data, string label, string features, string? weight, BackpropTask task, int outputSize)
+    {
+        var roles = new RoleMappedData(data, label: label, feature: features, weight: weight);
+        int inputSize = ((VectorDataViewType)roles.Schema.Feature!.Value.Type).Size;
+        return new DataViewRowSource(environment.Register("test"), roles, task, inputSize, outputSize);
+    }
+
     /// <inheritdoc />
     public int InputSize { get; }
 
