@@ -1,34 +1,40 @@
+using System.Runtime.ExceptionServices;
 using Backprop.MLNet.Engine;
 
 namespace Backprop.MLNet.Training.Data;
 
 /// <summary>
-/// The minibatches of rows read from an <see cref="IRowSource"/> every epoch, with memory bounded by one batch and the
-/// shuffle buffer. Without shuffling, the rows come in the source's order, so the batches are those an in-memory
-/// <see cref="MinibatchSource"/> cuts from the same rows. With shuffling, each epoch draws a seed from the training's
-/// generator; the source reads in its own shuffled order when it can (ML.NET's binary files shuffle blocks and rows),
-/// and every batch row is drawn at random from a <see cref="ShuffleBuffer"/> and replaced by the next row read. The order
-/// depends only on the generator's state and the source, never on timing or threads.
+/// The minibatches of rows read from an <see cref="IRowSource"/> every epoch, with memory bounded by a few batches and the
+/// shuffle buffer. A reader thread fills the next batches (<see cref="RowStream"/>) while the training thread trains on
+/// the current one, so reading overlaps training. Without shuffling the rows come in the source's order: the batches are
+/// those an in-memory <see cref="MinibatchSource"/> cuts from the same rows. With shuffling, each epoch draws a seed from
+/// the training's generator (on the training thread, so the draws interleave with dropout's exactly as they would in
+/// memory); the source reads in its own shuffled order when it can, and every batch row is drawn at random from the
+/// shuffle buffer. The order depends only on the generator's state and the source, never on timing or threads. An
+/// exception of the reader reaches the training thread unchanged at its next batch.
 /// </summary>
 internal sealed class StreamingMinibatchSource : IMinibatchSource
 {
+    /// <summary>Batches in flight: the one being trained on and two being read ahead.</summary>
+    private const int Slots = 3;
+
     private readonly IRowSource _source;
     private readonly SeededRandom? _random;
     private readonly InputStandardization? _standardization;
     private readonly RowFilter? _filter;
     private readonly ShuffleBuffer? _pool;
-    private readonly bool _sparse;
-    private readonly int _width;
-    private readonly int _targetWidth;
-    private readonly float[] _features;
-    private readonly float[] _targets;
-    private readonly float[]? _weights;
-    private readonly int[] _rowStarts;
-    private int[] _indices = [];
-    private float[] _values = [];
-    private IRowCursor? _cursor;
-    private SeededRandom? _poolRandom;
-    private bool _sourceDone;
+    private readonly StreamedBatch[] _slots;
+    private readonly int[] _slotRows = new int[Slots];
+    private Thread? _reader;
+    private SemaphoreSlim _free = new(0);
+    private SemaphoreSlim _ready = new(0);
+    private volatile bool _abort;
+    private ExceptionDispatchInfo? _error;
+    private long _next;
+    private bool _holding;
+    private bool _ended = true;
+    private long _readerRows;
+    private double _readerWeight;
 
     /// <summary>Prepares the batches (nothing is read until <see cref="StartEpoch"/>).</summary>
     /// <param name="source">The rows.</param>
@@ -47,15 +53,14 @@ internal sealed class StreamingMinibatchSource : IMinibatchSource
         _random = random;
         _standardization = standardization;
         _filter = filter;
-        _sparse = sparse;
-        _width = source.InputSize;
-        _targetWidth = source.TargetWidth;
         BatchSize = batchSize;
-        _features = sparse ? [] : new float[checked(batchSize * _width)];
-        _rowStarts = sparse ? new int[batchSize + 1] : [];
-        _targets = new float[checked(batchSize * _targetWidth)];
-        _weights = source.HasWeights ? new float[batchSize] : null;
-        _pool = random is null ? null : new ShuffleBuffer(Math.Max(1, shuffleBufferRows), _width, _targetWidth, sparse);
+        _slots = new StreamedBatch[Slots];
+        for (int i = 0; i < Slots; i++)
+        {
+            _slots[i] = new StreamedBatch(batchSize, source.InputSize, source.TargetWidth, sparse, source.HasWeights);
+        }
+
+        _pool = random is null ? null : new ShuffleBuffer(Math.Max(1, shuffleBufferRows), source.InputSize, source.TargetWidth, sparse);
     }
 
     /// <inheritdoc />
@@ -70,170 +75,104 @@ internal sealed class StreamingMinibatchSource : IMinibatchSource
     /// <inheritdoc />
     public void StartEpoch()
     {
-        CloseCursor();
+        StopReader();
         EpochRows = 0;
         EpochWeight = 0;
-        _sourceDone = false;
-        ulong? seed = null;
-        if (_random is not null)
-        {
-            seed = _random.NextUInt64();
-            _poolRandom = SeededRandom.FromSeed(~seed.Value);
-            _pool!.Clear();
-        }
-
-        _cursor = _source.Open(seed);
+        ulong? seed = _random?.NextUInt64();
+        (_free, _ready) = (new SemaphoreSlim(Slots), new SemaphoreSlim(0));
+        (_abort, _error, _next, _holding, _ended) = (false, null, 0, false, false);
+        _reader = new Thread(() => Read(seed)) { IsBackground = true, Name = "Backprop.MLNet row reader" };
+        _reader.Start();
     }
 
     /// <inheritdoc />
     public bool Next(out Minibatch batch)
     {
         batch = default;
-        if (_cursor is null)
+        if (_ended)
         {
             return false;
         }
 
-        int rows = 0;
-        int entries = 0;
-        while (rows < BatchSize && NextRow(rows, ref entries))
+        if (_holding)
         {
-            rows++;
+            _holding = false;
+            _free.Release();
         }
 
-        if (rows == 0)
+        _ready.Wait();
+        int slot = (int)(_next++ % Slots);
+        if (_slotRows[slot] == 0)
         {
-            CloseCursor();
+            // The end of the epoch, or the reader's failure.
+            _ended = true;
+            _reader!.Join();
+            _reader = null;
+            if (_error is { } error)
+            {
+                _error = null;
+                error.Throw();
+            }
+
+            (EpochRows, EpochWeight) = (_readerRows, _readerWeight);
             return false;
         }
 
-        InputBatch inputs = _sparse
-            ? InputBatch.FromCsr(_rowStarts.AsSpan(0, rows + 1), _indices, _values, _width)
-            : InputBatch.FromDense(_features.AsSpan(0, rows * _width), rows, _width);
-        batch = new Minibatch(inputs, _targets.AsSpan(0, rows * _targetWidth), _weights is null ? default : _weights.AsSpan(0, rows));
+        _holding = true;
+        batch = _slots[slot].View();
         return true;
     }
 
-    /// <summary>Closes the current pass (a later <see cref="StartEpoch"/> opens a new one).</summary>
-    public void Dispose() => CloseCursor();
+    /// <summary>Stops the reader (closing its cursor) if an epoch is under way.</summary>
+    public void Dispose() => StopReader();
 
-    /// <summary>Writes the epoch's next row into batch row <paramref name="r"/>; false when the epoch has no more rows.</summary>
-    private bool NextRow(int r, ref int entries)
+    /// <summary>The reader thread: fills free slots in order until the epoch's rows run out; then, or on failure, marks the end.</summary>
+    private void Read(ulong? seed)
     {
-        if (_pool is null)
+        long index = 0;
+        try
         {
-            if (!MoveNext())
+            using var stream = new RowStream(_source, seed, _pool, _filter, _standardization);
+            while (true)
             {
-                return false;
-            }
-
-            Write(r, RowView.Of(_cursor!), ref entries);
-            return true;
-        }
-
-        while (!_sourceDone && _pool.Count < _pool.Capacity)
-        {
-            if (MoveNext())
-            {
-                _pool.Add(RowView.Of(_cursor!));
-            }
-        }
-
-        if (_pool.Count == 0)
-        {
-            return false;
-        }
-
-        int slot = _poolRandom!.NextInt(_pool.Count);
-        Write(r, _pool.Get(slot), ref entries);
-        if (MoveNext())
-        {
-            _pool.Set(slot, RowView.Of(_cursor!));
-        }
-        else
-        {
-            _pool.RemoveAt(slot);
-        }
-
-        return true;
-    }
-
-    /// <summary>Moves the cursor to the next row the filter keeps; false (and remembered) at the end of the source.</summary>
-    private bool MoveNext()
-    {
-        if (_sourceDone)
-        {
-            return false;
-        }
-
-        while (_cursor!.MoveNext())
-        {
-            if (_filter is not { } filter || filter.Keeps(_cursor.Id))
-            {
-                return true;
-            }
-        }
-
-        _sourceDone = true;
-        return false;
-    }
-
-    /// <summary>Writes a row into batch row <paramref name="r"/>, standardised, and counts it into the epoch.</summary>
-    private void Write(int r, RowView row, ref int entries)
-    {
-        row.Target.CopyTo(_targets.AsSpan(r * _targetWidth, _targetWidth));
-        if (_weights is not null)
-        {
-            _weights[r] = row.Weight;
-        }
-
-        EpochRows++;
-        EpochWeight += row.Weight;
-        if (!_sparse)
-        {
-            Span<float> dense = _features.AsSpan(r * _width, _width);
-            if (row.IsDense)
-            {
-                row.Values.CopyTo(dense);
-            }
-            else
-            {
-                dense.Clear();
-                for (int k = 0; k < row.Values.Length; k++)
+                _free.Wait();
+                if (_abort)
                 {
-                    dense[row.Indices[k]] = row.Values[k];
+                    return;
                 }
-            }
 
-            _standardization?.StandardizeDense(dense);
+                int slot = (int)(index++ % Slots);
+                int rows = stream.Fill(_slots[slot]);
+                _slotRows[slot] = rows;
+                if (rows == 0)
+                {
+                    (_readerRows, _readerWeight) = (stream.Rows, stream.Weight);
+                    _ready.Release();
+                    return;
+                }
+
+                _ready.Release();
+            }
+        }
+        catch (Exception e)
+        {
+            _error = ExceptionDispatchInfo.Capture(e);
+            _slotRows[(int)(index == 0 ? 0 : (index - 1) % Slots)] = 0;
+            _ready.Release();
+        }
+    }
+
+    private void StopReader()
+    {
+        if (_reader is null)
+        {
             return;
         }
 
-        if (entries + row.Values.Length > _indices.Length)
-        {
-            int size = Math.Max(entries + row.Values.Length, Math.Max(1024, _indices.Length * 2));
-            Array.Resize(ref _indices, size);
-            Array.Resize(ref _values, size);
-        }
-
-        _rowStarts[r] = entries;
-        int start = entries;
-        for (int k = 0; k < row.Values.Length; k++)
-        {
-            if (row.Values[k] != 0f)
-            {
-                _indices[entries] = row.IsDense ? k : row.Indices[k];
-                _values[entries++] = row.Values[k];
-            }
-        }
-
-        _rowStarts[r + 1] = entries;
-        _standardization?.ScaleSparse(_indices.AsSpan(start, entries - start), _values.AsSpan(start, entries - start));
-    }
-
-    private void CloseCursor()
-    {
-        _cursor?.Dispose();
-        _cursor = null;
+        _abort = true;
+        _free.Release(Slots);
+        _reader.Join();
+        _reader = null;
+        _ended = true;
     }
 }
