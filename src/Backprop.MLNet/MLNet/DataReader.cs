@@ -1,5 +1,4 @@
 using Backprop.MLNet.Training.Data;
-using Microsoft.ML.Data;
 
 namespace Backprop.MLNet.MLNet;
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using Backprop.MLNet.Training.Data;
-using Microsoft.ML.Data;
 
 namespace Backprop.MLNet.MLNet;
 
