@@ -19,7 +19,7 @@ internal static class MlpTrainer
     /// Trains a network. Deterministic: the same data, settings (seed included) and checkpoint give bit-identical
     /// weights, whatever <see cref="TrainingSettings.NumberOfThreads"/> is.
     /// </summary>
-    /// <param name="data">The training rows; their target width must fit the settings' output kind.</param>
+    /// <param name="data">The training rows, in memory or streamed; their target width must fit the settings' output kind.</param>
     /// <param name="settings">The resolved settings.</param>
     /// <param name="onEpoch">Called once at the end of every epoch with its record.</param>
     /// <param name="checkAlive">Called before every minibatch; may throw (e.g. <see cref="OperationCanceledException"/>) to abort, and the exception propagates.</param>
@@ -35,8 +35,8 @@ internal static class MlpTrainer
     /// </param>
     /// <param name="standardization">
     /// The standardisation of the inputs, or null to train on them as they are. The rows of <paramref name="data"/> and
-    /// <paramref name="validation"/> are standardised in place (sparse rows are only scaled; their centring is the first
-    /// layer's), and the network is trained, and returned, in standardised units (see <see cref="InputStandardization.Fold"/>).
+    /// <paramref name="validation"/> are standardised (in place in memory, as they are read when streamed; sparse rows are
+    /// only scaled, their centring is the first layer's), and the network is trained, and returned, in standardised units (see <see cref="InputStandardization.Fold"/>).
     /// </param>
     /// <returns>The trained network, the history, why training stopped and a checkpoint to continue from.</returns>
     /// <exception cref="InvalidOperationException">The loss became NaN or infinite (the message names the epoch).</exception>
