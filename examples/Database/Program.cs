@@ -68,8 +68,7 @@ var trainerOptions = new BackpropTrainer.Options
     LabelColumnName = nameof(LoanApplication.Defaulted),
     HiddenLayerSizes = [32, 16],
     MaximumNumberOfEpochs = options.Epochs,
-    Caching = DataCaching.Streaming,
-    ShuffleBufferSize = 65_536,
+    Caching = DataCaching.Streaming, // the default shuffle buffer: the rows that fit 128 MiB
     Seed = 0,
     Progress = new EpochPrinter(options.Epochs),
 };
@@ -85,7 +84,7 @@ if (typeof(BackpropTrainer).Assembly.GetCustomAttribute<DebuggableAttribute>()?.
 
 Console.WriteLine();
 Console.WriteLine($"Training a 5-32-16-1 network on {trainRows:N0} rows ({TrainCondition}) for {options.Epochs} epochs, " +
-    $"Caching = {trainerOptions.Caching}, shuffle buffer {trainerOptions.ShuffleBufferSize:N0} rows...");
+    $"Caching = {trainerOptions.Caching}...");
 var clock = Stopwatch.StartNew();
 TransformerChain<BackpropTransformer> model = pipeline.Fit(train);
 TimeSpan trainingTime = clock.Elapsed;
