@@ -21,9 +21,9 @@ public enum DataCaching
 
     /// <summary>
     /// Streamed: every epoch reads the rows from the data view's cursor in minibatches, so memory is bounded by the network,
-    /// the optimizer state and a fixed buffer whatever the row count. Shuffling uses the source's own shuffled cursor where
-    /// it can shuffle (ML.NET's binary <c>.idv</c> files) and a shuffle buffer of
-    /// <see cref="BackpropTrainer.Options.ShuffleBufferSize"/> rows. Every pass (the statistics, every epoch, the
+    /// the optimizer state and a fixed buffer whatever the row count. Shuffling draws every row from a shuffle buffer of
+    /// <see cref="BackpropTrainer.Options.ShuffleBufferSize"/> rows and, when the buffer cannot hold every row, reads a
+    /// source that can shuffle (ML.NET's binary <c>.idv</c> files) in its own shuffled order too. Every pass (the statistics, every epoch, the
     /// validation rows) reads the data again, so a source that is slow to read (a database query) makes slow epochs.
     /// </summary>
     Streaming = 2,

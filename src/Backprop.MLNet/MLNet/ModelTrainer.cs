@@ -193,7 +193,7 @@ internal sealed class ModelTrainer(IHost host, BackpropTrainer.Options options)
             ? string.Create(CultureInfo.InvariantCulture, $"sparse, {read.MeanEntries * read.ValidRows:N0} non-zeros, {read.MeanEntries / inputSize:P3} dense")
             : "dense";
         return rows is StreamedRows streamed
-            ? string.Create(CultureInfo.InvariantCulture, $"{storage}, streamed from the data view every epoch with a shuffle buffer of {streamed.ShuffleBufferRows:N0} rows")
+            ? string.Create(CultureInfo.InvariantCulture, $"{storage}, streamed from the data view every epoch with a shuffle buffer of {streamed.ShuffleBufferRows:N0} rows{(streamed.ShuffleBufferRows >= streamed.Rows ? " (every row)" : "")}")
             : $"{storage}, in memory";
     }
 

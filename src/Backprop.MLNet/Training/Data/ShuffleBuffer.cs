@@ -3,7 +3,11 @@ namespace Backprop.MLNet.Training.Data;
 /// <summary>
 /// The pool of a streamed epoch's shuffling: up to <see cref="Capacity"/> rows, stored as the minibatches hold them (dense
 /// rows as all their values, sparse rows as their non-zeros), from which the next row of a batch is drawn at random and
-/// replaced by the next row read. Storage is allocated once (sparse slots grow to the largest row they have held).
+/// replaced by the next row read. It holds the rows of two epochs at once: the <em>current</em> epoch's, drawn from, and,
+/// once the current epoch's source has run out, the <em>next</em> epoch's first rows, read into the slots the drawn rows
+/// free, so that reading goes on while the current epoch's last rows are drawn. Slots are reached through an order array
+/// (current rows first, then next), so a removal moves two indices, never a row. Storage is allocated once (sparse slots
+/// grow to the largest row they have held).
 /// </summary>
 internal sealed class ShuffleBuffer
 {
@@ -16,6 +20,9 @@ internal sealed class ShuffleBuffer
     private readonly int[] _lengths;
     private readonly float[] _targets;
     private readonly float[] _weights;
+
+    /// <summary>Slots in use: <c>[0, Current)</c> hold the current epoch's rows, <c>[Current, Current + Next)</c> the next one's.</summary>
+    private readonly int[] _order;
 
     /// <summary>Allocates the pool.</summary>
     /// <param name="capacity">Rows it holds (≥ 1).</param>
@@ -35,22 +42,82 @@ internal sealed class ShuffleBuffer
         _lengths = sparse ? new int[capacity] : [];
         _targets = new float[checked(capacity * targetWidth)];
         _weights = new float[capacity];
+        _order = new int[capacity];
+        Clear();
     }
 
     /// <summary>Rows the pool holds at most.</summary>
     public int Capacity { get; }
 
-    /// <summary>Rows it holds now.</summary>
-    public int Count { get; private set; }
+    /// <summary>Rows of the current epoch it holds.</summary>
+    public int Current { get; private set; }
+
+    /// <summary>Rows of the next epoch it holds.</summary>
+    public int Next { get; private set; }
+
+    /// <summary>Whether every slot holds a row.</summary>
+    public bool IsFull => Current + Next == Capacity;
 
     /// <summary>Empties the pool.</summary>
-    public void Clear() => Count = 0;
+    public void Clear()
+    {
+        (Current, Next) = (0, 0);
+        for (int i = 0; i < _order.Length; i++)
+        {
+            _order[i] = i;
+        }
+    }
 
-    /// <summary>Adds a row (the pool must not be full).</summary>
-    public void Add(RowView row) => Set(Count++, row);
+    /// <summary>Adds a row of the current epoch (the pool must not be full nor hold rows of the next epoch).</summary>
+    public void AddCurrent(RowView row)
+    {
+        if (Next != 0 || IsFull)
+        {
+            throw new InvalidOperationException("No free slot for a row of the current epoch.");
+        }
 
-    /// <summary>Replaces the row in <paramref name="slot"/>.</summary>
-    public void Set(int slot, RowView row)
+        Set(_order[Current++], row);
+    }
+
+    /// <summary>Adds a row of the next epoch (the pool must not be full).</summary>
+    public void AddNext(RowView row)
+    {
+        if (IsFull)
+        {
+            throw new InvalidOperationException("The shuffle buffer is full.");
+        }
+
+        Set(_order[Current + Next++], row);
+    }
+
+    /// <summary>The current epoch's row number <paramref name="j"/> (&lt; <see cref="Current"/>), dense or sparse as the pool stores rows.</summary>
+    public RowView GetCurrent(int j) => Get(_order[j]);
+
+    /// <summary>Replaces the current epoch's row number <paramref name="j"/> by another row of the current epoch.</summary>
+    public void ReplaceCurrent(int j, RowView row) => Set(_order[j], row);
+
+    /// <summary>Frees the slot of the current epoch's row number <paramref name="j"/>, which follows the next epoch's rows.</summary>
+    public void RemoveCurrent(int j)
+    {
+        int lastCurrent = Current - 1;
+        (_order[j], _order[lastCurrent]) = (_order[lastCurrent], _order[j]);
+        int lastNext = Current + Next - 1;
+        (_order[lastCurrent], _order[lastNext]) = (_order[lastNext], _order[lastCurrent]);
+        Current--;
+    }
+
+    /// <summary>Starts the next epoch: its rows become the current ones (the current epoch's must all be drawn).</summary>
+    public void PromoteNext()
+    {
+        if (Current != 0)
+        {
+            throw new InvalidOperationException("Rows of the current epoch are left.");
+        }
+
+        (Current, Next) = (Next, 0);
+    }
+
+    private void Set(int slot, RowView row)
     {
         row.Target.CopyTo(_targets.AsSpan(slot * _targetWidth, _targetWidth));
         _weights[slot] = row.Weight;
@@ -100,31 +167,7 @@ internal sealed class ShuffleBuffer
         _lengths[slot] = n;
     }
 
-    /// <summary>The row in <paramref name="slot"/> (dense or sparse, as the pool stores rows).</summary>
-    public RowView Get(int slot) => _sparse
+    private RowView Get(int slot) => _sparse
         ? new RowView(false, _values[slot].AsSpan(0, _lengths[slot]), _indices[slot].AsSpan(0, _lengths[slot]), _targets.AsSpan(slot * _targetWidth, _targetWidth), _weights[slot])
         : new RowView(true, _dense.AsSpan(slot * _width, _width), default, _targets.AsSpan(slot * _targetWidth, _targetWidth), _weights[slot]);
-
-    /// <summary>Removes the row in <paramref name="slot"/> by moving the last row there.</summary>
-    public void RemoveAt(int slot)
-    {
-        int last = --Count;
-        if (slot == last)
-        {
-            return;
-        }
-
-        _targets.AsSpan(last * _targetWidth, _targetWidth).CopyTo(_targets.AsSpan(slot * _targetWidth, _targetWidth));
-        _weights[slot] = _weights[last];
-        if (_sparse)
-        {
-            (_indices[slot], _indices[last]) = (_indices[last], _indices[slot]);
-            (_values[slot], _values[last]) = (_values[last], _values[slot]);
-            _lengths[slot] = _lengths[last];
-        }
-        else
-        {
-            _dense.AsSpan(last * _width, _width).CopyTo(_dense.AsSpan(slot * _width, _width));
-        }
-    }
 }

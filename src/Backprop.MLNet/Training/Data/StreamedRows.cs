@@ -10,7 +10,7 @@ namespace Backprop.MLNet.Training.Data;
 internal sealed class StreamedRows : ITrainingRows
 {
     /// <summary>The memory the default shuffle buffer may take.</summary>
-    public const long DefaultShuffleBufferBytes = 128L << 20;
+    public const long DefaultShuffleBufferBytes = 256L << 20;
 
     /// <summary>The fewest rows the default shuffle buffer holds.</summary>
     public const int MinimumShuffleBufferRows = 1024;
@@ -89,7 +89,10 @@ internal sealed class StreamedRows : ITrainingRows
             ArgumentNullException.ThrowIfNull(random);
         }
 
-        return new StreamingMinibatchSource(_source, (int)Math.Min(batchSize, Rows), IsSparse, shuffle ? random : null, ShuffleBufferRows, _standardization, _filter);
+        // When the buffer holds every row, drawing from it alone is a full random permutation: the source's own shuffling
+        // (costly for .idv files, whose shuffled cursor reads blocks out of order through a pool of its own) adds nothing.
+        return new StreamingMinibatchSource(_source, (int)Math.Min(batchSize, Rows), IsSparse, shuffle ? random : null, ShuffleBufferRows, _standardization, _filter,
+            sourceShuffles: ShuffleBufferRows < Rows);
     }
 
     /// <inheritdoc />

@@ -116,6 +116,94 @@ public sealed class StreamingMinibatchSourceTests
         Assert.Equal(held, Read(validation, true, 9));
     }
 
+    [Fact]
+    public void WhileTheBufferEmptiesTheNextEpochIsReadIntoIt()
+    {
+        // The current epoch's last Pool rows are drawn with no more of its rows to read; the freed slots take the next
+        // epoch's first rows, so the reader keeps reading instead of leaving the next epoch to start from an empty buffer.
+        const int Rows = 1000, Pool = 200;
+        var source = new ListRowSource(Rows, 3, sparse: false);
+        var rows = new StreamedRows(source, Rows, Rows, false, Pool);
+        using IMinibatchSource batches = rows.Batches(50, shuffle: true, new SeededRandom(2));
+        batches.StartEpoch();
+        while (batches.Next(out _))
+        {
+        }
+
+        Assert.Equal(2, source.Passes);
+        Assert.Equal(Pool, source.RowsRead(1));
+
+        // Without shuffling there is nothing to read ahead: the next pass opens when its epoch starts.
+        var ordered = new ListRowSource(Rows, 3, sparse: false);
+        using IMinibatchSource inOrder = new StreamedRows(ordered, Rows, Rows, false, Pool).Batches(50, shuffle: false, random: null);
+        inOrder.StartEpoch();
+        while (inOrder.Next(out _))
+        {
+        }
+
+        Assert.Equal(1, ordered.Passes);
+    }
+
+    [Fact]
+    public void AFailureWhileReadingAheadSurfacesInTheEpochItBelongsTo()
+    {
+        const int Rows = 600, Pool = 100;
+        ListRowSource Failing() => new(Rows, 3, sparse: false) { FailOnPass = 2, FailAtRow = 40 };
+        int Drain(IMinibatchSource batches)
+        {
+            batches.StartEpoch();
+            int n = 0;
+            while (batches.Next(out Minibatch batch))
+            {
+                n += batch.Rows;
+            }
+
+            return n;
+        }
+
+        // The second pass fails while the first epoch is still being drawn: the first epoch is whole, the second throws.
+        using (IMinibatchSource batches = new StreamedRows(Failing(), Rows, Rows, false, Pool).Batches(32, true, new SeededRandom(4)))
+        {
+            Assert.Equal(Rows, Drain(batches));
+            ListRowSource.ReadFailure failure = Assert.Throws<ListRowSource.ReadFailure>(() => Drain(batches));
+            Assert.Equal("row 40 could not be read", failure.Message);
+        }
+
+        // Training that stops after the first epoch never sees it.
+        using (IMinibatchSource batches = new StreamedRows(Failing(), Rows, Rows, false, Pool).Batches(32, true, new SeededRandom(4)))
+        {
+            Assert.Equal(Rows, Drain(batches));
+        }
+    }
+
+    [Fact]
+    public void TheSourceShufflesItselfOnlyWhenTheBufferCannotHoldEveryRow()
+    {
+        ulong?[] Seeds(int pool)
+        {
+            var source = new ListRowSource(300, 2, sparse: false) { CanShuffle = true };
+            using (IMinibatchSource batches = new StreamedRows(source, 300, 300, false, pool).Batches(64, true, new SeededRandom(1)))
+            {
+                for (int epoch = 0; epoch < 3; epoch++)
+                {
+                    batches.StartEpoch();
+                    while (batches.Next(out _))
+                    {
+                    }
+                }
+            }
+
+            return source.Seeds;
+        }
+
+        // A buffer of every row is a full permutation by itself; a smaller one leaves the source to shuffle too.
+        Assert.All(Seeds(300), seed => Assert.Null(seed));
+        ulong?[] seeds = Seeds(100);
+        Assert.True(seeds.Length >= 3);
+        Assert.All(seeds, seed => Assert.NotNull(seed));
+        Assert.Equal(seeds.Length, seeds.Distinct().Count());
+    }
+
     private static float[] Densify(InputBatch inputs, int row, int width)
     {
         var x = new float[width];
