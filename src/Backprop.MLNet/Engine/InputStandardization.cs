@@ -41,6 +41,15 @@ internal sealed record InputStandardization(float[] Mean, float[] Scale)
         }
     }
 
+    /// <summary>Writes one row standardised, (x − μ) / σ, to <paramref name="destination"/>: the same bits as <see cref="StandardizeDense"/>.</summary>
+    /// <param name="row">The row's values (all <see cref="Width"/> of them).</param>
+    /// <param name="destination">Where to write them (<see cref="Width"/> values; may be <paramref name="row"/>).</param>
+    public void StandardizeRow(ReadOnlySpan<float> row, Span<float> destination)
+    {
+        TensorPrimitives.Subtract(row, Mean, destination);
+        TensorPrimitives.Divide(destination, Scale, destination);
+    }
+
     /// <summary>Replaces the non-zero values of sparse rows in place by x/σ (the centring is the first layer's: see <see cref="Shift"/>).</summary>
     /// <param name="indices">The column index of each value.</param>
     /// <param name="values">The values.</param>

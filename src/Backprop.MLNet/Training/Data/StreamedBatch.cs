@@ -66,17 +66,22 @@ internal sealed class StreamedBatch
         if (!_sparse)
         {
             Span<float> dense = _features.AsSpan(r * _width, _width);
+            if (row.IsDense && standardization is not null)
+            {
+                standardization.StandardizeRow(row.Values, dense); // copied and standardised in one pass
+                return;
+            }
+
             if (row.IsDense)
             {
                 row.Values.CopyTo(dense);
+                return;
             }
-            else
+
+            dense.Clear();
+            for (int k = 0; k < row.Values.Length; k++)
             {
-                dense.Clear();
-                for (int k = 0; k < row.Values.Length; k++)
-                {
-                    dense[row.Indices[k]] = row.Values[k];
-                }
+                dense[row.Indices[k]] = row.Values[k];
             }
 
             standardization?.StandardizeDense(dense);
