@@ -68,7 +68,7 @@ var trainerOptions = new BackpropTrainer.Options
     LabelColumnName = nameof(LoanApplication.Defaulted),
     HiddenLayerSizes = [32, 16],
     MaximumNumberOfEpochs = options.Epochs,
-    Caching = DataCaching.Streaming, // the default shuffle buffer: the rows that fit 128 MiB
+    Caching = DataCaching.Streaming, // the default shuffle buffer: the rows that fit 256 MiB
     Seed = 0,
     Progress = new EpochPrinter(options.Epochs),
 };
