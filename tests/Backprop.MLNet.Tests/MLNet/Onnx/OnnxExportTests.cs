@@ -251,6 +251,57 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// What README's ONNX notes say: exported with the training data, every column of it is a required input (Label
+    /// included); exported with a new view holding the features alone, Features is the only input and the graph still
+    /// gives ML.NET's probabilities; a multiclass graph has the extra output mlnet.Score.unusedOutput.
+    /// </summary>
+    [Fact]
+    public void AFeaturesOnlyViewExportsAGraphWhoseOnlyInputIsTheFeatures()
+    {
+        var ml = new MLContext(seed: 2);
+        IDataView data = MLData.Blobs(ml, 120, seed: 6);
+        int width = ((VectorDataViewType)data.Schema["Features"].Type).Size;
+        ITransformer model = ml.BinaryClassification.Trainers.Backprop(new BackpropTrainer.Options { HiddenLayerSizes = [6], MaximumNumberOfEpochs = 10 }).Fit(data);
+        float[][] features = data.GetColumn<float[]>("Features").ToArray();
+        IDataView featuresOnly = ml.Data.LoadFromEnumerable(
+            features.Select(f => new FeaturesOnly { Features = f }), SchemaWithWidth(width));
+
+        string[] withData = InputNames(ml, model, data), withFeatures = InputNames(ml, model, featuresOnly);
+
+        Assert.Contains("Label", withData);
+        Assert.Equal(["Features"], withFeatures);
+        AssertClose("Probability", model.Transform(data).GetColumn<float>("Probability").ToArray(), RunOnnx(ml, model, featuresOnly).Floats("Probability"));
+
+        IDataView classes = MLData.ThreeClasses(ml, 90, seed: 1);
+        IDataView keyed = ml.Transforms.Conversion.MapValueToKey("Label").Fit(classes).Transform(classes);
+        ITransformer multiclass = ml.MulticlassClassification.Trainers.Backprop(new BackpropTrainer.Options { HiddenLayerSizes = [4], MaximumNumberOfEpochs = 5 }).Fit(keyed);
+        using var stream = new MemoryStream();
+        ml.Model.ConvertToOnnx(multiclass, keyed, stream);
+        using var session = new InferenceSession(stream.ToArray());
+        Assert.Contains("mlnet.Score.unusedOutput", session.OutputMetadata.Keys);
+    }
+
+    private static string[] InputNames(MLContext ml, ITransformer model, IDataView data)
+    {
+        using var stream = new MemoryStream();
+        ml.Model.ConvertToOnnx(model, data, stream);
+        using var session = new InferenceSession(stream.ToArray());
+        return [.. session.InputMetadata.Keys.Order()];
+    }
+
+    private static SchemaDefinition SchemaWithWidth(int width)
+    {
+        SchemaDefinition schema = SchemaDefinition.Create(typeof(FeaturesOnly));
+        schema["Features"].ColumnType = new VectorDataViewType(NumberDataViewType.Single, width);
+        return schema;
+    }
+
+    private sealed class FeaturesOnly
+    {
+        public float[] Features { get; set; } = [];
+    }
+
     // ---- Helpers ------------------------------------------------------------------------------------------
 
     private void AssertClose(string column, float[] expected, float[] actual)
