@@ -6,9 +6,9 @@ namespace Backprop.MLNet.Tests.MLNet.Persistence;
 
 /// <summary>
 /// Model files saved by previous versions of the library (TestData/, made as its README.md says) load and
-/// predict bit-identically with the current code: every output the library at 0415322 (the last code before the
-/// new format version) produced on the recorded input rows, through <c>Transform</c> and through a
-/// <c>PredictionEngine</c>, is compared as a 32-bit pattern.
+/// predict bit-identically with the current code: every output that the last code before the next format version
+/// (0415322 for the 0x00010001 and 0x00010002 files, 8d70393 for the 0x00010003 files) produced on the recorded input
+/// rows, through <c>Transform</c> and through a <c>PredictionEngine</c>, is compared as a 32-bit pattern.
 /// The loaded network reports the recorded task, layers and activation, survives a save and load by the
 /// current code unchanged, and warm-starts the current trainer.
 /// </summary>
@@ -25,6 +25,9 @@ public sealed partial class PreviousVersionModelTests : IDisposable
         "multioutput-regression-v10002",
         "gelu-two-hidden-v10002",
         "binary-tanh-v10001",
+        "binary-standardized-v10003",
+        "multiclass-text-key-v10003",
+        "regression-standardized-v10003",
     ];
 
     private readonly string _directory = Directory.CreateTempSubdirectory("bp-oldmodels-").FullName;
@@ -38,7 +41,7 @@ public sealed partial class PreviousVersionModelTests : IDisposable
     /// <inheritdoc/>
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    /// <summary>The folder holds exactly the listed model files, each with its recording, and both older versions.</summary>
+    /// <summary>The folder holds exactly the listed model files, each with its recording, and every older version.</summary>
     [Fact]
     public void EveryCommittedModelFileIsTestedAndHasItsRecording()
     {
@@ -49,6 +52,7 @@ public sealed partial class PreviousVersionModelTests : IDisposable
         Assert.Equal(zips, json);
         Assert.Contains(zips, name => Recording.Read(name).FormatVersion == "0x00010001");
         Assert.Contains(zips, name => Recording.Read(name).FormatVersion == "0x00010002");
+        Assert.Contains(zips, name => Recording.Read(name).FormatVersion == "0x00010003");
     }
 
     /// <summary>Score, Probability and PredictedLabel of every recorded row through Transform equal the recorded bits.</summary>
@@ -75,7 +79,7 @@ public sealed partial class PreviousVersionModelTests : IDisposable
         AssertBitIdentical(recording, ScoreWithPredictionEngine(ml, model, recording), "PredictionEngine");
     }
 
-    /// <summary>The file carries its format version, and the loaded network reports the recorded task, sizes, activation, label scaling, history and input schema.</summary>
+    /// <summary>The file carries its format version, and the loaded network reports the recorded task, sizes, activation, label scaling, input standardisation, history and input schema.</summary>
     [Theory]
     [MemberData(nameof(Models))]
     public void OldFileLoadsTheRecordedNetwork(string name)
@@ -94,6 +98,8 @@ public sealed partial class PreviousVersionModelTests : IDisposable
         Assert.Equal(recording.HiddenLayerSizes.Length + 1, network.LayerCount);
         Assert.Equal(recording.LabelScaling, network.LabelMean is not null);
         Assert.Equal(recording.LabelScaling, network.LabelStandardDeviation is not null);
+        Assert.Equal(recording.FeatureStandardization, network.FeatureMean is not null);
+        Assert.Equal(recording.FeatureStandardization, network.FeatureStandardDeviation is not null);
         Assert.Equal(recording.Epochs, network.TrainingHistory.Count);
         Assert.Equal(Enumerable.Range(1, recording.Epochs), network.TrainingHistory.Select(report => report.Epoch));
         Assert.Equal(recording.Inputs(ml).Schema.Select(c => (c.Name, c.Type)), inputSchema.Select(c => (c.Name, c.Type)));
