@@ -191,7 +191,7 @@ public sealed partial class BackpropTrainer
         /// Whether the validation score (accuracy; R² for regression) decides when to stop, keeping the weights of the
         /// best-scoring epoch (scikit-learn: <c>early_stopping</c>). The validation rows are those passed to
         /// <c>Fit(train, validation)</c>, or else <see cref="ValidationFraction"/> of the training rows held out (stratified
-        /// for classification).
+        /// for classification). Each epoch's score is reported as <see cref="EpochReport.ValidationScore"/>.
         /// </summary>
         /// <value>Default false. Applies to Sgd and Adam.</value>
         public bool EarlyStopping { get; set; }

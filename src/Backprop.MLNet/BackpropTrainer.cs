@@ -106,9 +106,12 @@ public sealed partial class BackpropTrainer : TrainerEstimatorBase<BackpropTrans
     /// <returns>The fitted transformer.</returns>
     public new BackpropTransformer Fit(IDataView trainData) => FitCore(trainData, null, null);
 
-    /// <summary>Trains on <paramref name="trainData"/> and reports the loss on <paramref name="validationData"/> after every epoch.</summary>
+    /// <summary>Trains on <paramref name="trainData"/> and reports the loss and score on <paramref name="validationData"/> after every epoch.</summary>
     /// <param name="trainData">The training data.</param>
-    /// <param name="validationData">Held-out data with the same columns; its loss goes into every <see cref="EpochReport"/>.</param>
+    /// <param name="validationData">
+    /// Held-out data with the same columns; its loss and score (accuracy, R² for regression) go into every <see cref="EpochReport"/>
+    /// (<see cref="EpochReport.ValidationLoss"/>, <see cref="EpochReport.ValidationScore"/>).
+    /// </param>
     /// <returns>The fitted transformer.</returns>
     public BackpropTransformer Fit(IDataView trainData, IDataView validationData)
     {

@@ -85,6 +85,7 @@ public class TrainerBehaviourTests
         Assert.Equal(Enumerable.Range(1, 7), reports.Select(r => r.Epoch));
         Assert.Equal(reports, model.Model.TrainingHistory);
         Assert.All(reports, r => Assert.Null(r.ValidationLoss));
+        Assert.All(reports, r => Assert.Null(r.ValidationScore));
         Assert.True(reports.Zip(reports.Skip(1), (a, b) => b.Elapsed >= a.Elapsed).All(x => x));
         Assert.Equal(7, logged.Count(m => m.Contains("BackpropTrainer: epoch ")));
         Assert.Contains(logged, m => m.Contains("stopped after 7 epochs (EpochLimit)"));

@@ -80,7 +80,7 @@ internal sealed class ModelTrainer(IHost host, BackpropTrainer.Options options)
             onEpoch: record =>
             {
                 EpochReport report = EngineMapping.ToPublic(record);
-                ch.Info(MessageSensitivity.None, FormatReport(report));
+                ch.Info(MessageSensitivity.None, FormatReport(report, task));
                 _options.Progress?.Report(report);
             },
             checkAlive: _host.CheckAlive,
@@ -332,10 +332,13 @@ internal sealed class ModelTrainer(IHost host, BackpropTrainer.Options options)
         return model;
     }
 
-    private static string FormatReport(EpochReport report)
+    private static string FormatReport(EpochReport report, BackpropTask task)
     {
         string validation = report.ValidationLoss is double v ? $", validation loss {v.ToString("G6", CultureInfo.InvariantCulture)}" : "";
+        string score = report.ValidationScore is double s
+            ? $", validation {(task == BackpropTask.Regression ? "R²" : "accuracy")} {s.ToString("G6", CultureInfo.InvariantCulture)}"
+            : "";
         return string.Create(CultureInfo.InvariantCulture,
-            $"BackpropTrainer: epoch {report.Epoch}, training loss {report.TrainingLoss:G6}{validation}, learning rate {report.LearningRate:G4}, {report.Elapsed.TotalSeconds:F2} s");
+            $"BackpropTrainer: epoch {report.Epoch}, training loss {report.TrainingLoss:G6}{validation}{score}, learning rate {report.LearningRate:G4}, {report.Elapsed.TotalSeconds:F2} s");
     }
 }

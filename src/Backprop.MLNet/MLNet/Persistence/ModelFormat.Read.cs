@@ -195,7 +195,7 @@ internal static partial class ModelFormat
                     "an epoch ≥ 1, a flag of 0 or 1 and ticks ≥ 0");
             }
 
-            history[i] = new EpochRecord(epoch, trainingLoss, hasValidation == 1 ? validationLoss : null, learningRate, TimeSpan.FromTicks(ticks));
+            history[i] = new EpochRecord(epoch, trainingLoss, hasValidation == 1 ? validationLoss : null, null, learningRate, TimeSpan.FromTicks(ticks)); // no score in this layout
         }
 
         return history;
