@@ -6,7 +6,7 @@ namespace Backprop.MLNet.Tests;
 /// <summary>
 /// <see cref="EpochReport.ValidationScore"/> (scikit-learn's <c>validation_scores_</c>): with validation rows, every epoch
 /// reports the score early stopping decides on (accuracy, R² for regression), whatever the solver and with or without early
-/// stopping; without them it is null. It goes to the log.
+/// stopping; without them it is null. It goes to the log, and is saved with the history.
 /// </summary>
 public sealed class ValidationScoreTests : IDisposable
 {
@@ -105,5 +105,22 @@ public sealed class ValidationScoreTests : IDisposable
         {
             Assert.True(scores[i] < scores[..i].Max(), $"epoch {i + 1} scored {scores[i]}, the best before it {scores[..i].Max()}: no reason to stop");
         }
+    }
+
+    [Fact]
+    public void TheScoresAreSavedWithTheHistory()
+    {
+        var ml = new MLContext(seed: 1);
+        IDataView train = MLData.Wave(ml, 60, seed: 1), valid = MLData.Wave(ml, 30, seed: 2);
+        var options = new BackpropTrainer.Options { HiddenLayerSizes = [4], MaximumNumberOfEpochs = 5, Seed = 6 };
+        BackpropTransformer model = new BackpropTrainer(ml, options).Fit(train, valid);
+        string path = Path.Combine(_directory, "model.zip");
+        ml.Model.Save(model, train.Schema, path);
+
+        var loaded = (BackpropTransformer)new MLContext().Model.Load(path, out _);
+
+        Assert.All(loaded.Model.TrainingHistory, r => Assert.NotNull(r.ValidationScore));
+        Assert.Equal(model.Model.TrainingHistory, loaded.Model.TrainingHistory); // every field of every report
+        Assert.Equal(model.Model.TrainingHistory.StopReason, loaded.Model.TrainingHistory.StopReason);
     }
 }

@@ -36,6 +36,7 @@ internal sealed class ModelTrainer(IHost host, BackpropTrainer.Options options)
         TrainingSettings settings = EngineMapping.ToSettings(_options, task, outputSize, _options.Seed ?? _host.Rand.Next());
 
         using IChannel ch = _host.Start("Training");
+        ClassValues? classes = task == BackpropTask.MulticlassClassification ? ClassValues.Of(labelColumn) : null;
         var trainSource = new DataViewRowSource(_host, train, task, inputSize, outputSize);
         DataReader.Result trainRead = ReadRows(ch, trainSource, task, "training", _options.Caching, _options.FeatureStorage);
         FeatureStorage storage = trainRead.IsSparse ? FeatureStorage.Sparse : FeatureStorage.Dense;
@@ -88,7 +89,9 @@ internal sealed class ModelTrainer(IHost host, BackpropTrainer.Options options)
             resume: resume,
             standardization: standardization);
         ReportEnd(ch, result);
-        return new ModelFormat.Contents(task, result.Network, scaling, result.History, result.StopReason, result.Checkpoint, standardization);
+        // The data's classes; the initial model's when the data has no key values.
+        return new ModelFormat.Contents(task, result.Network, scaling, result.History, result.StopReason, result.Checkpoint, standardization,
+            classes ?? initialModel?.Classes);
     }
 
     /// <summary>

@@ -102,6 +102,8 @@ public sealed partial class PreviousVersionModelTests : IDisposable
         Assert.Equal(recording.FeatureStandardization, network.FeatureStandardDeviation is not null);
         Assert.Equal(recording.Epochs, network.TrainingHistory.Count);
         Assert.Equal(Enumerable.Range(1, recording.Epochs), network.TrainingHistory.Select(report => report.Epoch));
+        Assert.All(network.TrainingHistory, report => Assert.Null(report.ValidationScore)); // kept only since 0x00010004
+        Assert.Null(network.Classes); // kept only since 0x00010004
         Assert.Equal(recording.Inputs(ml).Schema.Select(c => (c.Name, c.Type)), inputSchema.Select(c => (c.Name, c.Type)));
     }
 
@@ -168,6 +170,17 @@ public sealed partial class PreviousVersionModelTests : IDisposable
         Assert.True(warm.Model.TrainingHistory[^1].Epoch > recording.Epochs,
             $"the warm start's history should continue after epoch {recording.Epochs}, ends at {warm.Model.TrainingHistory[^1].Epoch}");
         Assert.All(ScoreWithTransform(warm, data), output => Assert.All(output.Score, score => Assert.True(float.IsFinite(score))));
+    }
+
+    /// <summary>The 0x00010003 multiclass file was trained with early stopping: its history has validation losses, and loads without scores.</summary>
+    [Fact]
+    public void OldHistoryWithValidationLossesLoadsWithoutValidationScores()
+    {
+        Recording recording = Recording.Read("multiclass-text-key-v10003");
+        BackpropModelParameters network = TrainerStage(new MLContext().Model.Load(recording.ModelPath, out _)).Model;
+
+        Assert.All(network.TrainingHistory, report => Assert.NotNull(report.ValidationLoss));
+        Assert.All(network.TrainingHistory, report => Assert.Null(report.ValidationScore));
     }
 
     /// <summary>
