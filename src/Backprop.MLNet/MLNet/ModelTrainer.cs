@@ -11,9 +11,10 @@ using Microsoft.ML.Runtime;
 namespace Backprop.MLNet.MLNet;
 
 /// <summary>
-/// What <see cref="BackpropTrainer"/> does when ML.NET asks it to train: reads the rows (dense or sparse), applies class
-/// weights, the label scaling of regression and the input standardisation, runs the training loop with reports to the
-/// log and the progress callback, warns when training did not converge, and returns what the model file will hold.
+/// What <see cref="BackpropTrainer"/> does when ML.NET asks it to train: checks a warm start's initial model against the
+/// data (shape, and the classes of a multiclass label), reads the rows (dense or sparse), applies class weights, the label
+/// scaling of regression and the input standardisation, runs the training loop with reports to the log and the progress
+/// callback, warns when training did not converge, and returns what the model file will hold.
 /// </summary>
 /// <param name="host">The trainer's host (log, cancellation, random source).</param>
 /// <param name="options">The trainer's validated options.</param>
@@ -37,6 +38,11 @@ internal sealed class ModelTrainer(IHost host, BackpropTrainer.Options options)
 
         using IChannel ch = _host.Start("Training");
         ClassValues? classes = task == BackpropTask.MulticlassClassification ? ClassValues.Of(labelColumn) : null;
+        if (initialModel is not null && task == BackpropTask.MulticlassClassification)
+        {
+            CheckClasses(ch, initialModel.Classes, classes, labelColumn.Name);
+        }
+
         var trainSource = new DataViewRowSource(_host, train, task, inputSize, outputSize);
         DataReader.Result trainRead = ReadRows(ch, trainSource, task, "training", _options.Caching, _options.FeatureStorage);
         FeatureStorage storage = trainRead.IsSparse ? FeatureStorage.Sparse : FeatureStorage.Dense;
@@ -89,7 +95,7 @@ internal sealed class ModelTrainer(IHost host, BackpropTrainer.Options options)
             resume: resume,
             standardization: standardization);
         ReportEnd(ch, result);
-        // The data's classes; the initial model's when the data has no key values.
+        // The data's classes, which a warm start has checked against its model's; the model's when the data has no key values.
         return new ModelFormat.Contents(task, result.Network, scaling, result.History, result.StopReason, result.Checkpoint, standardization,
             classes ?? initialModel?.Classes);
     }
@@ -325,14 +331,58 @@ internal sealed class ModelTrainer(IHost host, BackpropTrainer.Options options)
         if (model.Task != task || model.InputSize != inputSize || model.OutputSize != outputSize
             || !model.HiddenLayerSizes.SequenceEqual(_options.HiddenLayerSizes) || model.Activation != _options.Activation)
         {
-            throw new ArgumentException(
-                $"The initial model does not fit this training: it is {model.Task} with {model.InputSize} inputs, hidden layers " +
+            throw Errors.InitialModel(
+                $"it is {model.Task} with {model.InputSize} inputs, hidden layers " +
                 $"[{string.Join(", ", model.HiddenLayerSizes)}] ({model.Activation}) and {model.OutputSize} outputs; this trainer and data need " +
-                $"{task} with {inputSize} inputs, hidden layers [{string.Join(", ", _options.HiddenLayerSizes)}] ({_options.Activation}) and {outputSize} outputs.",
-                "initialModel");
+                $"{task} with {inputSize} inputs, hidden layers [{string.Join(", ", _options.HiddenLayerSizes)}] ({_options.Activation}) and {outputSize} outputs",
+                "Warm-start with a model trained with these options on data of this shape, or train without the initial model.");
         }
 
         return model;
+    }
+
+    /// <summary>
+    /// A warm start of a multiclass model: refuses data whose label's key values are not the initial model's classes in the
+    /// same order (output i is trained on as key i); warns when either side has no classes to compare.
+    /// </summary>
+    private static void CheckClasses(IChannel ch, ClassValues? model, ClassValues? data, string labelName)
+    {
+        if (model is null)
+        {
+            ch.Warning(MessageSensitivity.None, "BackpropTrainer: the initial model does not record the classes its outputs mean (it was saved by " +
+                "a version of Backprop.MLNet before model format 0x00010004, or its label had no key values), so they cannot be checked against " +
+                $"the label column '{labelName}'" + (data is null ? " (which has no key values either)" : $" {data}") +
+                ": training goes on with output i as key i of this label. Make sure its keys are the initial model's classes in the same order.");
+            return;
+        }
+
+        if (data is null)
+        {
+            ch.Warning(MessageSensitivity.None, $"BackpropTrainer: the label column '{labelName}' is a key type without key values, so its classes " +
+                $"cannot be checked against the initial model's {model}: training goes on with output i as key i of this label. Make sure key i " +
+                "is the same class as in the data the initial model was trained on.");
+            return;
+        }
+
+        if (!model.SameAs(data))
+        {
+            throw Errors.InitialModel(ClassMismatch(model, data, labelName),
+                $"Map the label with the same key values as the initial model's data, e.g. fit mlContext.Transforms.Conversion.MapValueToKey(\"{labelName}\") " +
+                "on data holding every class (or give it keyData: a view of the classes in the model's order), or train without the initial model.");
+        }
+    }
+
+    /// <summary>What differs between the initial model's classes and the data's, naming both and the first output whose class differs.</summary>
+    internal static string ClassMismatch(ClassValues model, ClassValues data, string labelName)
+    {
+        bool reordered = model.ItemType == data.ItemType && model.Values.Order(StringComparer.Ordinal).SequenceEqual(data.Values.Order(StringComparer.Ordinal), StringComparer.Ordinal);
+        int at = Enumerable.Range(0, model.Values.Count).FirstOrDefault(i => !string.Equals(model.Values[i], data.Values[i], StringComparison.Ordinal), -1);
+        string first = at < 0
+            ? $"the values are written alike but are {model.ItemType} in the model and {data.ItemType} here"
+            : string.Create(CultureInfo.InvariantCulture, $"output {at} would mean {ClassValues.Show(model.Values[at])} to the model and {ClassValues.Show(data.Values[at])} here");
+        return $"its outputs mean the classes {model}, and the label column '{labelName}' holds " +
+            (reordered ? $"the same classes in another order, {data}" : $"the classes {data}") +
+            $"; output i is trained on as key i, so {first}";
     }
 
     private static string FormatReport(EpochReport report, BackpropTask task)

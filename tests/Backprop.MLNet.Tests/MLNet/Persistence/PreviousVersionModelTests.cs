@@ -141,28 +141,8 @@ public sealed partial class PreviousVersionModelTests : IDisposable
     {
         Recording recording = Recording.Read(name);
         var ml = new MLContext(seed: 3);
-        ITransformer model = ml.Model.Load(recording.ModelPath, out _);
-        BackpropModelParameters old = TrainerStage(model).Model;
-        var trainer = new BackpropTrainer(ml, new BackpropTrainer.Options
-        {
-            Task = Enum.Parse<BackpropTask>(recording.Task),
-            HiddenLayerSizes = recording.HiddenLayerSizes,
-            Activation = Enum.Parse<Activation>(recording.Activation),
-            Solver = Enum.Parse<Solver>(recording.Solver),
-            StandardizeRegressionLabel = recording.StandardizeRegressionLabel,
-            BatchSize = 8,
-            MaximumNumberOfEpochs = 3,
-            Seed = 5,
-        });
 
-        // The recorded rows (with their labels) prepared by the transforms before the trainer, e.g. MapValueToKey.
-        IDataView data = recording.Inputs(ml);
-        foreach (ITransformer stage in Stages(model).TakeWhile(stage => stage is not BackpropTransformer))
-        {
-            data = stage.Transform(data);
-        }
-
-        BackpropTransformer warm = trainer.Fit(data, old);
+        (BackpropModelParameters old, BackpropTransformer warm, IDataView data) = WarmStart(ml, recording);
 
         Assert.Equal(old.Task, warm.Model.Task);
         Assert.Equal(old.HiddenLayerSizes, warm.Model.HiddenLayerSizes);
@@ -170,6 +150,40 @@ public sealed partial class PreviousVersionModelTests : IDisposable
         Assert.True(warm.Model.TrainingHistory[^1].Epoch > recording.Epochs,
             $"the warm start's history should continue after epoch {recording.Epochs}, ends at {warm.Model.TrainingHistory[^1].Epoch}");
         Assert.All(ScoreWithTransform(warm, data), output => Assert.All(output.Score, score => Assert.True(float.IsFinite(score))));
+    }
+
+    /// <summary>
+    /// A multiclass file saved before format 0x00010004 records no classes: a warm start from it is accepted as before, with
+    /// a warning that its classes cannot be checked against the label's key values; the new model keeps the data's classes.
+    /// </summary>
+    [Theory]
+    [InlineData("multiclass-text-key-v10003", "north,east,south,west")]
+    [InlineData("multiclass-sgd-v10002", "circle,square,triangle")]
+    public void OldMulticlassFileWarmStartsWithAWarningThatItsClassesCannotBeChecked(string name, string classes)
+    {
+        Recording recording = Recording.Read(name);
+        var ml = new MLContext(seed: 3);
+        var warnings = new List<string>();
+        ml.Log += (_, e) =>
+        {
+            if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Warning)
+            {
+                lock (warnings)
+                {
+                    warnings.Add(e.Message);
+                }
+            }
+        };
+
+        (BackpropModelParameters old, BackpropTransformer warm, _) = WarmStart(ml, recording);
+
+        Assert.Null(old.Classes);
+        string warning = Assert.Single(warnings, m => m.Contains("cannot be checked"));
+        Assert.Contains("the initial model does not record the classes its outputs mean", warning);
+        Assert.Contains("before model format 0x00010004", warning);
+        string expected = string.Join(", ", classes.Split(',').Select(c => $"'{c}'"));
+        Assert.Contains($"the label column 'Label' [{expected}] (String)", warning);
+        Assert.Equal(classes.Split(','), warm.Model.Classes!.Values); // the key values of the file's own MapValueToKey
     }
 
     /// <summary>The 0x00010003 multiclass file was trained with early stopping: its history has validation losses, and loads without scores.</summary>
@@ -216,6 +230,35 @@ public sealed partial class PreviousVersionModelTests : IDisposable
                 $"{name}, row {i}: Probability {actual[i].Probability}, writer's {probability}");
             Assert.Equal(expected[i].PredictedLabel, actual[i].PredictedLabel);
         }
+    }
+
+    /// <summary>
+    /// Loads the recorded model and warm-starts the current trainer, with options matching it, from its network on the
+    /// recorded rows prepared by the transforms before the trainer (e.g. MapValueToKey).
+    /// </summary>
+    private static (BackpropModelParameters Old, BackpropTransformer Warm, IDataView Data) WarmStart(MLContext ml, Recording recording)
+    {
+        ITransformer model = ml.Model.Load(recording.ModelPath, out _);
+        BackpropModelParameters old = TrainerStage(model).Model;
+        var trainer = new BackpropTrainer(ml, new BackpropTrainer.Options
+        {
+            Task = Enum.Parse<BackpropTask>(recording.Task),
+            HiddenLayerSizes = recording.HiddenLayerSizes,
+            Activation = Enum.Parse<Activation>(recording.Activation),
+            Solver = Enum.Parse<Solver>(recording.Solver),
+            StandardizeRegressionLabel = recording.StandardizeRegressionLabel,
+            BatchSize = 8,
+            MaximumNumberOfEpochs = 3,
+            Seed = 5,
+        });
+
+        IDataView data = recording.Inputs(ml);
+        foreach (ITransformer stage in Stages(model).TakeWhile(stage => stage is not BackpropTransformer))
+        {
+            data = stage.Transform(data);
+        }
+
+        return (old, trainer.Fit(data, old), data);
     }
 
     /// <summary>The Backprop stage of a loaded model: the transformer itself or the one in its chain.</summary>
