@@ -98,7 +98,10 @@ public sealed partial class BackpropTrainer
         public int? ShuffleBufferSize { get; set; }
 
         /// <summary>The task, which fixes the output layer and the loss.</summary>
-        /// <value>Default <see cref="BackpropTask.Auto"/>: inferred from the label type when training.</value>
+        /// <value>
+        /// Default <see cref="BackpropTask.Auto"/>: inferred from the label type when training (a Single or Double label is
+        /// regression; when it holds only 0 and 1 the log warns, since it may be a class label not yet converted to Boolean).
+        /// </value>
         public BackpropTask Task { get; set; } = BackpropTask.Auto;
 
         /// <summary>The width of each hidden layer, input side first (scikit-learn: <c>hidden_layer_sizes</c>).</summary>

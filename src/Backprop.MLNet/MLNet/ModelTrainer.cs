@@ -14,7 +14,8 @@ namespace Backprop.MLNet.MLNet;
 /// What <see cref="BackpropTrainer"/> does when ML.NET asks it to train: checks a warm start's initial model against the
 /// data (shape, and the classes of a multiclass label), reads the rows (dense or sparse), applies class weights, the label
 /// scaling of regression and the input standardisation, runs the training loop with reports to the log and the progress
-/// callback, warns when training did not converge, and returns what the model file will hold.
+/// callback, warns when training did not converge (or when a 0/1 label is taken for regression), and returns what the model
+/// file will hold.
 /// </summary>
 /// <param name="host">The trainer's host (log, cancellation, random source).</param>
 /// <param name="options">The trainer's validated options.</param>
@@ -45,6 +46,11 @@ internal sealed class ModelTrainer(IHost host, BackpropTrainer.Options options)
 
         var trainSource = new DataViewRowSource(_host, train, task, inputSize, outputSize);
         DataReader.Result trainRead = ReadRows(ch, trainSource, task, "training", _options.Caching, _options.FeatureStorage);
+        if (_options.Task == BackpropTask.Auto && task == BackpropTask.Regression && trainRead.Labels is { OnlyZeroAndOne: true })
+        {
+            ch.Warning(MessageSensitivity.None, "BackpropTrainer: " + ZeroOneLabelWarning(labelColumn));
+        }
+
         FeatureStorage storage = trainRead.IsSparse ? FeatureStorage.Sparse : FeatureStorage.Dense;
         DataViewRowSource? validSource = trainContext.ValidationSet is RoleMappedData valid ? new DataViewRowSource(_host, valid, task, inputSize, outputSize) : null;
         DataReader.Result? validRead = validSource is null ? null : ReadRows(ch, validSource, task, "validation", _options.Caching, storage);
@@ -384,6 +390,14 @@ internal sealed class ModelTrainer(IHost host, BackpropTrainer.Options options)
             (reordered ? $"the same classes in another order, {data}" : $"the classes {data}") +
             $"; output i is trained on as key i, so {first}";
     }
+
+    /// <summary>The warning for a Single/Double label holding only 0 and 1 that Task = Auto takes for regression.</summary>
+    internal static string ZeroOneLabelWarning(DataViewSchema.Column label) =>
+        $"the label column '{label.Name}' is {label.Type} and holds only the values 0 and 1, so Task = Auto trains a regressor on it " +
+        "(squared error, a Score that is not a probability). If it is a class, make it binary classification: " +
+        $"mlContext.Transforms.Conversion.ConvertType(\"{label.Name}\", outputKind: DataKind.Boolean) before " +
+        "mlContext.BinaryClassification.Trainers.Backprop(...) (or Task = BackpropTask.BinaryClassification). To train a regressor, set " +
+        "Task = BackpropTask.Regression (mlContext.Regression.Trainers.Backprop sets it) and this warning goes.";
 
     private static string FormatReport(EpochReport report, BackpropTask task)
     {
