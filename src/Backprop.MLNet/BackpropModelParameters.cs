@@ -39,6 +39,7 @@ public sealed partial class BackpropModelParameters : ModelParametersBase<float>
         History = contents.History;
         StopReason = contents.StopReason;
         Checkpoint = contents.Checkpoint;
+        Classes = contents.Classes;
         Predictor = new NetworkPredictor(Network);
         TrainingHistory = EngineMapping.ToPublic(History, StopReason);
         HiddenLayerSizes = Network.LayerSizes.Skip(1).Take(Network.LayerCount - 1).ToArray().AsReadOnly();
@@ -111,6 +112,9 @@ public sealed partial class BackpropModelParameters : ModelParametersBase<float>
 
     /// <summary>Where training stopped (optimizer state, counters), for an exact warm start; null when unknown.</summary>
     internal TrainingCheckpoint? Checkpoint { get; }
+
+    /// <summary>What the outputs of a multiclass model mean (the label's key values), checked by a warm start; null when unknown.</summary>
+    internal ClassValues? Classes { get; }
 
     /// <summary>The weights of weight layer <paramref name="layer"/>, row-major [outputs × inputs]: layer l computes z = W·a + b.</summary>
     /// <param name="layer">0 for the first hidden layer up to <see cref="LayerCount"/> − 1 for the output layer.</param>
@@ -196,7 +200,7 @@ public sealed partial class BackpropModelParameters : ModelParametersBase<float>
     {
         base.SaveCore(ctx);
         ctx.SetVersionInfo(GetVersionInfo());
-        ModelFormat.Write(ctx.Writer, new ModelFormat.Contents(Task, TrainingNetwork, Scaling, History, StopReason, Checkpoint, Standardization));
+        ModelFormat.Write(ctx.Writer, new ModelFormat.Contents(Task, TrainingNetwork, Scaling, History, StopReason, Checkpoint, Standardization, Classes));
     }
 
     /// <summary>

@@ -98,7 +98,10 @@ public sealed partial class BackpropTrainer
         public int? ShuffleBufferSize { get; set; }
 
         /// <summary>The task, which fixes the output layer and the loss.</summary>
-        /// <value>Default <see cref="BackpropTask.Auto"/>: inferred from the label type when training.</value>
+        /// <value>
+        /// Default <see cref="BackpropTask.Auto"/>: inferred from the label type when training (a Single or Double label is
+        /// regression; when it holds only 0 and 1 the log warns, since it may be a class label not yet converted to Boolean).
+        /// </value>
         public BackpropTask Task { get; set; } = BackpropTask.Auto;
 
         /// <summary>The width of each hidden layer, input side first (scikit-learn: <c>hidden_layer_sizes</c>).</summary>
@@ -191,7 +194,7 @@ public sealed partial class BackpropTrainer
         /// Whether the validation score (accuracy; R² for regression) decides when to stop, keeping the weights of the
         /// best-scoring epoch (scikit-learn: <c>early_stopping</c>). The validation rows are those passed to
         /// <c>Fit(train, validation)</c>, or else <see cref="ValidationFraction"/> of the training rows held out (stratified
-        /// for classification).
+        /// for classification). Each epoch's score is reported as <see cref="EpochReport.ValidationScore"/>.
         /// </summary>
         /// <value>Default false. Applies to Sgd and Adam.</value>
         public bool EarlyStopping { get; set; }

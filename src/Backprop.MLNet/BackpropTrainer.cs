@@ -106,9 +106,12 @@ public sealed partial class BackpropTrainer : TrainerEstimatorBase<BackpropTrans
     /// <returns>The fitted transformer.</returns>
     public new BackpropTransformer Fit(IDataView trainData) => FitCore(trainData, null, null);
 
-    /// <summary>Trains on <paramref name="trainData"/> and reports the loss on <paramref name="validationData"/> after every epoch.</summary>
+    /// <summary>Trains on <paramref name="trainData"/> and reports the loss and score on <paramref name="validationData"/> after every epoch.</summary>
     /// <param name="trainData">The training data.</param>
-    /// <param name="validationData">Held-out data with the same columns; its loss goes into every <see cref="EpochReport"/>.</param>
+    /// <param name="validationData">
+    /// Held-out data with the same columns; its loss and score (accuracy, R² for regression) go into every <see cref="EpochReport"/>
+    /// (<see cref="EpochReport.ValidationLoss"/>, <see cref="EpochReport.ValidationScore"/>).
+    /// </param>
     /// <returns>The fitted transformer.</returns>
     public BackpropTransformer Fit(IDataView trainData, IDataView validationData)
     {
@@ -118,7 +121,12 @@ public sealed partial class BackpropTrainer : TrainerEstimatorBase<BackpropTrans
 
     /// <summary>Continues training from <paramref name="initialModel"/> (warm start) instead of a fresh initialisation.</summary>
     /// <param name="trainData">The training data.</param>
-    /// <param name="initialModel">A model with the same task, input size and layers as this trainer would build.</param>
+    /// <param name="initialModel">
+    /// A model with the same task, input size and layers as this trainer would build; for multiclass classification, trained on
+    /// a label with the same key values in the same order (output i means key i): other classes are refused. A model saved
+    /// before the classes were kept, or a label without key values, cannot be checked: the log then warns.
+    /// </param>
+    /// <exception cref="ArgumentException">The initial model does not fit the options or the data.</exception>
     /// <returns>The fitted transformer.</returns>
     public BackpropTransformer Fit(IDataView trainData, BackpropModelParameters initialModel)
     {

@@ -21,6 +21,14 @@ public sealed record EpochReport
     /// </summary>
     public double? ValidationLoss { get; init; }
 
+    /// <summary>
+    /// The score on the validation data after the epoch, the one <see cref="BackpropTrainer.Options.EarlyStopping"/> maximises
+    /// (an entry of scikit-learn's <c>validation_scores_</c>): the (weighted) accuracy for classification, in [0, 1]; the
+    /// coefficient of determination R² for regression (averaged over the outputs), at most 1; <see langword="null"/> when no
+    /// validation data was given (and in the history of a model saved by a version that did not keep it).
+    /// </summary>
+    public double? ValidationScore { get; init; }
+
     /// <summary>The learning rate used for the updates of this epoch (for Adam, the base rate).</summary>
     public double LearningRate { get; init; }
 

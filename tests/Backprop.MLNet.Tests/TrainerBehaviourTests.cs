@@ -32,6 +32,79 @@ public class TrainerBehaviourTests
         Assert.Equal(BackpropTask.Regression, Fit(doubles).Model.Task);
     }
 
+    /// <summary>
+    /// A Single or Double label holding only 0 and 1 is trained as regression by Task = Auto; the log warns, naming the
+    /// column and the calls that make it binary classification. Not when Task = Regression was asked for (the regression
+    /// catalog sets it), and not when the label holds another value too.
+    /// </summary>
+    [Fact]
+    public void AZeroOneNumberLabelWithAutoTaskWarnsThatItTrainsARegressor()
+    {
+        var ml = new MLContext(seed: 1);
+        List<string> warnings = Warnings(ml);
+        var options = new BackpropTrainer.Options { HiddenLayerSizes = [3], MaximumNumberOfEpochs = 2, Seed = 1 };
+        IDataView zeroOne = Numbers(ml, i => i % 2, "Target");
+        options.LabelColumnName = "Target";
+
+        BackpropTransformer auto = new BackpropTrainer(ml, options).Fit(zeroOne);
+
+        Assert.Equal(BackpropTask.Regression, auto.Model.Task);
+        string warning = Assert.Single(warnings, m => m.Contains("holds only the values 0 and 1"));
+        Assert.Contains("the label column 'Target' is Single", warning);
+        Assert.Contains("mlContext.Transforms.Conversion.ConvertType(\"Target\", outputKind: DataKind.Boolean)", warning);
+        Assert.Contains("mlContext.BinaryClassification.Trainers.Backprop(...)", warning);
+        Assert.Contains("Task = BackpropTask.Regression", warning);
+
+        warnings.Clear();
+        IDataView doubles = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 40).Select(i => new DoubleLabelRow { Features = [i % 5, i % 2], Label = i % 2 }));
+        new BackpropTrainer(ml, new BackpropTrainer.Options { HiddenLayerSizes = [3], MaximumNumberOfEpochs = 2, Seed = 1 }).Fit(doubles);
+        Assert.Contains(warnings, m => m.Contains("the label column 'Label' is Double and holds only the values 0 and 1"));
+
+        // The fix it shows works: converted to Boolean, the same label trains a binary classifier.
+        IDataView converted = ml.Transforms.Conversion.ConvertType("Target", outputKind: DataKind.Boolean).Fit(zeroOne).Transform(zeroOne);
+        Assert.Equal(BackpropTask.BinaryClassification, new BackpropTrainer(ml, options).Fit(converted).Model.Task);
+    }
+
+    [Fact]
+    public void AZeroOneLabelTrainedAsRegressionOnPurposeOrWithOtherValuesDoesNotWarn()
+    {
+        var ml = new MLContext(seed: 1);
+        List<string> warnings = Warnings(ml);
+        var options = new BackpropTrainer.Options { HiddenLayerSizes = [3], MaximumNumberOfEpochs = 2, Seed = 1, LabelColumnName = "Target" };
+
+        ml.Regression.Trainers.Backprop(options).Fit(Numbers(ml, i => i % 2, "Target"));
+        new BackpropTrainer(ml, new BackpropTrainer.Options { Task = BackpropTask.Regression, LabelColumnName = "Target", HiddenLayerSizes = [3], MaximumNumberOfEpochs = 2 })
+            .Fit(Numbers(ml, i => i % 2, "Target"));
+        new BackpropTrainer(ml, options).Fit(Numbers(ml, i => i % 3, "Target")); // 0, 1 and 2
+        new BackpropTrainer(ml, options).Fit(Numbers(ml, _ => 1, "Target"));     // only 1
+
+        Assert.DoesNotContain(warnings, m => m.Contains("0 and 1"));
+    }
+
+    /// <summary>40 rows whose label column <paramref name="label"/> (Single) is <paramref name="value"/>(row).</summary>
+    private static IDataView Numbers(MLContext ml, Func<int, int> value, string label)
+    {
+        var rows = Enumerable.Range(0, 40).Select(i => new MLData.RegressionRow { Features = [i % 5, value(i)], Label = value(i) }).ToArray();
+        IDataView data = ml.Data.LoadFromEnumerable(rows);
+        return ml.Transforms.CopyColumns(label, "Label").Append(ml.Transforms.DropColumns("Label")).Fit(data).Transform(data);
+    }
+
+    private static List<string> Warnings(MLContext ml)
+    {
+        var warnings = new List<string>();
+        ml.Log += (_, e) =>
+        {
+            if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Warning)
+            {
+                lock (warnings)
+                {
+                    warnings.Add(e.Message);
+                }
+            }
+        };
+        return warnings;
+    }
+
     [Fact]
     public void CatalogExtensionsSetTheTask()
     {
@@ -85,6 +158,7 @@ public class TrainerBehaviourTests
         Assert.Equal(Enumerable.Range(1, 7), reports.Select(r => r.Epoch));
         Assert.Equal(reports, model.Model.TrainingHistory);
         Assert.All(reports, r => Assert.Null(r.ValidationLoss));
+        Assert.All(reports, r => Assert.Null(r.ValidationScore));
         Assert.True(reports.Zip(reports.Skip(1), (a, b) => b.Elapsed >= a.Elapsed).All(x => x));
         Assert.Equal(7, logged.Count(m => m.Contains("BackpropTrainer: epoch ")));
         Assert.Contains(logged, m => m.Contains("stopped after 7 epochs (EpochLimit)"));

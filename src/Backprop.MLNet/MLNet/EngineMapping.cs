@@ -123,6 +123,7 @@ internal static class EngineMapping
         Epoch = record.Epoch,
         TrainingLoss = record.TrainingLoss,
         ValidationLoss = record.ValidationLoss,
+        ValidationScore = record.ValidationScore,
         LearningRate = record.LearningRate,
         Elapsed = record.Elapsed,
     };

@@ -24,6 +24,10 @@ internal static class Errors
     public static ArgumentOutOfRangeException ColumnType(string role, string name, object foundType, string expected, string fix) =>
         new(role, $"The {role} column '{name}' is {foundType}; {expected}. {fix}");
 
+    /// <summary>A warm start's initial model that does not fit the trainer's options or the data.</summary>
+    public static ArgumentException InitialModel(string what, string fix) =>
+        new($"The initial model does not fit this training: {what}. {fix}", "initialModel");
+
     /// <summary>Data that holds nothing the trainer can learn from.</summary>
     public static InvalidOperationException NoData(string what, string fix) =>
         new($"BackpropTrainer cannot train: {what}. {fix}");

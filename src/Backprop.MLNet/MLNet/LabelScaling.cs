@@ -42,7 +42,8 @@ internal sealed record LabelScaling(float[] Mean, float[] StandardDeviation)
 
     /// <summary>
     /// The label's mean and standard deviation, measured in one pass as the rows are read: sums in double precision of the
-    /// deviations from the first row's value (so a large common offset cancels exactly) and of their squares.
+    /// deviations from the first row's value (so a large common offset cancels exactly) and of their squares. It also notes
+    /// whether a one-value label holds only 0 and 1 (a class label, maybe, taken for a real-valued one).
     /// </summary>
     /// <param name="width">Label values per row.</param>
     internal sealed class Accumulator(int width)
@@ -51,6 +52,11 @@ internal sealed record LabelScaling(float[] Mean, float[] StandardDeviation)
         private readonly double[] _sum = new double[width];
         private readonly double[] _squares = new double[width];
         private long _rows;
+        private long _zeros;
+        private long _ones;
+
+        /// <summary>Whether the label is one value per row, every row's is 0 or 1, and both occur.</summary>
+        public bool OnlyZeroAndOne => width == 1 && _zeros > 0 && _ones > 0 && _zeros + _ones == _rows;
 
         /// <summary>Adds one row's label values.</summary>
         public void Add(ReadOnlySpan<float> target)
@@ -69,6 +75,9 @@ internal sealed record LabelScaling(float[] Mean, float[] StandardDeviation)
                 _sum[o] += d;
                 _squares[o] += d * d;
             }
+
+            _zeros += target[0] == 0f ? 1 : 0;
+            _ones += target[0] == 1f ? 1 : 0;
         }
 
         /// <summary>The scaling of the rows added (standard deviation 1 where the label is constant).</summary>

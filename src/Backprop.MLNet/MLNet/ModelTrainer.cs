@@ -11,9 +11,11 @@ using Microsoft.ML.Runtime;
 namespace Backprop.MLNet.MLNet;
 
 /// <summary>
-/// What <see cref="BackpropTrainer"/> does when ML.NET asks it to train: reads the rows (dense or sparse), applies class
-/// weights, the label scaling of regression and the input standardisation, runs the training loop with reports to the
-/// log and the progress callback, warns when training did not converge, and returns what the model file will hold.
+/// What <see cref="BackpropTrainer"/> does when ML.NET asks it to train: checks a warm start's initial model against the
+/// data (shape, and the classes of a multiclass label), reads the rows (dense or sparse), applies class weights, the label
+/// scaling of regression and the input standardisation, runs the training loop with reports to the log and the progress
+/// callback, warns when training did not converge (or when a 0/1 label is taken for regression), and returns what the model
+/// file will hold.
 /// </summary>
 /// <param name="host">The trainer's host (log, cancellation, random source).</param>
 /// <param name="options">The trainer's validated options.</param>
@@ -36,8 +38,19 @@ internal sealed class ModelTrainer(IHost host, BackpropTrainer.Options options)
         TrainingSettings settings = EngineMapping.ToSettings(_options, task, outputSize, _options.Seed ?? _host.Rand.Next());
 
         using IChannel ch = _host.Start("Training");
+        ClassValues? classes = task == BackpropTask.MulticlassClassification ? ClassValues.Of(labelColumn) : null;
+        if (initialModel is not null && task == BackpropTask.MulticlassClassification)
+        {
+            CheckClasses(ch, initialModel.Classes, classes, labelColumn.Name);
+        }
+
         var trainSource = new DataViewRowSource(_host, train, task, inputSize, outputSize);
         DataReader.Result trainRead = ReadRows(ch, trainSource, task, "training", _options.Caching, _options.FeatureStorage);
+        if (_options.Task == BackpropTask.Auto && task == BackpropTask.Regression && trainRead.Labels is { OnlyZeroAndOne: true })
+        {
+            ch.Warning(MessageSensitivity.None, "BackpropTrainer: " + ZeroOneLabelWarning(labelColumn));
+        }
+
         FeatureStorage storage = trainRead.IsSparse ? FeatureStorage.Sparse : FeatureStorage.Dense;
         DataViewRowSource? validSource = trainContext.ValidationSet is RoleMappedData valid ? new DataViewRowSource(_host, valid, task, inputSize, outputSize) : null;
         DataReader.Result? validRead = validSource is null ? null : ReadRows(ch, validSource, task, "validation", _options.Caching, storage);
@@ -80,7 +93,7 @@ internal sealed class ModelTrainer(IHost host, BackpropTrainer.Options options)
             onEpoch: record =>
             {
                 EpochReport report = EngineMapping.ToPublic(record);
-                ch.Info(MessageSensitivity.None, FormatReport(report));
+                ch.Info(MessageSensitivity.None, FormatReport(report, task));
                 _options.Progress?.Report(report);
             },
             checkAlive: _host.CheckAlive,
@@ -88,7 +101,9 @@ internal sealed class ModelTrainer(IHost host, BackpropTrainer.Options options)
             resume: resume,
             standardization: standardization);
         ReportEnd(ch, result);
-        return new ModelFormat.Contents(task, result.Network, scaling, result.History, result.StopReason, result.Checkpoint, standardization);
+        // The data's classes, which a warm start has checked against its model's; the model's when the data has no key values.
+        return new ModelFormat.Contents(task, result.Network, scaling, result.History, result.StopReason, result.Checkpoint, standardization,
+            classes ?? initialModel?.Classes);
     }
 
     /// <summary>
@@ -322,20 +337,75 @@ internal sealed class ModelTrainer(IHost host, BackpropTrainer.Options options)
         if (model.Task != task || model.InputSize != inputSize || model.OutputSize != outputSize
             || !model.HiddenLayerSizes.SequenceEqual(_options.HiddenLayerSizes) || model.Activation != _options.Activation)
         {
-            throw new ArgumentException(
-                $"The initial model does not fit this training: it is {model.Task} with {model.InputSize} inputs, hidden layers " +
+            throw Errors.InitialModel(
+                $"it is {model.Task} with {model.InputSize} inputs, hidden layers " +
                 $"[{string.Join(", ", model.HiddenLayerSizes)}] ({model.Activation}) and {model.OutputSize} outputs; this trainer and data need " +
-                $"{task} with {inputSize} inputs, hidden layers [{string.Join(", ", _options.HiddenLayerSizes)}] ({_options.Activation}) and {outputSize} outputs.",
-                "initialModel");
+                $"{task} with {inputSize} inputs, hidden layers [{string.Join(", ", _options.HiddenLayerSizes)}] ({_options.Activation}) and {outputSize} outputs",
+                "Warm-start with a model trained with these options on data of this shape, or train without the initial model.");
         }
 
         return model;
     }
 
-    private static string FormatReport(EpochReport report)
+    /// <summary>
+    /// A warm start of a multiclass model: refuses data whose label's key values are not the initial model's classes in the
+    /// same order (output i is trained on as key i); warns when either side has no classes to compare.
+    /// </summary>
+    private static void CheckClasses(IChannel ch, ClassValues? model, ClassValues? data, string labelName)
+    {
+        if (model is null)
+        {
+            ch.Warning(MessageSensitivity.None, "BackpropTrainer: the initial model does not record the classes its outputs mean (it was saved by " +
+                "a version of Backprop.MLNet before model format 0x00010004, or its label had no key values), so they cannot be checked against " +
+                $"the label column '{labelName}'" + (data is null ? " (which has no key values either)" : $" {data}") +
+                ": training goes on with output i as key i of this label. Make sure its keys are the initial model's classes in the same order.");
+            return;
+        }
+
+        if (data is null)
+        {
+            ch.Warning(MessageSensitivity.None, $"BackpropTrainer: the label column '{labelName}' is a key type without key values, so its classes " +
+                $"cannot be checked against the initial model's {model}: training goes on with output i as key i of this label. Make sure key i " +
+                "is the same class as in the data the initial model was trained on.");
+            return;
+        }
+
+        if (!model.SameAs(data))
+        {
+            throw Errors.InitialModel(ClassMismatch(model, data, labelName),
+                $"Map the label with the same key values as the initial model's data, e.g. fit mlContext.Transforms.Conversion.MapValueToKey(\"{labelName}\") " +
+                "on data holding every class (or give it keyData: a view of the classes in the model's order), or train without the initial model.");
+        }
+    }
+
+    /// <summary>What differs between the initial model's classes and the data's, naming both and the first output whose class differs.</summary>
+    internal static string ClassMismatch(ClassValues model, ClassValues data, string labelName)
+    {
+        bool reordered = model.ItemType == data.ItemType && model.Values.Order(StringComparer.Ordinal).SequenceEqual(data.Values.Order(StringComparer.Ordinal), StringComparer.Ordinal);
+        int at = Enumerable.Range(0, model.Values.Count).FirstOrDefault(i => !string.Equals(model.Values[i], data.Values[i], StringComparison.Ordinal), -1);
+        string first = at < 0
+            ? $"the values are written alike but are {model.ItemType} in the model and {data.ItemType} here"
+            : string.Create(CultureInfo.InvariantCulture, $"output {at} would mean {ClassValues.Show(model.Values[at])} to the model and {ClassValues.Show(data.Values[at])} here");
+        return $"its outputs mean the classes {model}, and the label column '{labelName}' holds " +
+            (reordered ? $"the same classes in another order, {data}" : $"the classes {data}") +
+            $"; output i is trained on as key i, so {first}";
+    }
+
+    /// <summary>The warning for a Single/Double label holding only 0 and 1 that Task = Auto takes for regression.</summary>
+    internal static string ZeroOneLabelWarning(DataViewSchema.Column label) =>
+        $"the label column '{label.Name}' is {label.Type} and holds only the values 0 and 1, so Task = Auto trains a regressor on it " +
+        "(squared error, a Score that is not a probability). If it is a class, make it binary classification: " +
+        $"mlContext.Transforms.Conversion.ConvertType(\"{label.Name}\", outputKind: DataKind.Boolean) before " +
+        "mlContext.BinaryClassification.Trainers.Backprop(...) (or Task = BackpropTask.BinaryClassification). To train a regressor, set " +
+        "Task = BackpropTask.Regression (mlContext.Regression.Trainers.Backprop sets it) and this warning goes.";
+
+    private static string FormatReport(EpochReport report, BackpropTask task)
     {
         string validation = report.ValidationLoss is double v ? $", validation loss {v.ToString("G6", CultureInfo.InvariantCulture)}" : "";
+        string score = report.ValidationScore is double s
+            ? $", validation {(task == BackpropTask.Regression ? "R²" : "accuracy")} {s.ToString("G6", CultureInfo.InvariantCulture)}"
+            : "";
         return string.Create(CultureInfo.InvariantCulture,
-            $"BackpropTrainer: epoch {report.Epoch}, training loss {report.TrainingLoss:G6}{validation}, learning rate {report.LearningRate:G4}, {report.Elapsed.TotalSeconds:F2} s");
+            $"BackpropTrainer: epoch {report.Epoch}, training loss {report.TrainingLoss:G6}{validation}{score}, learning rate {report.LearningRate:G4}, {report.Elapsed.TotalSeconds:F2} s");
     }
 }

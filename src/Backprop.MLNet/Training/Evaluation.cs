@@ -6,16 +6,11 @@ namespace Backprop.MLNet.Training;
 
 /// <summary>
 /// What the network does on a data set, with the current parameters, in one pass over its rows (which may be streamed):
-/// the mean loss (reported for validation data) and the score that early stopping maximises, scikit-learn's: accuracy for
-/// classifiers, R² (averaged over outputs) for regression.
+/// the mean loss and the score (both reported for validation data every epoch), the score being the one early stopping
+/// maximises, scikit-learn's: accuracy for classifiers, R² (averaged over outputs) for regression.
 /// </summary>
 internal static class Evaluation
 {
-    /// <summary>(Weighted) mean loss of <paramref name="data"/> without the L2 penalty, evaluated in batches of the workspace size.</summary>
-    /// <param name="workspace">The workspace of the network being trained.</param>
-    /// <param name="data">The rows to evaluate.</param>
-    public static double MeanLoss(BackpropWorkspace workspace, ITrainingRows data) => Evaluate(workspace, data, withScore: false).MeanLoss;
-
     /// <summary>Scores the network on <paramref name="data"/>, in batches of the workspace's size.</summary>
     /// <param name="workspace">The workspace of the network being trained.</param>
     /// <param name="data">The rows to score.</param>

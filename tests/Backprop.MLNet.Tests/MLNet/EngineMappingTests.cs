@@ -8,6 +8,17 @@ namespace Backprop.MLNet.Tests.MLNet;
 /// <summary>The adapter's translation of the public face into the training loop's and engine's terms.</summary>
 public class EngineMappingTests
 {
+    /// <summary>Every field of the loop's epoch record reaches the public report, the validation score included.</summary>
+    [Fact]
+    public void AnEpochRecordBecomesAReportWithEveryField()
+    {
+        var record = new EpochRecord(4, 0.5, 0.25, 0.875, 0.001, TimeSpan.FromSeconds(3));
+
+        Assert.Equal(
+            new EpochReport { Epoch = 4, TrainingLoss = 0.5, ValidationLoss = 0.25, ValidationScore = 0.875, LearningRate = 0.001, Elapsed = TimeSpan.FromSeconds(3) },
+            EngineMapping.ToPublic(record));
+    }
+
     /// <summary>Model files store the activation's code: the public value and the engine value must agree, both ways.</summary>
     [Fact]
     public void EveryActivationMapsToTheEngineActivationWithTheSameCode()

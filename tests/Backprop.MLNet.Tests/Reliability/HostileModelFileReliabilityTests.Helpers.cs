@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Text;
 using Backprop.MLNet.Tests.MLNet.Persistence;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -66,6 +67,8 @@ public sealed partial class HostileModelFileReliabilityTests
         private readonly int _parameterCount;
         private readonly int _scalingPairs;
         private readonly int _standardization;
+        private readonly int _validationScores;
+        private readonly int _classes;
         private readonly int _inputs;
 
         private Subject(string task)
@@ -74,6 +77,7 @@ public sealed partial class HostileModelFileReliabilityTests
             {
                 "binary" => Fit(MLData.Blobs(_ml, 40, seed: 1), _ml.BinaryClassification.Trainers.Backprop(Options([3]))),
                 "regression" => Fit(MLData.Wave(_ml, 40, seed: 1), _ml.Regression.Trainers.Backprop(Options([3]))),
+                "binary-validated" => Fit(MLData.Blobs(_ml, 40, seed: 1), _ml.BinaryClassification.Trainers.Backprop(ValidatedOptions([3]))),
                 _ => Fit(MLData.ThreeClasses(_ml, 40, seed: 1), _ml.Transforms.Conversion.MapValueToKey("Label")
                     .Append(_ml.MulticlassClassification.Trainers.Backprop(Options([3])))),
             };
@@ -90,14 +94,26 @@ public sealed partial class HostileModelFileReliabilityTests
             // body: sizeof(float), task, activation, L, L widths, long P, then the parameters
             _parameters = Body + 16 + 4 * (net.LayerCount + 1) + 8;
             _parameterCount = Enumerable.Range(0, net.LayerCount).Sum(l => net.GetWeights(l).Count + net.GetBiases(l).Count);
-            // The input standardisation (format 0x00010003) closes the body: int F = the input width, then F (mean, scale) pairs.
+            // The body ends with the class values (format 0x00010004): a flag, and for a multiclass model its type and values
+            // as (int length, UTF-8) strings and their count; before them the validation scores: int V = E, then V (flag, double).
+            int classBytes = net.Classes is null ? 0
+                : 4 + Encoding.UTF8.GetByteCount(net.Classes.ItemType) + 4 + net.Classes.Values.Sum(v => 4 + Encoding.UTF8.GetByteCount(v));
+            _classes = BodyEnd - 1 - classBytes;
+            _validationScores = _classes - 4 - (9 * net.TrainingHistory.Count);
+            // Before them the input standardisation (format 0x00010003): int F = the input width, then F (mean, scale) pairs.
             _inputs = net.InputSize;
             Assert.NotNull(net.FeatureMean);
-            _standardization = BodyEnd - 4 - (8 * _inputs);
+            _standardization = _validationScores - 4 - (8 * _inputs);
         }
 
         /// <summary>Where the input standardisation (its count F) starts in the entry.</summary>
         public int StandardizationOffset => _standardization;
+
+        /// <summary>Where the validation scores (their count V) start in the entry.</summary>
+        public int ValidationScoresOffset => _validationScores;
+
+        /// <summary>Where the class values (their flag) start in the entry.</summary>
+        public int ClassesOffset => _classes;
 
         /// <summary>A fresh copy of the original BackpropModelParameters entry.</summary>
         public byte[] Entry => (byte[])_entry.Clone();
@@ -125,6 +141,14 @@ public sealed partial class HostileModelFileReliabilityTests
             Seed = 1,
         };
 
+        private static BackpropTrainer.Options ValidatedOptions(int[] hidden)
+        {
+            BackpropTrainer.Options options = Options(hidden);
+            options.EarlyStopping = true; // on held-out rows: every report has a validation loss and score
+            options.ValidationFraction = 0.25;
+            return options;
+        }
+
         private static (IDataView, ITransformer) Fit<T>(IDataView data, IEstimator<T> estimator)
             where T : class, ITransformer => (data, estimator.Fit(data));
 
@@ -135,7 +159,7 @@ public sealed partial class HostileModelFileReliabilityTests
         /// <summary>Whether a byte lies in the activation code, the parameters, the label scaling or the input standardisation: values a valid model may hold.</summary>
         public bool IsWeightOrActivation(int offset) =>
             (offset >= Body + 8 && offset < Body + 12) || (offset >= _parameters && offset < _parameters + 4 * _parameterCount + 4 + 8 * _scalingPairs)
-            || (offset >= _standardization + 4 && offset < BodyEnd);
+            || (offset >= _standardization + 4 && offset < _validationScores);
 
         /// <summary>Loads the zip with <paramref name="entry"/> on a worker thread, with a timeout, measuring its allocation.</summary>
         public Outcome Load(byte[] entry, string what, IEnumerable<int>? changed = null)

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
+using System.Text;
 using Xunit.Abstractions;
 
 namespace Backprop.MLNet.Tests.Reliability;
@@ -165,6 +166,63 @@ public sealed partial class HostileModelFileReliabilityTests(ITestOutputHelper o
     }
 
     /// <summary>
+    /// Forged fields of format 0x00010004, which closes the body: the validation scores (int V, then V × (flag, double)) and
+    /// the class values (flag; for multiclass the type, the count and the values, each string an int length and UTF-8 bytes).
+    /// Every one is refused with a FormatException naming it, and no count or length is trusted before the bytes are there.
+    /// The multiclass subject's classes are 'red', 'green', 'blue' (String): flag +0, type length +1, "String" +5, count +11,
+    /// value 0's length +15, its bytes +19.
+    /// </summary>
+    public static TheoryData<string, string, int, byte[], string> ForgedVersion4Fields() => new()
+    {
+        { "binary", "scores", 0, I32(2), "the number of validation scores" },           // V must be E = 3
+        { "binary", "scores", 0, I32(-1), "the number of validation scores" },
+        { "binary", "scores", 0, I32(int.MaxValue), "the number of validation scores" },
+        { "binary", "scores", 4, [2], "validation score 0" },                            // flag 2
+        { "binary", "scores", 4 + 9, [1], "validation score 1" },                        // a score in a report without a validation loss
+        { "binary-validated", "scores", 5, F64(double.PositiveInfinity), "validation score 0" },
+        { "binary-validated", "scores", 5 + 9, F64(1.5), "validation score 1" },         // accuracy and R² are at most 1
+        { "binary", "classes", 0, [1], "the class values flag" },                        // class values on a binary model
+        { "multiclass", "classes", 0, [2], "the class values flag" },
+        { "multiclass", "classes", 1, I32(-1), "the length of the class values' type" },
+        { "multiclass", "classes", 1, I32(int.MaxValue), "the class values' type's bytes need" },
+        { "multiclass", "classes", 11, I32(4), "the number of class values" },           // must be the output width, 3
+        { "multiclass", "classes", 11, I32(int.MaxValue), "the number of class values" },
+        { "multiclass", "classes", 15, I32(1 << 30), "class value 0's bytes need" },    // a length past the end of the entry
+        { "multiclass", "classes", 15, I32(-7), "the length of class value 0" },
+        { "multiclass", "classes", 19, [0xFF], "class value 0 is not UTF-8 text" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ForgedVersion4Fields))]
+    public void ForgedVersion4FieldThrowsAFormatExceptionNamingIt(string task, string section, int offset, byte[] bytes, string expected)
+    {
+        Subject subject = Subject.Make(task);
+        byte[] entry = subject.Entry;
+        bytes.CopyTo(entry, (section == "scores" ? subject.ValidationScoresOffset : subject.ClassesOffset) + offset);
+        Outcome outcome = subject.Load(entry, $"{task}: [{string.Join(", ", bytes)}] at {section} + {offset}");
+        Assert.True(outcome.Error is FormatException, outcome.Error?.ToString() ?? "loaded");
+        Assert.Contains(expected, outcome.Error!.Message);
+    }
+
+    /// <summary>The subjects' entries end as the offsets above say: the multiclass subject's classes and the validated subject's scores.</summary>
+    [Fact]
+    public void TheVersion4FieldsAreWhereTheForgedTestsWriteThem()
+    {
+        byte[] multiclass = Subject.Make("multiclass").Entry;
+        int at = Subject.Make("multiclass").ClassesOffset;
+        Assert.Equal(1, multiclass[at]);
+        Assert.Equal("String", Encoding.UTF8.GetString(multiclass, at + 5, BinaryPrimitives.ReadInt32LittleEndian(multiclass.AsSpan(at + 1))));
+        Assert.Equal(3, BinaryPrimitives.ReadInt32LittleEndian(multiclass.AsSpan(at + 11)));
+        Assert.Equal("red", Encoding.UTF8.GetString(multiclass, at + 19, BinaryPrimitives.ReadInt32LittleEndian(multiclass.AsSpan(at + 15))));
+
+        Subject validated = Subject.Make("binary-validated");
+        byte[] entry = validated.Entry;
+        Assert.Equal(3, BinaryPrimitives.ReadInt32LittleEndian(entry.AsSpan(validated.ValidationScoresOffset)));
+        Assert.Equal(1, entry[validated.ValidationScoresOffset + 4]);
+        Assert.InRange(BinaryPrimitives.ReadDoubleLittleEndian(entry.AsSpan(validated.ValidationScoresOffset + 5)), 0, 1);
+    }
+
+    /// <summary>
     /// ML.NET's version contract: a reader refuses a file whose "readable by" version is newer than the reader, or
     /// whose "written" version is older than the oldest it reads back. A newer "written" version that still
     /// declares itself readable by this code is accepted by design (a compatible future writer), and must then
@@ -173,7 +231,7 @@ public sealed partial class HostileModelFileReliabilityTests(ITestOutputHelper o
     [Theory]
     [InlineData(0x0C, 0x7FFFFFFFu, false)] // VerReadable of ML.NET's header format: from the future
     [InlineData(0x0C, 0x00020001u, false)]
-    [InlineData(0x4C, 0x00010004u, false)] // ModelVerReadable: needs a newer BackpropModelParameters reader
+    [InlineData(0x4C, 0x00010005u, false)] // ModelVerReadable: needs a newer BackpropModelParameters reader
     [InlineData(0x4C, 0xFFFFFFFFu, false)]
     [InlineData(0x48, 0x00010000u, false)] // ModelVerWritten older than the oldest version ever written
     [InlineData(0x48, 0u, false)]
@@ -208,4 +266,6 @@ public sealed partial class HostileModelFileReliabilityTests(ITestOutputHelper o
     private static byte[] I64(long value) => BitConverter.GetBytes(value);
 
     private static byte[] F32(float value) => BitConverter.GetBytes(value);
+
+    private static byte[] F64(double value) => BitConverter.GetBytes(value);
 }

@@ -233,7 +233,7 @@ public class MlpTrainerTests
         Assert.Equal(1, epochs);
     }
 
-    /// <summary>onEpoch gets one report per epoch, 1-based, with non-decreasing elapsed time; validation loss is the final network's loss.</summary>
+    /// <summary>onEpoch gets one report per epoch, 1-based, with non-decreasing elapsed time; validation loss is the final network's loss, and the validation score its accuracy.</summary>
     [Fact]
     public void ReportsEveryEpochWithValidationLoss()
     {
@@ -251,12 +251,15 @@ public class MlpTrainerTests
         {
             Assert.Equal(i + 1, reports[i].Epoch);
             Assert.True(reports[i].ValidationLoss > 0);
+            Assert.InRange(reports[i].ValidationScore!.Value, 0, 1);
             Assert.True(i == 0 || reports[i].Elapsed >= reports[i - 1].Elapsed);
         }
 
         double expected = new BackpropWorkspace(result.Network, 6).ComputeLoss(validation.Features, validation.Targets, 6, 0f);
         Assert.Equal(expected, reports[^1].ValidationLoss);
+        Assert.Equal(Evaluation.Score(new BackpropWorkspace(result.Network, 6), validation), reports[^1].ValidationScore);
         Assert.Null(MlpTrainer.Train(data, settings).History[0].ValidationLoss);
+        Assert.Null(MlpTrainer.Train(data, settings).History[0].ValidationScore);
     }
 
     /// <summary>Sample weights reach the trainer: weight 0 on every positive row ≠ unweighted training.</summary>

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using System.Text;
 using Backprop.MLNet.Engine;
 using Backprop.MLNet.Engine.Optimizers;
 using Backprop.MLNet.Training;
@@ -36,10 +37,20 @@ namespace Backprop.MLNet.MLNet.Persistence;
 /// int      F: 0, or the input width when the network was trained on standardised inputs
 /// F ×      { float mean (finite); float scale (finite, > 0) }: the parameters above are then those of the network on
 ///          (x − mean) / scale, and the model predicts with them folded into the first layer (InputStandardization.Fold)
+/// -- since 0x00010004: the validation scores of the history, and the classes of a multiclass model --
+/// int      V: number of validation scores, = E
+/// V ×      { byte has validation score (0/1; 1 only in a report that has a validation loss);
+///            double validation score (accuracy, or R² for regression: ≤ 1; 0 when absent) }: of epoch report i
+/// byte     has class values (0/1; 1 only for multiclass classification); if 1:
+///   string item type: the name of the label's key value type (e.g. "String", "Single")
+///   int    K: number of class values, = the output width
+///   K ×    string: the class of output i (key i + 1), as text (ClassValues)
+/// string = int N (≥ 0) then N bytes of UTF-8
 /// </code>
 /// Version history (ML.NET's VersionInfo of BackpropModelParameters): 0x00010001 first version;
 /// 0x00010002 label scaling, stop reason, training checkpoint, activations after relu; 0x00010003 input
-/// standardisation. All three are read.
+/// standardisation; 0x00010004 validation scores, class values. All four are read (a file before 0x00010004 has no
+/// validation scores and no class values).
 /// Every field is checked as it is read, and every count against the bytes that remain, before anything is
 /// allocated: a truncated or corrupted entry gives a <see cref="FormatException"/>, never a huge allocation
 /// (the reader is in ModelFormat.Read.cs).
@@ -55,8 +66,11 @@ internal static partial class ModelFormat
     /// <summary>The standardisation of the inputs.</summary>
     public const uint StandardizationVersion = 0x00010003;
 
+    /// <summary>The validation score of every epoch report, and the class values of a multiclass model.</summary>
+    public const uint ClassValuesVersion = 0x00010004;
+
     /// <summary>The version this code writes.</summary>
-    public const uint CurrentVersion = StandardizationVersion;
+    public const uint CurrentVersion = ClassValuesVersion;
 
     /// <summary>The oldest version this code reads.</summary>
     public const uint OldestReadableVersion = FirstVersion;
@@ -69,6 +83,11 @@ internal static partial class ModelFormat
 
     private const int EpochReportBytes = 4 + 8 + 1 + 8 + 8 + 8;
 
+    private const int ValidationScoreBytes = 1 + 8;
+
+    /// <summary>UTF-8 that throws on bytes that are not UTF-8 (the reader turns that into a FormatException).</summary>
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     /// <summary>What a model entry holds.</summary>
     /// <param name="Task">The task the network was trained for.</param>
     /// <param name="Network">The network.</param>
@@ -77,6 +96,7 @@ internal static partial class ModelFormat
     /// <param name="StopReason">Why the last training stopped.</param>
     /// <param name="Checkpoint">Where training stopped, for an exact warm start; null when unknown.</param>
     /// <param name="Standardization">The standardisation of the inputs the network was trained on, or null (then it predicts as it is).</param>
+    /// <param name="Classes">What the outputs of a multiclass model mean, or null (other tasks, a label without key values, older files).</param>
     public sealed record Contents(
         BackpropTask Task,
         Network Network,
@@ -84,7 +104,8 @@ internal static partial class ModelFormat
         IReadOnlyList<EpochRecord> History,
         StopReason StopReason,
         TrainingCheckpoint? Checkpoint,
-        InputStandardization? Standardization = null);
+        InputStandardization? Standardization = null,
+        ClassValues? Classes = null);
 
     // *** Binary format ***: the layout in the class remarks, written field by field in that order.
     /// <summary>Writes the layout above (after the base's sizeof(float), which the caller has written).</summary>
@@ -131,6 +152,39 @@ internal static partial class ModelFormat
             writer.Write(model.Standardization!.Mean[i]);
             writer.Write(model.Standardization.Scale[i]);
         }
+
+        writer.Write(model.History.Count);
+        foreach (EpochRecord report in model.History)
+        {
+            writer.Write((byte)(report.ValidationScore.HasValue ? 1 : 0));
+            writer.Write(report.ValidationScore ?? 0.0);
+        }
+
+        WriteClasses(writer, model.Classes);
+    }
+
+    private static void WriteClasses(BinaryWriter writer, ClassValues? classes)
+    {
+        writer.Write((byte)(classes is null ? 0 : 1));
+        if (classes is null)
+        {
+            return;
+        }
+
+        WriteString(writer, classes.ItemType);
+        writer.Write(classes.Values.Count);
+        foreach (string value in classes.Values)
+        {
+            WriteString(writer, value);
+        }
+    }
+
+    /// <summary>A string as the layout has it: its UTF-8 byte count (int), then the bytes.</summary>
+    private static void WriteString(BinaryWriter writer, string value)
+    {
+        byte[] bytes = Encoding.UTF8.GetBytes(value); // a lone surrogate (not text) becomes U+FFFD
+        writer.Write(bytes.Length);
+        writer.Write(bytes);
     }
 
     private static void WriteCheckpoint(BinaryWriter writer, TrainingCheckpoint? checkpoint)

@@ -74,8 +74,8 @@ internal sealed class LbfgsSolver : ISolver
         {
             // The accepted point of a strong-Wolfe line search is the last one evaluated, so the network holds it now.
             Divergence.ThrowIfNotFinite(loss, firstEpoch + iteration);
-            double? validationLoss = validation is null ? null : Evaluation.MeanLoss(workspace, validation);
-            var report = new EpochRecord(firstEpoch + iteration, loss, validationLoss, 0, before + Stopwatch.GetElapsedTime(start));
+            (double Loss, double Score)? measured = validation is null ? null : Evaluation.Evaluate(workspace, validation, withScore: true);
+            var report = new EpochRecord(firstEpoch + iteration, loss, measured?.Loss, measured?.Score, 0, before + Stopwatch.GetElapsedTime(start));
             history.Add(report);
             onEpoch?.Invoke(report);
         }

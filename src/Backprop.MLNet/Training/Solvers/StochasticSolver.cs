@@ -70,8 +70,9 @@ internal sealed class StochasticSolver : ISolver
             samplesSeen += batches.EpochRows;
             double epochLoss = accumulated / batches.EpochWeight;
             Divergence.ThrowIfNotFinite(epochLoss, epoch);
-            (double Loss, double Score)? measured = validation is null ? null : Evaluation.Evaluate(workspace, validation, withScore: settings.EarlyStopping);
-            var report = new EpochRecord(epoch, epochLoss, measured?.Loss, learningRate, before + Stopwatch.GetElapsedTime(start));
+            // The score comes from the same pass as the loss: it is reported every epoch, and decides with early stopping.
+            (double Loss, double Score)? measured = validation is null ? null : Evaluation.Evaluate(workspace, validation, withScore: true);
+            var report = new EpochRecord(epoch, epochLoss, measured?.Loss, measured?.Score, learningRate, before + Stopwatch.GetElapsedTime(start));
             history.Add(report);
             onEpoch?.Invoke(report);
 

@@ -6,9 +6,9 @@ namespace Backprop.MLNet.Tests.MLNet.Persistence;
 
 /// <summary>
 /// Model files saved by previous versions of the library (TestData/, made as its README.md says) load and
-/// predict bit-identically with the current code: every output the library at 0415322 (the last code before the
-/// new format version) produced on the recorded input rows, through <c>Transform</c> and through a
-/// <c>PredictionEngine</c>, is compared as a 32-bit pattern.
+/// predict bit-identically with the current code: every output that the last code before the next format version
+/// (0415322 for the 0x00010001 and 0x00010002 files, 8d70393 for the 0x00010003 files) produced on the recorded input
+/// rows, through <c>Transform</c> and through a <c>PredictionEngine</c>, is compared as a 32-bit pattern.
 /// The loaded network reports the recorded task, layers and activation, survives a save and load by the
 /// current code unchanged, and warm-starts the current trainer.
 /// </summary>
@@ -25,6 +25,9 @@ public sealed partial class PreviousVersionModelTests : IDisposable
         "multioutput-regression-v10002",
         "gelu-two-hidden-v10002",
         "binary-tanh-v10001",
+        "binary-standardized-v10003",
+        "multiclass-text-key-v10003",
+        "regression-standardized-v10003",
     ];
 
     private readonly string _directory = Directory.CreateTempSubdirectory("bp-oldmodels-").FullName;
@@ -38,7 +41,7 @@ public sealed partial class PreviousVersionModelTests : IDisposable
     /// <inheritdoc/>
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    /// <summary>The folder holds exactly the listed model files, each with its recording, and both older versions.</summary>
+    /// <summary>The folder holds exactly the listed model files, each with its recording, and every older version.</summary>
     [Fact]
     public void EveryCommittedModelFileIsTestedAndHasItsRecording()
     {
@@ -49,6 +52,7 @@ public sealed partial class PreviousVersionModelTests : IDisposable
         Assert.Equal(zips, json);
         Assert.Contains(zips, name => Recording.Read(name).FormatVersion == "0x00010001");
         Assert.Contains(zips, name => Recording.Read(name).FormatVersion == "0x00010002");
+        Assert.Contains(zips, name => Recording.Read(name).FormatVersion == "0x00010003");
     }
 
     /// <summary>Score, Probability and PredictedLabel of every recorded row through Transform equal the recorded bits.</summary>
@@ -75,7 +79,7 @@ public sealed partial class PreviousVersionModelTests : IDisposable
         AssertBitIdentical(recording, ScoreWithPredictionEngine(ml, model, recording), "PredictionEngine");
     }
 
-    /// <summary>The file carries its format version, and the loaded network reports the recorded task, sizes, activation, label scaling, history and input schema.</summary>
+    /// <summary>The file carries its format version, and the loaded network reports the recorded task, sizes, activation, label scaling, input standardisation, history and input schema.</summary>
     [Theory]
     [MemberData(nameof(Models))]
     public void OldFileLoadsTheRecordedNetwork(string name)
@@ -94,8 +98,12 @@ public sealed partial class PreviousVersionModelTests : IDisposable
         Assert.Equal(recording.HiddenLayerSizes.Length + 1, network.LayerCount);
         Assert.Equal(recording.LabelScaling, network.LabelMean is not null);
         Assert.Equal(recording.LabelScaling, network.LabelStandardDeviation is not null);
+        Assert.Equal(recording.FeatureStandardization, network.FeatureMean is not null);
+        Assert.Equal(recording.FeatureStandardization, network.FeatureStandardDeviation is not null);
         Assert.Equal(recording.Epochs, network.TrainingHistory.Count);
         Assert.Equal(Enumerable.Range(1, recording.Epochs), network.TrainingHistory.Select(report => report.Epoch));
+        Assert.All(network.TrainingHistory, report => Assert.Null(report.ValidationScore)); // kept only since 0x00010004
+        Assert.Null(network.Classes); // kept only since 0x00010004
         Assert.Equal(recording.Inputs(ml).Schema.Select(c => (c.Name, c.Type)), inputSchema.Select(c => (c.Name, c.Type)));
     }
 
@@ -133,28 +141,8 @@ public sealed partial class PreviousVersionModelTests : IDisposable
     {
         Recording recording = Recording.Read(name);
         var ml = new MLContext(seed: 3);
-        ITransformer model = ml.Model.Load(recording.ModelPath, out _);
-        BackpropModelParameters old = TrainerStage(model).Model;
-        var trainer = new BackpropTrainer(ml, new BackpropTrainer.Options
-        {
-            Task = Enum.Parse<BackpropTask>(recording.Task),
-            HiddenLayerSizes = recording.HiddenLayerSizes,
-            Activation = Enum.Parse<Activation>(recording.Activation),
-            Solver = Enum.Parse<Solver>(recording.Solver),
-            StandardizeRegressionLabel = recording.StandardizeRegressionLabel,
-            BatchSize = 8,
-            MaximumNumberOfEpochs = 3,
-            Seed = 5,
-        });
 
-        // The recorded rows (with their labels) prepared by the transforms before the trainer, e.g. MapValueToKey.
-        IDataView data = recording.Inputs(ml);
-        foreach (ITransformer stage in Stages(model).TakeWhile(stage => stage is not BackpropTransformer))
-        {
-            data = stage.Transform(data);
-        }
-
-        BackpropTransformer warm = trainer.Fit(data, old);
+        (BackpropModelParameters old, BackpropTransformer warm, IDataView data) = WarmStart(ml, recording);
 
         Assert.Equal(old.Task, warm.Model.Task);
         Assert.Equal(old.HiddenLayerSizes, warm.Model.HiddenLayerSizes);
@@ -162,6 +150,51 @@ public sealed partial class PreviousVersionModelTests : IDisposable
         Assert.True(warm.Model.TrainingHistory[^1].Epoch > recording.Epochs,
             $"the warm start's history should continue after epoch {recording.Epochs}, ends at {warm.Model.TrainingHistory[^1].Epoch}");
         Assert.All(ScoreWithTransform(warm, data), output => Assert.All(output.Score, score => Assert.True(float.IsFinite(score))));
+    }
+
+    /// <summary>
+    /// A multiclass file saved before format 0x00010004 records no classes: a warm start from it is accepted as before, with
+    /// a warning that its classes cannot be checked against the label's key values; the new model keeps the data's classes.
+    /// </summary>
+    [Theory]
+    [InlineData("multiclass-text-key-v10003", "north,east,south,west")]
+    [InlineData("multiclass-sgd-v10002", "circle,square,triangle")]
+    public void OldMulticlassFileWarmStartsWithAWarningThatItsClassesCannotBeChecked(string name, string classes)
+    {
+        Recording recording = Recording.Read(name);
+        var ml = new MLContext(seed: 3);
+        var warnings = new List<string>();
+        ml.Log += (_, e) =>
+        {
+            if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Warning)
+            {
+                lock (warnings)
+                {
+                    warnings.Add(e.Message);
+                }
+            }
+        };
+
+        (BackpropModelParameters old, BackpropTransformer warm, _) = WarmStart(ml, recording);
+
+        Assert.Null(old.Classes);
+        string warning = Assert.Single(warnings, m => m.Contains("cannot be checked"));
+        Assert.Contains("the initial model does not record the classes its outputs mean", warning);
+        Assert.Contains("before model format 0x00010004", warning);
+        string expected = string.Join(", ", classes.Split(',').Select(c => $"'{c}'"));
+        Assert.Contains($"the label column 'Label' [{expected}] (String)", warning);
+        Assert.Equal(classes.Split(','), warm.Model.Classes!.Values); // the key values of the file's own MapValueToKey
+    }
+
+    /// <summary>The 0x00010003 multiclass file was trained with early stopping: its history has validation losses, and loads without scores.</summary>
+    [Fact]
+    public void OldHistoryWithValidationLossesLoadsWithoutValidationScores()
+    {
+        Recording recording = Recording.Read("multiclass-text-key-v10003");
+        BackpropModelParameters network = TrainerStage(new MLContext().Model.Load(recording.ModelPath, out _)).Model;
+
+        Assert.All(network.TrainingHistory, report => Assert.NotNull(report.ValidationLoss));
+        Assert.All(network.TrainingHistory, report => Assert.Null(report.ValidationScore));
     }
 
     /// <summary>
@@ -197,6 +230,35 @@ public sealed partial class PreviousVersionModelTests : IDisposable
                 $"{name}, row {i}: Probability {actual[i].Probability}, writer's {probability}");
             Assert.Equal(expected[i].PredictedLabel, actual[i].PredictedLabel);
         }
+    }
+
+    /// <summary>
+    /// Loads the recorded model and warm-starts the current trainer, with options matching it, from its network on the
+    /// recorded rows prepared by the transforms before the trainer (e.g. MapValueToKey).
+    /// </summary>
+    private static (BackpropModelParameters Old, BackpropTransformer Warm, IDataView Data) WarmStart(MLContext ml, Recording recording)
+    {
+        ITransformer model = ml.Model.Load(recording.ModelPath, out _);
+        BackpropModelParameters old = TrainerStage(model).Model;
+        var trainer = new BackpropTrainer(ml, new BackpropTrainer.Options
+        {
+            Task = Enum.Parse<BackpropTask>(recording.Task),
+            HiddenLayerSizes = recording.HiddenLayerSizes,
+            Activation = Enum.Parse<Activation>(recording.Activation),
+            Solver = Enum.Parse<Solver>(recording.Solver),
+            StandardizeRegressionLabel = recording.StandardizeRegressionLabel,
+            BatchSize = 8,
+            MaximumNumberOfEpochs = 3,
+            Seed = 5,
+        });
+
+        IDataView data = recording.Inputs(ml);
+        foreach (ITransformer stage in Stages(model).TakeWhile(stage => stage is not BackpropTransformer))
+        {
+            data = stage.Transform(data);
+        }
+
+        return (old, trainer.Fit(data, old), data);
     }
 
     /// <summary>The Backprop stage of a loaded model: the transformer itself or the one in its chain.</summary>

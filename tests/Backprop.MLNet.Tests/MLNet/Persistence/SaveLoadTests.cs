@@ -118,6 +118,23 @@ public sealed class SaveLoadTests : IDisposable
         }
     }
 
+    /// <summary>A class value (format 0x00010004) whose length points past the end of the entry is refused before anything is allocated.</summary>
+    [Fact]
+    public void ClassValueLengthPastTheEndIsRejected()
+    {
+        byte[] entry = SaveAndReadEntry("multiclass", out string path, out string entryName);
+        // The class values close the body: ..., int 3 (the count), then each value as (int length, UTF-8); the first is "red".
+        byte[] firstValue = [.. BitConverter.GetBytes(3), .. BitConverter.GetBytes(3), .. "red"u8];
+        int at = entry.AsSpan().IndexOf(firstValue);
+        Assert.True(at > ModelEntry.BodyOffset(entry), "the class values were not found in the entry");
+        BitConverter.GetBytes(int.MaxValue).CopyTo(entry, at + 4);
+        string bad = Path.Combine(_directory, "bad-class.zip");
+        ModelEntry.Write(path, bad, entryName, entry);
+        Exception root = Innermost(Assert.ThrowsAny<Exception>(() => new MLContext().Model.Load(bad, out _)));
+        Assert.IsType<FormatException>(root);
+        Assert.Contains("class value 0's bytes need 2147483647 bytes", root.Message);
+    }
+
     [Fact]
     public void NonFiniteSavedWeightIsRejected()
     {
