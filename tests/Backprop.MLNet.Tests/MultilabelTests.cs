@@ -275,7 +275,7 @@ public sealed class MultilabelTests(ITestOutputHelper output)
 
     /// <summary>
     /// Warm start: 5 epochs, then 5 more from that model, give the weights of 10 epochs in one go, bit for bit (the optimizer
-    /// state and shuffling generator continue), as for the other tasks.
+    /// state and shuffling generator continue), as for the other tasks; also when the first model was saved and loaded.
     /// </summary>
     [Fact]
     public void WarmStartContinuesExactly()
@@ -298,6 +298,13 @@ public sealed class MultilabelTests(ITestOutputHelper output)
 
         Assert.Equal(10, continued.TrainingHistory.Count);
         Assert.Equal(StreamingEquivalenceTests.Bits(oneGo), StreamingEquivalenceTests.Bits(continued));
+
+        using var stream = new MemoryStream();
+        ml.Model.Save(Trainer(5).Fit(data), data.Schema, stream);
+        stream.Position = 0;
+        var loaded = (BackpropTransformer)new MLContext(seed: 9).Model.Load(stream, out _);
+        Assert.Equal(BackpropTask.MultilabelClassification, loaded.Model.Task);
+        Assert.Equal(StreamingEquivalenceTests.Bits(oneGo), StreamingEquivalenceTests.Bits(Trainer(5).Fit(data, loaded.Model).Model));
         var wrongTask = Assert.Throws<ArgumentException>(() => ml.BinaryClassification.Trainers.Backprop(new BackpropTrainer.Options
         {
             HiddenLayerSizes = [8],

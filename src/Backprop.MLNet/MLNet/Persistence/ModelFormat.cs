@@ -13,10 +13,11 @@ namespace Backprop.MLNet.MLNet.Persistence;
 /// *** Binary format *** (model signature "BPROPMDL", all little-endian)
 /// <code>
 /// int      sizeof(float) = 4 (written by ML.NET's ModelParametersBase)
-/// int      task: 1 binary classification, 2 multiclass classification, 3 regression
+/// int      task: 1 binary classification, 2 multiclass classification, 3 regression (since 0x00010004 also 4 multilabel
+///          classification)
 /// int      hidden activation: 0 identity, 1 sigmoid, 2 tanh, 3 relu (since 0x00010002 also any later Activation value)
 /// int      L: number of layer widths, input and output included (3 ≤ L ≤ MaxLayers)
-/// int[L]   widths, input first (1 ≤ width ≤ MaxWidth); the output width fits the task (1, ≥ 2, ≥ 1)
+/// int[L]   widths, input first (1 ≤ width ≤ MaxWidth); the output width fits the task (1, ≥ 2, ≥ 1, ≥ 1)
 /// long     P: number of parameters, = Σ over weight layers (inputs·outputs + outputs)
 /// float[P] parameters, per weight layer: weights row-major [outputs × inputs] then biases; all finite
 /// -- since 0x00010002 --
@@ -39,7 +40,8 @@ namespace Backprop.MLNet.MLNet.Persistence;
 /// </code>
 /// Version history (ML.NET's VersionInfo of BackpropModelParameters): 0x00010001 first version;
 /// 0x00010002 label scaling, stop reason, training checkpoint, activations after relu; 0x00010003 input
-/// standardisation. All three are read.
+/// standardisation; 0x00010004 multilabel task (task code 4; the layout is 0x00010003's). All four are read; task code 4
+/// in a file of an older version is refused.
 /// Every field is checked as it is read, and every count against the bytes that remain, before anything is
 /// allocated: a truncated or corrupted entry gives a <see cref="FormatException"/>, never a huge allocation
 /// (the reader is in ModelFormat.Read.cs).
@@ -55,8 +57,11 @@ internal static partial class ModelFormat
     /// <summary>The standardisation of the inputs.</summary>
     public const uint StandardizationVersion = 0x00010003;
 
+    /// <summary>The multilabel task (task code 4); the layout is unchanged.</summary>
+    public const uint MultilabelVersion = 0x00010004;
+
     /// <summary>The version this code writes.</summary>
-    public const uint CurrentVersion = StandardizationVersion;
+    public const uint CurrentVersion = MultilabelVersion;
 
     /// <summary>The oldest version this code reads.</summary>
     public const uint OldestReadableVersion = FirstVersion;
