@@ -1,6 +1,7 @@
 using Backprop.MLNet.Engine.Inference;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML.Model.OnnxConverter;
 using Microsoft.ML.Runtime;
 
 namespace Backprop.MLNet.MLNet.Scoring;
@@ -10,10 +11,12 @@ namespace Backprop.MLNet.MLNet.Scoring;
 /// through every column its mapper makes, is given this mapper: from the feature column it makes <c>Score</c> (the K
 /// output logits), <c>Probability</c> (their sigmoids, the network's outputs) and <c>PredictedLabel</c> (a vector of K
 /// Boolean, label i true when Score[i] &gt; 0: the threshold 0 on the logit that the binary scorer applies, so NaN is false).
-/// Used only while binding; never saved (the transformer saves the model and rebuilds this when loaded).
+/// Used only while binding; never saved (the transformer saves the model and rebuilds this when loaded). Exported to ONNX
+/// as the network's Gemm layers, then Sigmoid (Probability) and Greater than 0 (PredictedLabel) on the logits (see
+/// BackpropModelParameters.Onnx.cs).
 /// </summary>
 /// <param name="model">A multilabel model.</param>
-internal sealed class MultilabelMapper(BackpropModelParameters model) : ISchemaBindableMapper
+internal sealed class MultilabelMapper(BackpropModelParameters model) : ISchemaBindableMapper, IBindableCanSaveOnnx
 {
     /// <summary>
     /// The score column kind annotation of the three columns. ML.NET names no multilabel kind, so this one is this library's;
@@ -40,6 +43,17 @@ internal sealed class MultilabelMapper(BackpropModelParameters model) : ISchemaB
         }
 
         return new Bound(this, schema);
+    }
+
+    bool ICanSaveOnnx.CanSaveOnnx(OnnxContext ctx) => true;
+
+    /// <summary>Writes the network and the three columns; false (nothing written) when the features are not in the graph.</summary>
+    bool IBindableCanSaveOnnx.SaveAsOnnx(OnnxContext ctx, RoleMappedSchema schema, string[] outputNames)
+    {
+        Contracts.CheckValue(ctx, nameof(ctx));
+        Contracts.CheckValue(schema, nameof(schema));
+        string features = schema.Feature!.Value.Name;
+        return ctx.ContainsColumn(features) && _model.SaveMultilabelAsOnnx(ctx, outputNames, ctx.GetVariableName(features));
     }
 
     /// <summary>Score, Probability and PredictedLabel: vectors of <paramref name="labels"/>, with the scorers' annotations.</summary>
