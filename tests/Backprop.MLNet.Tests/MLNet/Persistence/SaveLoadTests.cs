@@ -89,7 +89,8 @@ public sealed class SaveLoadTests : IDisposable
     public void TheMultilabelTaskCodeIsRefusedInAFileOfAnOlderVersion()
     {
         byte[] entry = SaveAndReadEntry("multilabel", out string path, out string entryName);
-        Assert.Equal(ModelFormat.MultilabelVersion, BitConverter.ToUInt32(entry, 0x48)); // ModelVerWritten
+        Assert.Equal(ModelFormat.CurrentVersion, BitConverter.ToUInt32(entry, 0x48)); // ModelVerWritten
+        Assert.True(ModelFormat.CurrentVersion >= ModelFormat.MultilabelVersion);
         Assert.Equal(4, BitConverter.ToInt32(entry, ModelEntry.BodyOffset(entry) + 4)); // the task code, after sizeof(float)
         BitConverter.GetBytes(ModelFormat.StandardizationVersion).CopyTo(entry, 0x48); // written as 0x00010003
         BitConverter.GetBytes(ModelFormat.StandardizationVersion).CopyTo(entry, 0x4C); // and readable by it, as such files were
