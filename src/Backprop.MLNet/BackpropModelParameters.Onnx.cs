@@ -10,7 +10,8 @@ namespace Backprop.MLNet;
 /// <summary>
 /// ONNX export: <c>mlContext.Model.ConvertToOnnx</c> (package Microsoft.ML.OnnxConverter) asks each scorer of the
 /// pipeline to write itself into an <see cref="OnnxContext"/>; ML.NET's scorers ask their predictor, through
-/// <see cref="ISingleCanSaveOnnx"/> (multiclass, regression: this class) or the binary face <see cref="BinaryView"/>.
+/// <see cref="ISingleCanSaveOnnx"/> (multiclass, regression: this class), the binary face <see cref="BinaryView"/> or the
+/// multilabel mapper <see cref="MultilabelMapper"/>.
 /// </summary>
 /// <remarks>
 /// The graph uses standard ONNX operators only (all in opset 9, the oldest ML.NET writes), with the weights as
@@ -20,7 +21,9 @@ namespace Backprop.MLNet;
 /// <list type="bullet">
 /// <item>binary: Score = z (the logit), Probability = Sigmoid(z); the scorer adds PredictedLabel = Score &gt; 0;</item>
 /// <item>multiclass: Score = Softmax(z), PredictedLabel = Cast&lt;uint32&gt;(ArgMax(Score) + 1), the label's key;</item>
-/// <item>regression: Score = z, or z·sd + mean (Mul, Add) when the label was standardised; a vector for several targets.</item>
+/// <item>regression: Score = z, or z·sd + mean (Mul, Add) when the label was standardised; a vector for several targets;</item>
+/// <item>multilabel: Score = z (the K logits), Probability = Sigmoid(z), PredictedLabel = Greater(z, 0), a Boolean per
+/// label, the rule ML.NET's side applies (through <see cref="MultilabelMapper"/>, ML.NET's generic scorer).</item>
 /// </list>
 /// </remarks>
 public sealed partial class BackpropModelParameters : ISingleCanSaveOnnx
@@ -78,8 +81,9 @@ public sealed partial class BackpropModelParameters : ISingleCanSaveOnnx
                 }
 
             default:
-                // A binary model is scored through BinaryView (Score and Probability), never as a single-output mapper.
-                throw Host.Except("A binary Backprop model is exported to ONNX through its binary scorer, not as a single-output mapper.");
+                // A binary model is scored through BinaryView (Score and Probability) and a multilabel one through MultilabelMapper
+                // (Score, Probability, PredictedLabel), never as a single-output mapper.
+                throw Host.Except($"A {Task} Backprop model is exported to ONNX through its own scorer, not as a single-output mapper.");
         }
     }
 
@@ -95,6 +99,22 @@ public sealed partial class BackpropModelParameters : ISingleCanSaveOnnx
         // Score is the output unit's logit z, Probability its sigmoid; the scorer itself adds PredictedLabel = (Score > 0).
         string score = SaveLayersAsOnnx(ctx, featureColumn, outputNames[1]);
         ctx.CreateNode("Sigmoid", score, outputNames[2], ctx.GetNodeName("Sigmoid"), StandardDomain);
+        return true;
+    }
+
+    /// <summary>Writes the network for <see cref="MultilabelMapper"/>: outputNames are [Score, Probability, PredictedLabel].</summary>
+    internal bool SaveMultilabelAsOnnx(OnnxContext ctx, string[] outputNames, string featureColumn)
+    {
+        Host.CheckValue(ctx, nameof(ctx));
+        Host.CheckValue(outputNames, nameof(outputNames));
+        Host.CheckNonEmpty(featureColumn, nameof(featureColumn));
+        Host.Check(Task == BackpropTask.MultilabelClassification && outputNames.Length == 3,
+            "The multilabel mapper asks a multilabel model for Score, Probability and PredictedLabel.");
+
+        // Score is the K logits z, Probability their sigmoids, PredictedLabel z > 0 per label (NaN compares false, as in ML.NET).
+        string score = SaveLayersAsOnnx(ctx, featureColumn, outputNames[0]);
+        ctx.CreateNode("Sigmoid", score, outputNames[1], ctx.GetNodeName("Sigmoid"), StandardDomain);
+        ctx.CreateNode("Greater", [score, ctx.AddInitializer(0f, "BackpropZero")], [outputNames[2]], ctx.GetNodeName("Greater"), StandardDomain);
         return true;
     }
 

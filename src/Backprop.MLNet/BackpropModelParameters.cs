@@ -44,7 +44,7 @@ public sealed partial class BackpropModelParameters : ModelParametersBase<float>
         TrainingHistory = EngineMapping.ToPublic(History, StopReason);
         HiddenLayerSizes = Network.LayerSizes.Skip(1).Take(Network.LayerCount - 1).ToArray().AsReadOnly();
         _inputType = new VectorDataViewType(NumberDataViewType.Single, Network.InputSize);
-        _outputType = Task == BackpropTask.MulticlassClassification || Network.OutputSize > 1
+        _outputType = Task is BackpropTask.MulticlassClassification or BackpropTask.MultilabelClassification || Network.OutputSize > 1
             ? new VectorDataViewType(NumberDataViewType.Single, Network.OutputSize)
             : NumberDataViewType.Single;
     }
@@ -55,7 +55,10 @@ public sealed partial class BackpropModelParameters : ModelParametersBase<float>
     /// <summary>The number of input features.</summary>
     public int InputSize => Network.InputSize;
 
-    /// <summary>The number of output units: 1 for binary classification, K for K classes, the label's length for regression.</summary>
+    /// <summary>
+    /// The number of output units: 1 for binary classification, K for K classes, the number of labels for multilabel
+    /// classification, the label's length for regression.
+    /// </summary>
     public int OutputSize => Network.OutputSize;
 
     /// <summary>The width of each hidden layer, input side first.</summary>
@@ -143,10 +146,16 @@ public sealed partial class BackpropModelParameters : ModelParametersBase<float>
     }
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// ML.NET has no multilabel kind. A multilabel model says MultiOutputRegression (a vector of Single scores): the base
+    /// prediction transformer builds ML.NET's default mapper from this kind before BackpropTransformer replaces it with
+    /// MultilabelMapper, and that default mapper refuses the kinds it does not know.
+    /// </remarks>
     protected override PredictionKind PredictionKind => Task switch
     {
         BackpropTask.BinaryClassification => PredictionKind.BinaryClassification,
         BackpropTask.MulticlassClassification => PredictionKind.MulticlassClassification,
+        BackpropTask.MultilabelClassification => PredictionKind.MultiOutputRegression,
         _ => OutputSize > 1 ? PredictionKind.MultiOutputRegression : PredictionKind.Regression,
     };
 

@@ -13,7 +13,10 @@ public sealed partial class BackpropTrainer
     public sealed class Options
     {
         /// <summary>The label column.</summary>
-        /// <value>Default "Label". Boolean for binary classification, a key type for multiclass, Single or Double for regression.</value>
+        /// <value>
+        /// Default "Label". Boolean for binary classification, a key type for multiclass, a known-size vector of Boolean for
+        /// multilabel, Single or Double (or a known-size vector of Single) for regression.
+        /// </value>
         public string LabelColumnName { get; set; } = Defaults.LabelColumnName;
 
         /// <summary>The feature column.</summary>
@@ -28,7 +31,11 @@ public sealed partial class BackpropTrainer
         public string? ExampleWeightColumnName { get; set; }
 
         /// <summary>Per-class weights for classification (scikit-learn's <c>class_weight</c> of its other classifiers).</summary>
-        /// <value>Default null: all classes weigh 1. <see cref="Backprop.MLNet.ClassWeights.Balanced"/> or explicit weights; not for regression.</value>
+        /// <value>
+        /// Default null: all classes weigh 1. <see cref="Backprop.MLNet.ClassWeights.Balanced"/> or explicit weights; binary and
+        /// multiclass classification only (not regression, not multilabel, where a row has no single class: weigh rows with
+        /// <see cref="ExampleWeightColumnName"/> instead).
+        /// </value>
         public ClassWeights? ClassWeights { get; set; }
 
         /// <summary>
@@ -99,8 +106,10 @@ public sealed partial class BackpropTrainer
 
         /// <summary>The task, which fixes the output layer and the loss.</summary>
         /// <value>
-        /// Default <see cref="BackpropTask.Auto"/>: inferred from the label type when training (a Single or Double label is
-        /// regression; when it holds only 0 and 1 the log warns, since it may be a class label not yet converted to Boolean).
+        /// Default <see cref="BackpropTask.Auto"/>: inferred from the label type when training (a known-size vector of Boolean
+        /// gives <see cref="BackpropTask.MultilabelClassification"/>, which no ML.NET catalog has: set it here, or leave Auto; a
+        /// Single or Double label is regression, and when it holds only 0 and 1 the log warns, since it may be a class label not
+        /// yet converted to Boolean).
         /// </value>
         public BackpropTask Task { get; set; } = BackpropTask.Auto;
 
@@ -191,10 +200,11 @@ public sealed partial class BackpropTrainer
         public int NumberOfEpochsWithoutImprovement { get; set; } = Defaults.NumberOfEpochsWithoutImprovement;
 
         /// <summary>
-        /// Whether the validation score (accuracy; R² for regression) decides when to stop, keeping the weights of the
-        /// best-scoring epoch (scikit-learn: <c>early_stopping</c>). The validation rows are those passed to
+        /// Whether the validation score (accuracy; for multilabel the subset accuracy, the fraction of rows with every label
+        /// right, as scikit-learn's <c>MLPClassifier.score</c>; R² for regression) decides when to stop, keeping the weights of
+        /// the best-scoring epoch (scikit-learn: <c>early_stopping</c>). The validation rows are those passed to
         /// <c>Fit(train, validation)</c>, or else <see cref="ValidationFraction"/> of the training rows held out (stratified
-        /// for classification). Each epoch's score is reported as <see cref="EpochReport.ValidationScore"/>.
+        /// for binary and multiclass classification). Each epoch's score is reported as <see cref="EpochReport.ValidationScore"/>.
         /// </summary>
         /// <value>Default false. Applies to Sgd and Adam.</value>
         public bool EarlyStopping { get; set; }
@@ -233,6 +243,14 @@ public sealed partial class BackpropTrainer
             {
                 throw Errors.Option(nameof(ClassWeights), ClassWeights.IsBalanced ? "Balanced" : ClassWeights.Weights, "applies to classification only",
                     "Leave it null for regression.");
+            }
+
+            if (ClassWeights is not null && Task == BackpropTask.MultilabelClassification)
+            {
+                // A row of a multilabel target has no single class to weigh it by.
+                throw Errors.Option(nameof(ClassWeights), ClassWeights.IsBalanced ? "Balanced" : ClassWeights.Weights,
+                    "applies to binary and multiclass classification only, not to multilabel classification (a row has no single class)",
+                    "Leave it null; to weigh rows, use ExampleWeightColumnName.");
             }
 
             if (!Enum.IsDefined(Task))

@@ -8,17 +8,18 @@ namespace Backprop.MLNet;
 
 /// <summary>
 /// Trains a multilayer perceptron (a fully connected neural network) by backpropagation and minibatch
-/// gradient descent, for binary classification, multiclass classification or regression.
+/// gradient descent, for binary classification, multiclass classification, multilabel classification or regression.
 /// </summary>
 /// <remarks>
 /// <format type="text/markdown"><![CDATA[
 /// Append it to a pipeline like any ML.NET trainer, or create it through the catalogs
-/// (`mlContext.BinaryClassification.Trainers.Backprop(...)` and the multiclass and regression twins).
+/// (`mlContext.BinaryClassification.Trainers.Backprop(...)` and the multiclass and regression twins). ML.NET has no
+/// multilabel catalog: for several yes/no labels (a known-size vector of Boolean) use `new BackpropTrainer(mlContext, options)`.
 ///
 /// ### Trainer characteristics
 /// | | |
 /// | -- | -- |
-/// | Machine learning task | Binary classification, multiclass classification, regression |
+/// | Machine learning task | Binary classification, multiclass classification, multilabel classification, regression |
 /// | Is normalization required? | No: the trainer standardises the features itself (<c>StandardizeFeatures</c>) and folds that into the model |
 /// | Is caching required? | No: the data is read once into memory, dense or sparse |
 /// | Required NuGet in addition to Microsoft.ML | Backprop.MLNet |
@@ -26,7 +27,8 @@ namespace Backprop.MLNet;
 ///
 /// ### Training algorithm details
 /// Forward pass z = W·a + b, a = f(z) per layer; output and loss paired by task (sigmoid + log loss,
-/// softmax + cross-entropy, identity + squared error), so the output error is ŷ − y; the backward pass
+/// softmax + cross-entropy, one sigmoid per label + the sum over labels of log loss, identity + squared error), so the
+/// output error is ŷ − y; the backward pass
 /// applies the chain rule layer by layer; Adam or SGD (momentum, Nesterov) updates with an L2 penalty.
 /// Defaults and semantics follow scikit-learn's MLPClassifier/MLPRegressor.
 /// ]]></format>
@@ -50,7 +52,9 @@ public sealed partial class BackpropTrainer : TrainerEstimatorBase<BackpropTrans
 
     /// <summary>Creates a trainer with default options and the given columns and hidden layers.</summary>
     /// <param name="mlContext">The ML.NET context.</param>
-    /// <param name="labelColumnName">The label column: Boolean, a key type or Single/Double (the task is inferred from it).</param>
+    /// <param name="labelColumnName">
+    /// The label column: Boolean, a key type, a known-size vector of Boolean (multilabel) or Single/Double (the task is inferred from it).
+    /// </param>
     /// <param name="featureColumnName">The feature column: a known-size vector of Single.</param>
     /// <param name="hiddenLayerSizes">The width of each hidden layer; none given means one layer of 100.</param>
     public BackpropTrainer(MLContext mlContext, string labelColumnName = Defaults.LabelColumnName, string featureColumnName = Defaults.FeatureColumnName,
@@ -98,6 +102,7 @@ public sealed partial class BackpropTrainer : TrainerEstimatorBase<BackpropTrans
     {
         BackpropTask.BinaryClassification => PredictionKind.BinaryClassification,
         BackpropTask.MulticlassClassification => PredictionKind.MulticlassClassification,
+        BackpropTask.MultilabelClassification => PredictionKind.MultiOutputRegression, // ML.NET has no multilabel kind (see the model's)
         _ => PredictionKind.Regression,
     };
 
@@ -182,6 +187,14 @@ public sealed partial class BackpropTrainer : TrainerEstimatorBase<BackpropTrans
                     new(DefaultColumnNames.Score, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false,
                         new SchemaShape(AnnotationUtils.AnnotationsForMulticlassScoreColumn(label))),
                     new(DefaultColumnNames.PredictedLabel, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.UInt32, true, predictedLabelAnnotations),
+                ];
+            case BackpropTask.MultilabelClassification:
+                return
+                [
+                    new(DefaultColumnNames.Score, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false, trainerOutput),
+                    new(DefaultColumnNames.Probability, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, false,
+                        new SchemaShape(AnnotationUtils.GetTrainerOutputAnnotation(true))),
+                    new(DefaultColumnNames.PredictedLabel, SchemaShape.Column.VectorKind.Vector, BooleanDataViewType.Instance, false, trainerOutput),
                 ];
             default:
                 var scoreKind = label.Kind == SchemaShape.Column.VectorKind.Vector ? SchemaShape.Column.VectorKind.Vector : SchemaShape.Column.VectorKind.Scalar;

@@ -13,13 +13,15 @@ namespace Backprop.MLNet;
 /// <summary>
 /// The fitted <see cref="BackpropTrainer"/>: scores a feature column with the trained network and adds the
 /// columns ML.NET's evaluators expect for its task (binary: Score, Probability, PredictedLabel; multiclass:
-/// Score, PredictedLabel; regression: Score). Saved and loaded by <c>mlContext.Model.Save/Load</c> like
-/// ML.NET's own prediction transformers; safe to use from many threads at once.
+/// Score, PredictedLabel; regression: Score; multilabel: Score, Probability and PredictedLabel, each a vector with one
+/// value per label). Saved and loaded by <c>mlContext.Model.Save/Load</c> like ML.NET's own prediction transformers;
+/// safe to use from many threads at once.
 /// </summary>
 /// <remarks>
 /// Built the way ML.NET builds its Binary/Multiclass/RegressionPredictionTransformer, through the internals
 /// bridge (see MLNet/IgnoresAccessChecksTo.cs): the base class keeps the model, the training schema and the
-/// feature column, and one of ML.NET's scorers, picked by the task, makes the output columns.
+/// feature column, and one of ML.NET's scorers, picked by the task, makes the output columns (for multilabel, which
+/// ML.NET has no scorer for, its generic scorer with this library's mapper).
 /// </remarks>
 public sealed class BackpropTransformer : SingleFeaturePredictionTransformerBase<BackpropModelParameters>, ITransformer
 {
@@ -127,6 +129,13 @@ public sealed class BackpropTransformer : SingleFeaturePredictionTransformerBase
                     Scorer = new MulticlassClassificationScorer(Host, args, trainData, BindableMapper.Bind(Host, schema), schema);
                     break;
                 }
+
+            case BackpropTask.MultilabelClassification:
+                // ML.NET has no multilabel scorer: its generic scorer passes through the columns of the mapper it is given,
+                // and MultilabelMapper makes Score, Probability and PredictedLabel, each a vector of one value per label.
+                BindableMapper = new MultilabelMapper(Model);
+                Scorer = GetGenericScorer();
+                break;
 
             default:
                 Scorer = GetGenericScorer();

@@ -67,6 +67,12 @@ static Func<string> Printer(DataViewRowCursor cursor, DataViewSchema.Column colu
     static string Hex(float f) => BitConverter.SingleToInt32Bits(f).ToString("x8", CultureInfo.InvariantCulture);
     switch (column.Type)
     {
+        case VectorDataViewType { ItemType: BooleanDataViewType }:
+            {
+                var get = cursor.GetGetter<VBuffer<bool>>(column);
+                VBuffer<bool> v = default;
+                return () => { get(ref v); return string.Join(",", v.DenseValues().Select(b => b ? "true" : "false")); };
+            }
         case VectorDataViewType:
             {
                 var get = cursor.GetGetter<VBuffer<float>>(column);

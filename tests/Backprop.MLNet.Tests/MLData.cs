@@ -12,6 +12,12 @@ internal static class MLData
         public bool Label { get; set; }
     }
 
+    public sealed class BinaryRow4
+    {
+        [VectorType(4)] public float[] Features { get; set; } = [];
+        public bool Label { get; set; }
+    }
+
     public sealed class RegressionRow
     {
         [VectorType(2)] public float[] Features { get; set; } = [];
@@ -23,6 +29,37 @@ internal static class MLData
         [VectorType(2)] public float[] Features { get; set; } = [];
         public string Label { get; set; } = "";
     }
+
+    public sealed class MultilabelRow
+    {
+        [VectorType(4)] public float[] Features { get; set; } = [];
+        [VectorType(3)] public bool[] Label { get; set; } = [];
+    }
+
+    /// <summary>
+    /// Three labels, each a different nonlinear function of four standard-normal features and each true in half of the
+    /// rows: inside the circle x0² + x1² &lt; 2·ln 2, the quadrants where x1·x2 &gt; 0, and |x3| &gt; 0.6745 (the normal
+    /// quartile). No line separates any of them, so a linear model stays near the base rate of 0.5.
+    /// </summary>
+    public static MultilabelRow[] ThreeLabelRows(int rows, int seed)
+    {
+        var random = new Random(seed);
+        var list = new MultilabelRow[rows];
+        for (int i = 0; i < rows; i++)
+        {
+            float[] x = [Gaussian(random), Gaussian(random), Gaussian(random), Gaussian(random)];
+            list[i] = new MultilabelRow
+            {
+                Features = x,
+                Label = [(x[0] * x[0]) + (x[1] * x[1]) < 2 * MathF.Log(2), x[1] * x[2] > 0, MathF.Abs(x[3]) > 0.6745f],
+            };
+        }
+
+        return list;
+    }
+
+    /// <summary>The rows of <see cref="ThreeLabelRows"/> as a data view.</summary>
+    public static IDataView ThreeLabels(MLContext ml, int rows, int seed) => ml.Data.LoadFromEnumerable(ThreeLabelRows(rows, seed));
 
     /// <summary>Two Gaussian blobs that a small network separates almost perfectly.</summary>
     public static IDataView Blobs(MLContext ml, int rows, int seed)

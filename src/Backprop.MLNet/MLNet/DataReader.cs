@@ -19,7 +19,7 @@ internal static class DataReader
     /// <param name="RowsSkipped">Rows skipped as invalid.</param>
     /// <param name="ValidRows">Rows kept.</param>
     /// <param name="WeightSum">Σ of the kept rows' example weights (their count when unweighted).</param>
-    /// <param name="RowsPerClass">Kept rows per class (classification; empty for regression).</param>
+    /// <param name="RowsPerClass">Kept rows per class (binary and multiclass; empty for regression and multilabel).</param>
     /// <param name="IsSparse">Whether the features are sparse (held so, or to be streamed in CSR minibatches).</param>
     /// <param name="MeanEntries">The mean number of non-zero features per kept row.</param>
     /// <param name="Statistics">The input statistics (when measured).</param>
@@ -78,7 +78,7 @@ internal static class DataReader
         }
 
         InputStatistics? statistics = measure ? new InputStatistics(width) : null;
-        LabelScaling.Accumulator? labels = measure && source.ClassCount == 0 ? new LabelScaling.Accumulator(targetWidth) : null;
+        LabelScaling.Accumulator? labels = measure && source.Task == BackpropTask.Regression ? new LabelScaling.Accumulator(targetWidth) : null;
         var rowsPerClass = new long[source.ClassCount];
         long valid = 0, entries = 0, sampleEntries = 0;
         double weightSum = 0;

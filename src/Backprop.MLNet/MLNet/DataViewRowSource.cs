@@ -24,14 +24,14 @@ internal sealed class DataViewRowSource : IRowSource
     /// <param name="data">The role-mapped data (feature and label roles set).</param>
     /// <param name="task">The resolved task: decides how the label becomes a target.</param>
     /// <param name="inputSize">The feature vector length.</param>
-    /// <param name="outputSize">For multiclass: the number of key values; for regression: the label's length.</param>
+    /// <param name="outputSize">For multiclass: the number of key values; for regression and multilabel: the label's length.</param>
     public DataViewRowSource(IHost host, RoleMappedData data, BackpropTask task, int inputSize, int outputSize)
     {
         _host = host;
         _data = data;
         _task = task;
         InputSize = inputSize;
-        TargetWidth = task == BackpropTask.Regression ? outputSize : 1;
+        TargetWidth = task is BackpropTask.Regression or BackpropTask.MultilabelClassification ? outputSize : 1;
         ClassCount = task switch
         {
             BackpropTask.BinaryClassification => 2,
@@ -54,7 +54,10 @@ internal sealed class DataViewRowSource : IRowSource
     /// <inheritdoc />
     public int TargetWidth { get; }
 
-    /// <summary>The number of classes (0 for regression).</summary>
+    /// <summary>The resolved task: it decides how the label becomes the target.</summary>
+    public BackpropTask Task => _task;
+
+    /// <summary>The number of classes of a class label (binary, multiclass); 0 for regression and multilabel.</summary>
     public int ClassCount { get; }
 
     /// <summary>The name of the example-weight column, or null.</summary>

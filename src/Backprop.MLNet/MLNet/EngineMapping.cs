@@ -53,6 +53,7 @@ internal static class EngineMapping
         BackpropTask.BinaryClassification => OutputKind.Sigmoid,
         BackpropTask.MulticlassClassification => OutputKind.Softmax,
         BackpropTask.Regression => OutputKind.Identity,
+        BackpropTask.MultilabelClassification => OutputKind.Sigmoid, // one sigmoid unit per label
         _ => throw new ArgumentOutOfRangeException(nameof(task), task, "The task must be resolved before training."),
     };
 

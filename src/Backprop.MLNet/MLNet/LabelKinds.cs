@@ -7,7 +7,8 @@ namespace Backprop.MLNet.MLNet;
 internal static class LabelKinds
 {
     private const string Types = "BackpropTrainer needs a Boolean label (binary classification), a key-typed label " +
-        "(multiclass classification) or a Single/Double label or known-size vector of Single (regression)";
+        "(multiclass classification), a known-size vector of Boolean (multilabel classification) or a Single/Double label " +
+        "or known-size vector of Single (regression)";
 
     /// <summary>Resolves the task for a label column of the training data, or throws naming the column and its type.</summary>
     public static BackpropTask Resolve(BackpropTask requested, string name, DataViewType type)
@@ -18,6 +19,8 @@ internal static class LabelKinds
             KeyDataViewType => BackpropTask.MulticlassClassification,
             NumberDataViewType n when n == NumberDataViewType.Single || n == NumberDataViewType.Double => BackpropTask.Regression,
             VectorDataViewType { IsKnownSize: true } v when v.ItemType == NumberDataViewType.Single => BackpropTask.Regression,
+            VectorDataViewType { IsKnownSize: true, ItemType: BooleanDataViewType } => BackpropTask.MultilabelClassification,
+            VectorDataViewType { IsKnownSize: false, ItemType: BooleanDataViewType } => UnknownSizeMultilabel(requested, name, type),
             _ => BackpropTask.Auto,
         };
         return Check(requested, found, name, type);
@@ -46,9 +49,29 @@ internal static class LabelKinds
         {
             found = BackpropTask.Regression; // multi-output regression
         }
+        else if (column.Kind == SchemaShape.Column.VectorKind.Vector && column.ItemType is BooleanDataViewType)
+        {
+            found = BackpropTask.MultilabelClassification;
+        }
+        else if (column.Kind == SchemaShape.Column.VectorKind.VariableVector && column.ItemType is BooleanDataViewType)
+        {
+            found = UnknownSizeMultilabel(requested, column.Name, column.GetTypeString());
+        }
 
         return Check(requested, found, column.Name, column.GetTypeString());
     }
+
+    /// <summary>
+    /// A vector of Boolean whose size is not known: the number of output units would be unknown. Refused for multilabel
+    /// classification (asked for, or inferred); for another task the usual mismatch message follows.
+    /// </summary>
+    private static BackpropTask UnknownSizeMultilabel(BackpropTask requested, string name, object type) =>
+        requested is BackpropTask.Auto or BackpropTask.MultilabelClassification
+            ? throw Errors.ColumnType("Label", name, type,
+                "multilabel classification needs a known-size vector of Boolean (one slot per label, so the network knows its number of outputs), and this vector's size is not known",
+                $"Give it a size: [VectorType(3)] on a bool[] property loaded with mlContext.Data.LoadFromEnumerable, a SchemaDefinition whose column has " +
+                $"ColumnType = new VectorDataViewType(BooleanDataViewType.Instance, 3), or build it from Boolean columns with mlContext.Transforms.Concatenate(\"{name}\", ...).")
+            : BackpropTask.Auto;
 
     private static BackpropTask Check(BackpropTask requested, BackpropTask found, string name, object type)
     {
@@ -68,6 +91,7 @@ internal static class LabelKinds
         {
             BackpropTask.BinaryClassification => "binary classification needs a Boolean label",
             BackpropTask.MulticlassClassification => "multiclass classification needs a key-typed label",
+            BackpropTask.MultilabelClassification => "multilabel classification needs a known-size vector of Boolean, one slot per label",
             _ => "regression needs a Single or Double label, or a known-size vector of Single for several outputs",
         };
         throw Errors.ColumnType("Label", name, type, expected, Fix(requested, name));
@@ -81,6 +105,9 @@ internal static class LabelKinds
             $"Add mlContext.Transforms.Conversion.MapValueToKey(\"{name}\") before the trainer (and MapKeyToValue(\"PredictedLabel\") after it).",
         BackpropTask.Regression =>
             $"Convert it, e.g. mlContext.Transforms.Conversion.ConvertType(\"{name}\", outputKind: DataKind.Single).",
-        _ => "For classes given as text or numbers use mlContext.Transforms.Conversion.MapValueToKey; for true/false load a bool; for a real-valued target load a float.",
+        BackpropTask.MultilabelClassification =>
+            $"Build it from Boolean columns with mlContext.Transforms.Concatenate(\"{name}\", ...), or load a bool[] property with [VectorType(n)].",
+        _ => "For classes given as text or numbers use mlContext.Transforms.Conversion.MapValueToKey; for true/false load a bool; " +
+            "for several true/false labels a known-size vector of bool; for a real-valued target load a float.",
     };
 }

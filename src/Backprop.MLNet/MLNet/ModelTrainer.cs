@@ -31,6 +31,14 @@ internal sealed partial class ModelTrainer(IHost host, BackpropTrainer.Options o
         RoleMappedData train = trainContext.TrainingSet;
         DataViewSchema.Column labelColumn = train.Schema.Label!.Value;
         BackpropTask task = LabelKinds.Resolve(_options.Task, labelColumn.Name, labelColumn.Type);
+        if (_options.ClassWeights is { } weights && task is BackpropTask.Regression or BackpropTask.MultilabelClassification)
+        {
+            // Options.Validate refuses this for a task set explicitly; here the task was inferred from the label.
+            throw Errors.Option(nameof(BackpropTrainer.Options.ClassWeights), weights.IsBalanced ? "Balanced" : weights.Weights,
+                $"applies to binary and multiclass classification only, and the label '{labelColumn.Name}' ({labelColumn.Type}) makes this {task}",
+                "Leave it null; to weigh rows, use ExampleWeightColumnName.");
+        }
+
         int inputSize = ((VectorDataViewType)train.Schema.Feature!.Value.Type).Size;
         int outputSize = OutputSizeOf(task, labelColumn);
         ResourceLimits.CheckNetworkFits(_options, inputSize, outputSize, train.Data.GetRowCount());
@@ -272,6 +280,13 @@ internal sealed partial class ModelTrainer(IHost host, BackpropTrainer.Options o
         if (task == BackpropTask.Regression && label.Type is VectorDataViewType { Size: var size })
         {
             return size;
+        }
+
+        if (task == BackpropTask.MultilabelClassification)
+        {
+            int labels = ((VectorDataViewType)label.Type).Size;
+            return labels <= ModelFormat.MaxWidth ? labels : throw Errors.ColumnType("Label", label.Name, label.Type,
+                $"multilabel classification takes at most {ModelFormat.MaxWidth} labels, this vector has {labels}", "Train on fewer labels.");
         }
 
         if (task != BackpropTask.MulticlassClassification)

@@ -9,7 +9,9 @@ internal delegate bool TargetReader(Span<float> target);
 
 /// <summary>
 /// How a label column becomes the training loop's target values: binary Boolean → 0/1, multiclass key → class index
-/// (key − 1; key 0 is a missing label), regression Single/Double or a vector of Single → the values (NaN/∞ is missing).
+/// (key − 1; key 0 is a missing label), multilabel vector of Boolean → 0/1 per label (a sparse vector's absent slots are
+/// false), regression Single/Double or a vector of Single → the values (NaN/∞ is missing). A vector of another length than
+/// the label's type says is missing.
 /// </summary>
 internal static class TargetReaders
 {
@@ -43,6 +45,40 @@ internal static class TargetReaders
                         get(ref value);
                         target[0] = value - 1;
                         return value != 0;
+                    };
+                }
+
+            case BackpropTask.MultilabelClassification:
+                {
+                    ValueGetter<VBuffer<bool>> get = cursor.GetGetter<VBuffer<bool>>(label);
+                    VBuffer<bool> value = default;
+                    return target =>
+                    {
+                        get(ref value);
+                        if (value.Length != target.Length)
+                        {
+                            return false;
+                        }
+
+                        ReadOnlySpan<bool> values = value.GetValues();
+                        if (value.IsDense)
+                        {
+                            for (int i = 0; i < values.Length; i++)
+                            {
+                                target[i] = values[i] ? 1f : 0f;
+                            }
+                        }
+                        else
+                        {
+                            target.Clear();
+                            ReadOnlySpan<int> indices = value.GetIndices();
+                            for (int k = 0; k < values.Length; k++)
+                            {
+                                target[indices[k]] = values[k] ? 1f : 0f;
+                            }
+                        }
+
+                        return true;
                     };
                 }
 

@@ -7,7 +7,8 @@ namespace Backprop.MLNet.Training;
 /// <summary>
 /// What the network does on a data set, with the current parameters, in one pass over its rows (which may be streamed):
 /// the mean loss and the score (both reported for validation data every epoch), the score being the one early stopping
-/// maximises, scikit-learn's: accuracy for classifiers, R² (averaged over outputs) for regression.
+/// maximises, scikit-learn's: accuracy for classifiers (for several sigmoid outputs, multilabel, the subset accuracy: a row
+/// counts only when every label is right), R² (averaged over outputs) for regression.
 /// </summary>
 internal static class Evaluation
 {
@@ -24,8 +25,12 @@ internal static class Evaluation
     public static (double MeanLoss, double Score) Evaluate(BackpropWorkspace workspace, ITrainingRows data, bool withScore)
     {
         Network network = workspace.Network;
-        ScoreAccumulator? score = !withScore ? null
-            : network.OutputKind == OutputKind.Identity ? new RSquaredAccumulator(network.OutputSize) : new AccuracyAccumulator(network.OutputSize);
+        ScoreAccumulator? score = !withScore ? null : network.OutputKind switch
+        {
+            OutputKind.Identity => new RSquaredAccumulator(network.OutputSize),
+            OutputKind.Sigmoid when network.OutputSize > 1 => new SubsetAccuracyAccumulator(network.OutputSize),
+            _ => new AccuracyAccumulator(network.OutputSize),
+        };
         double sum = 0;
         using IMinibatchSource batches = data.Batches(workspace.MaxRows, shuffle: false, random: null);
         batches.StartEpoch();
@@ -105,6 +110,36 @@ internal static class Evaluation
             }
 
             return best;
+        }
+    }
+
+    /// <summary>
+    /// Multilabel accuracy as scikit-learn's <c>MLPClassifier.score</c> (<c>accuracy_score</c>) computes it: the (weighted)
+    /// fraction of rows whose every label is predicted right (exact match), each label predicted true when its probability
+    /// is &gt; 0.5, as for one output.
+    /// </summary>
+    private sealed class SubsetAccuracyAccumulator(int outputs) : ScoreAccumulator
+    {
+        private double _correct;
+        private double _total;
+
+        public override double Result => _total > 0 ? _correct / _total : 0;
+
+        public override void Add(ReadOnlySpan<float> predicted, ReadOnlySpan<float> targets, ReadOnlySpan<float> weights)
+        {
+            int rows = targets.Length / outputs;
+            for (int r = 0; r < rows; r++)
+            {
+                bool right = true;
+                for (int o = 0; o < outputs && right; o++)
+                {
+                    right = (predicted[(r * outputs) + o] > 0.5f) == (targets[(r * outputs) + o] > 0.5f);
+                }
+
+                double w = weights.IsEmpty ? 1.0 : weights[r];
+                _total += w;
+                _correct += right ? w : 0;
+            }
         }
     }
 

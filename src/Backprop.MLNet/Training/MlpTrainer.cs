@@ -74,8 +74,11 @@ internal static class MlpTrainer
         {
             // A generator of its own, so that the held-out rows do not depend on how far training has got:
             // a resumed training holds out the same rows as the training it continues.
+            // Stratified by class for one classification target, as scikit-learn; not for several (multilabel), which it
+            // does not stratify either.
             var splitter = new SeededRandom(unchecked(settings.Seed ^ 0x5EED5EED));
-            (data, validation) = data.HoldOut(settings.ValidationFraction, settings.OutputKind != OutputKind.Identity, splitter);
+            bool stratify = settings.OutputKind != OutputKind.Identity && network.TargetWidth == 1;
+            (data, validation) = data.HoldOut(settings.ValidationFraction, stratify, splitter);
         }
 
         CheckData(data, network, nameof(data));

@@ -10,7 +10,8 @@ namespace Backprop.MLNet.Tests.Engine;
 /// </summary>
 public class GradientCheckTests
 {
-    // Network 3-4-5-3: two hidden layers, 3 outputs (3 labels / 3 classes / 3 targets), 5 rows.
+    // Network 3-4-5-3: two hidden layers, 3 outputs (3 labels / 3 classes / 3 targets), 5 rows. With Sigmoid outputs this is
+    // the multilabel loss: 3 independent sigmoid units, the sum over labels of binary cross-entropy, 0/1 targets per label.
     private static readonly int[] Sizes = [3, 4, 5, 3];
     private const int Rows = 5;
     private const float L2 = 0.01f;

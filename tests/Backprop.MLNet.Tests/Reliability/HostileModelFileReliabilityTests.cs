@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Text;
+using Backprop.MLNet.MLNet.Persistence;
 using Xunit.Abstractions;
 
 namespace Backprop.MLNet.Tests.Reliability;
@@ -231,7 +232,7 @@ public sealed partial class HostileModelFileReliabilityTests(ITestOutputHelper o
     [Theory]
     [InlineData(0x0C, 0x7FFFFFFFu, false)] // VerReadable of ML.NET's header format: from the future
     [InlineData(0x0C, 0x00020001u, false)]
-    [InlineData(0x4C, 0x00010005u, false)] // ModelVerReadable: needs a newer BackpropModelParameters reader
+    [InlineData(0x4C, ModelFormat.CurrentVersion + 1, false)] // ModelVerReadable: needs a newer BackpropModelParameters reader
     [InlineData(0x4C, 0xFFFFFFFFu, false)]
     [InlineData(0x48, 0x00010000u, false)] // ModelVerWritten older than the oldest version ever written
     [InlineData(0x48, 0u, false)]

@@ -34,9 +34,12 @@ internal static partial class ModelFormat
         }
 
         int taskCode = reader.ReadInt32();
-        if (taskCode is < 1 or > 3)
+        int maxTask = version >= MultilabelVersion ? (int)BackpropTask.MultilabelClassification : (int)BackpropTask.Regression;
+        if (taskCode < 1 || taskCode > maxTask)
         {
-            throw Errors.Corrupt("the task code", taskCode, "1, 2 or 3");
+            throw Errors.Corrupt("the task code", taskCode, version >= MultilabelVersion
+                ? "1, 2, 3 or 4"
+                : $"1, 2 or 3 in a file of version 0x{version:X8} (4, multilabel, is read from version 0x{MultilabelVersion:X8} on)");
         }
 
         var task = (BackpropTask)taskCode;

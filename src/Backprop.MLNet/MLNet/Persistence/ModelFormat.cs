@@ -14,10 +14,11 @@ namespace Backprop.MLNet.MLNet.Persistence;
 /// *** Binary format *** (model signature "BPROPMDL", all little-endian)
 /// <code>
 /// int      sizeof(float) = 4 (written by ML.NET's ModelParametersBase)
-/// int      task: 1 binary classification, 2 multiclass classification, 3 regression
+/// int      task: 1 binary classification, 2 multiclass classification, 3 regression (since 0x00010004 also 4 multilabel
+///          classification)
 /// int      hidden activation: 0 identity, 1 sigmoid, 2 tanh, 3 relu (since 0x00010002 also any later Activation value)
 /// int      L: number of layer widths, input and output included (3 ≤ L ≤ MaxLayers)
-/// int[L]   widths, input first (1 ≤ width ≤ MaxWidth); the output width fits the task (1, ≥ 2, ≥ 1)
+/// int[L]   widths, input first (1 ≤ width ≤ MaxWidth); the output width fits the task (1, ≥ 2, ≥ 1, ≥ 1)
 /// long     P: number of parameters, = Σ over weight layers (inputs·outputs + outputs)
 /// float[P] parameters, per weight layer: weights row-major [outputs × inputs] then biases; all finite
 /// -- since 0x00010002 --
@@ -49,8 +50,8 @@ namespace Backprop.MLNet.MLNet.Persistence;
 /// </code>
 /// Version history (ML.NET's VersionInfo of BackpropModelParameters): 0x00010001 first version;
 /// 0x00010002 label scaling, stop reason, training checkpoint, activations after relu; 0x00010003 input
-/// standardisation; 0x00010004 validation scores, class values. All four are read (a file before 0x00010004 has no
-/// validation scores and no class values).
+/// standardisation; 0x00010004 validation scores, class values, the multilabel task (task code 4). All four are read (a file
+/// before 0x00010004 has no validation scores and no class values; task code 4 in a file of an older version is refused).
 /// Every field is checked as it is read, and every count against the bytes that remain, before anything is
 /// allocated: a truncated or corrupted entry gives a <see cref="FormatException"/>, never a huge allocation
 /// (the reader is in ModelFormat.Read.cs).
@@ -66,8 +67,11 @@ internal static partial class ModelFormat
     /// <summary>The standardisation of the inputs.</summary>
     public const uint StandardizationVersion = 0x00010003;
 
-    /// <summary>The validation score of every epoch report, and the class values of a multiclass model.</summary>
+    /// <summary>The validation score of every epoch report, the class values of a multiclass model, the multilabel task.</summary>
     public const uint ClassValuesVersion = 0x00010004;
+
+    /// <summary>The multilabel task (task code 4): the same version as the validation scores and class values.</summary>
+    public const uint MultilabelVersion = ClassValuesVersion;
 
     /// <summary>The version this code writes.</summary>
     public const uint CurrentVersion = ClassValuesVersion;

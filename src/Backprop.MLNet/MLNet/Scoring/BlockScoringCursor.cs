@@ -102,7 +102,7 @@ internal sealed class BlockScoringCursor : DataViewRowCursor
     }
 
     /// <summary>A getter of column <paramref name="column"/>: the main cursor's for a pass-through column, else one reading the current block.</summary>
-    /// <typeparam name="TValue">The column's type (Single, Boolean, UInt32 for the key, VBuffer&lt;Single&gt; for a vector).</typeparam>
+    /// <typeparam name="TValue">The column's type (Single, Boolean, UInt32 for the key, VBuffer&lt;Single&gt; or VBuffer&lt;Boolean&gt; for a vector).</typeparam>
     /// <param name="column">An active column of <see cref="Schema"/>.</param>
     public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
     {
@@ -124,13 +124,9 @@ internal sealed class BlockScoringCursor : DataViewRowCursor
             ScoredColumnKind.Output => (ValueGetter<float>)((ref float dst) => dst = CurrentBlock().Outputs(_row)[0]),
             ScoredColumnKind.PositiveLogit => (ValueGetter<bool>)((ref bool dst) => dst = ScoreBlock.PositiveLabel(CurrentBlock().Logits(_row)[0])),
             ScoredColumnKind.ArgMaxKey => (ValueGetter<uint>)((ref uint dst) => dst = ScoreBlock.ArgMaxKey(CurrentBlock().Outputs(_row))),
-            _ => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> dst) =>
-            {
-                ReadOnlySpan<float> values = CurrentBlock().Outputs(_row);
-                var editor = VBufferEditor.Create(ref dst, values.Length);
-                values.CopyTo(editor.Values);
-                dst = editor.Commit();
-            }),
+            ScoredColumnKind.LogitVector => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> dst) => ScoreBlock.Dense(CurrentBlock().Logits(_row), ref dst)),
+            ScoredColumnKind.PositiveLogitVector => (ValueGetter<VBuffer<bool>>)((ref VBuffer<bool> dst) => ScoreBlock.PositiveLabels(CurrentBlock().Logits(_row), ref dst)),
+            _ => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> dst) => ScoreBlock.Dense(CurrentBlock().Outputs(_row), ref dst)),
         };
         return getter as ValueGetter<TValue> ?? throw new InvalidOperationException(
             $"Column '{column.Name}' is {column.Type}; it cannot be read as {typeof(TValue).Name}.");

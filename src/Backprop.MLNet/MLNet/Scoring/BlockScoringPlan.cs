@@ -20,6 +20,12 @@ internal enum ScoredColumnKind
 
     /// <summary>A key (UInt32): the multiclass scorer's PredictedLabel, 1 + the index of the largest output, 0 when all are NaN.</summary>
     ArgMaxKey,
+
+    /// <summary>A vector of Single: all output logits of the row (multilabel Score).</summary>
+    LogitVector,
+
+    /// <summary>A vector of Boolean: logit &gt; 0 for each output (multilabel PredictedLabel, the binary rule per label).</summary>
+    PositiveLogitVector,
 }
 
 /// <summary>
@@ -101,6 +107,11 @@ internal sealed class BlockScoringPlan
             (BackpropTask.MulticlassClassification, DefaultColumnNames.PredictedLabel)
                 when column.Type is KeyDataViewType { RawType: var raw, Count: var count } && raw == typeof(uint) && count == (ulong)model.OutputSize
                 => ScoredColumnKind.ArgMaxKey,
+            (BackpropTask.MultilabelClassification, DefaultColumnNames.Score) when vector => ScoredColumnKind.LogitVector,
+            (BackpropTask.MultilabelClassification, DefaultColumnNames.Probability) when vector => ScoredColumnKind.OutputVector,
+            (BackpropTask.MultilabelClassification, DefaultColumnNames.PredictedLabel)
+                when column.Type is VectorDataViewType { ItemType: BooleanDataViewType, Size: var labels } && labels == model.OutputSize
+                => ScoredColumnKind.PositiveLogitVector,
             (BackpropTask.Regression, DefaultColumnNames.Score) when single && model.OutputSize == 1 => ScoredColumnKind.Output,
             (BackpropTask.Regression, DefaultColumnNames.Score) when vector && model.OutputSize > 1 => ScoredColumnKind.OutputVector,
             _ => null,

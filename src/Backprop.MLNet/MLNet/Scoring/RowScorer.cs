@@ -44,8 +44,12 @@ internal sealed class RowScorer(BackpropModelParameters model)
         return _restored;
     }
 
-    /// <summary>Runs one row through the network: a dense vector as a one-row dense batch, a sparse one as a one-row CSR batch.</summary>
-    private ForwardResult Forward(in VBuffer<float> features)
+    /// <summary>
+    /// Runs one row through the network: a dense vector as a one-row dense batch, a sparse one as a one-row CSR batch. The
+    /// outputs are the network's own (no label scaling); both views are valid until the next call.
+    /// </summary>
+    /// <param name="features">The row's features.</param>
+    public ForwardResult Forward(in VBuffer<float> features)
     {
         int inputs = model.InputSize;
         if (features.Length != inputs)

@@ -103,6 +103,33 @@ internal sealed class ScoreBlock
     public static bool PositiveLabel(float score) => score > 0f;
 
     /// <summary>
+    /// The multilabel PredictedLabel (<see cref="MultilabelMapper"/>): a dense vector with label i true when
+    /// <paramref name="logits"/>[i] &gt; 0, the binary rule <see cref="PositiveLabel"/> per label (so NaN is false).
+    /// </summary>
+    /// <param name="logits">The row's output logits.</param>
+    /// <param name="dst">The vector to write, its buffers reused.</param>
+    public static void PositiveLabels(ReadOnlySpan<float> logits, ref VBuffer<bool> dst)
+    {
+        var editor = VBufferEditor.Create(ref dst, logits.Length);
+        for (int i = 0; i < logits.Length; i++)
+        {
+            editor.Values[i] = PositiveLabel(logits[i]);
+        }
+
+        dst = editor.Commit();
+    }
+
+    /// <summary>Writes <paramref name="values"/> into <paramref name="dst"/> as a dense vector, reusing its buffers (as the scorers write vectors).</summary>
+    /// <param name="values">The values.</param>
+    /// <param name="dst">The vector to write.</param>
+    public static void Dense(ReadOnlySpan<float> values, ref VBuffer<float> dst)
+    {
+        var editor = VBufferEditor.Create(ref dst, values.Length);
+        values.CopyTo(editor.Values);
+        dst = editor.Commit();
+    }
+
+    /// <summary>
     /// The multiclass scorer's PredictedLabel: 1 + the first index of the largest value, NaNs ignored, and 0 (the
     /// missing key) when every value is NaN, which is what MulticlassClassificationScorer computes through
     /// VectorUtils.ArgMax and MathUtils.ArgMax on a dense score vector.

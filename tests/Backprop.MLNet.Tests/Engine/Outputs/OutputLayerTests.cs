@@ -113,6 +113,40 @@ public class OutputLayerTests
         Assert.Equal([1f, 2f], delta);
     }
 
+    /// <summary>
+    /// Several sigmoid outputs (multilabel) cost the sum over outputs of the binary cross-entropy, not its mean: with
+    /// z = [0, ln 3, −ln 3] the probabilities are [1/2, 3/4, 1/4], and all-true targets cost ln 2 + ln 4/3 + ln 4 = ln 32/3.
+    /// </summary>
+    [Fact]
+    public void SigmoidCrossEntropyIsTheSumOverOutputs()
+    {
+        float[] logits = [0f, MathF.Log(3f), -MathF.Log(3f)];
+        var p = new float[3];
+        var delta = new float[3];
+        SigmoidCrossEntropyOutput.Instance.Activate(logits, p, 3);
+        double loss = SigmoidCrossEntropyOutput.Instance.RowLossAndDelta(logits, p, [1f, 1f, 1f], delta);
+        Assert.Equal(Math.Log(32.0 / 3.0), loss, 1e-6); // the float logits ln 3 are off by ≤ 6e-8
+        Assert.Equal([p[0] - 1f, p[1] - 1f, p[2] - 1f], delta);
+    }
+
+    /// <summary>
+    /// The batch loss of a multilabel network is scikit-learn's <c>binary_log_loss</c> for a multilabel target: the sum over
+    /// every row and label of −[y·ln p + (1 − y)·ln(1 − p)], divided by the number of rows (not by rows × labels). A network
+    /// with zero weights predicts σ(b) for every row; with b = [0, ln 3, −ln 3] the rows [1, 1, 1] and [0, 0, 0] each cost
+    /// ln 32/3, so the mean is ln 32/3.
+    /// </summary>
+    [Fact]
+    public void MultilabelBatchLossIsScikitLearnsBinaryLogLossPerRow()
+    {
+        var parameters = new float[(1 * 2) + 2 + (2 * 3) + 3];
+        parameters[^2] = MathF.Log(3f);
+        parameters[^1] = -MathF.Log(3f);
+        Network network = Network.FromParameters([1, 2, 3], ActivationKind.Tanh, OutputKind.Sigmoid, parameters);
+        var workspace = new BackpropWorkspace(network, maxRows: 2);
+        double loss = workspace.ComputeLoss([0.5f, -1f], [1, 1, 1, 0, 0, 0], rows: 2, l2: 0f);
+        Assert.Equal(Math.Log(32.0 / 3.0), loss, 1e-6);
+    }
+
     /// <summary>A softmax target that is not a class index is rejected.</summary>
     [Theory]
     [InlineData(-1f)]

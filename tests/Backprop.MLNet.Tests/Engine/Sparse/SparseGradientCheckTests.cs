@@ -23,8 +23,10 @@ public class SparseGradientCheckTests
     private const double RelativeTolerance = 1e-3;
     private const double ScaleFloor = 1e-3;
 
+    /// <summary>Sigmoid with 3 outputs is the multilabel loss (the sum over labels of binary cross-entropy), unweighted and weighted.</summary>
     [Theory]
     [InlineData((int)ActivationKind.Tanh, (int)OutputKind.Sigmoid, false)]
+    [InlineData((int)ActivationKind.Gelu, (int)OutputKind.Sigmoid, true)]
     [InlineData((int)ActivationKind.Relu, (int)OutputKind.Softmax, false)]
     [InlineData((int)ActivationKind.Gelu, (int)OutputKind.Identity, false)]
     [InlineData((int)ActivationKind.Sigmoid, (int)OutputKind.Softmax, true)]

@@ -222,6 +222,51 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
         AssertClose("Score", scored.GetColumn<float[]>("Score").SelectMany(s => s).ToArray(), onnx.Floats("Score"));
     }
 
+    /// <summary>
+    /// Multilabel: Score (the logits), Probability (their sigmoids) and PredictedLabel (Score &gt; 0, a Boolean per label) come
+    /// out of ONNX Runtime as [rows × 3] tensors with ML.NET's values, through standard Sigmoid and Greater operators.
+    /// </summary>
+    [Theory]
+    [InlineData(Activation.Relu)]
+    [InlineData(Activation.Tanh)]
+    [InlineData(Activation.Gelu)]
+    public void MultilabelScoreProbabilityAndPredictedLabelMatchOnnxRuntime(Activation activation)
+    {
+        var ml = new MLContext(seed: 9);
+        IDataView data = MLData.ThreeLabels(ml, 300, seed: 10);
+        var pipeline = ml.Transforms.NormalizeMeanVariance("Features")
+            .Append(new BackpropTrainer(ml, new BackpropTrainer.Options
+            {
+                HiddenLayerSizes = [12, 6],
+                Activation = activation,
+                LearningRate = 0.01,
+                MaximumNumberOfEpochs = 40,
+            }));
+        ITransformer model = pipeline.Fit(data);
+        IDataView scored = model.Transform(data);
+
+        var onnx = RunOnnx(ml, model, data);
+
+        foreach (string column in new[] { "Score", "Probability", "PredictedLabel" })
+        {
+            Assert.Equal([300, 3], onnx.Dimensions(column));
+        }
+
+        AssertClose("Score", scored.GetColumn<float[]>("Score").SelectMany(s => s).ToArray(), onnx.Floats("Score"));
+        AssertClose("Probability", scored.GetColumn<float[]>("Probability").SelectMany(s => s).ToArray(), onnx.Floats("Probability"));
+        bool[] predicted = scored.GetColumn<bool[]>("PredictedLabel").SelectMany(s => s).ToArray();
+        Assert.Equal(predicted, onnx.Values<bool>("PredictedLabel"));
+        Assert.Contains(true, predicted);
+        Assert.Contains(false, predicted);
+
+        using var stream = new MemoryStream();
+        ml.Model.ConvertToOnnx(model, data, stream);
+        OnnxGraph graph = OnnxGraph.Parse(stream.ToArray());
+        Assert.Single(graph.Nodes, n => n.OpType == "Greater");
+        Assert.Contains(graph.Nodes, n => n.OpType == "Sigmoid");
+        Assert.All(graph.Nodes.Where(n => n.OpType is "Gemm" or "Sigmoid" or "Greater"), n => Assert.Equal("", n.Domain));
+    }
+
     [Fact]
     public void GraphIsStandardGemmAndActivationOperatorsWithTheWeightsAsInitializers()
     {
@@ -335,6 +380,12 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
         {
             float[][] rows = data.GetColumn<float[]>(name).ToArray();
             return NamedOnnxValue.CreateFromTensor(name, new DenseTensor<float>(rows.SelectMany(r => r).ToArray(), [rows.Length, vector.Size]));
+        }
+
+        if (type is VectorDataViewType { ItemType: BooleanDataViewType } booleans)
+        {
+            bool[][] rows = data.GetColumn<bool[]>(name).ToArray();
+            return NamedOnnxValue.CreateFromTensor(name, new DenseTensor<bool>(rows.SelectMany(r => r).ToArray(), [rows.Length, booleans.Size]));
         }
 
         if (type == NumberDataViewType.Single)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Reflection;
+using Backprop.MLNet.MLNet.Persistence;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -15,7 +16,7 @@ public sealed class SaveLoadTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    public static TheoryData<string> Tasks => new() { "binary", "multiclass", "regression" };
+    public static TheoryData<string> Tasks => new() { "binary", "multiclass", "regression", "multilabel" };
 
     [Theory]
     [MemberData(nameof(Tasks))]
@@ -41,7 +42,12 @@ public sealed class SaveLoadTests : IDisposable
 
         Assert.True(exitCode == 0, $"LoadCheck exit code {exitCode}: {output}");
         Assert.StartsWith("identical 120 rows", output);
-        Assert.Contains(task == "binary" ? "[Score,Probability,PredictedLabel]" : task == "multiclass" ? "[Score,PredictedLabel]" : "[Score]", output);
+        Assert.Contains(task switch
+        {
+            "binary" or "multilabel" => "[Score,Probability,PredictedLabel]",
+            "multiclass" => "[Score,PredictedLabel]",
+            _ => "[Score]",
+        }, output);
         Assert.Contains("last=" + typeof(BackpropTransformer).FullName, output);
     }
 
@@ -72,6 +78,30 @@ public sealed class SaveLoadTests : IDisposable
             restored.Model.TrainingHistory.Select(r => (r.Epoch, r.TrainingLoss, r.LearningRate, r.Elapsed)));
         Assert.Equal(original.FeatureColumnName, restored.FeatureColumnName);
         Assert.Equal(Scores(model.Transform(data), task), Scores(loaded.Transform(data), task));
+    }
+
+    /// <summary>
+    /// Task code 4 (multilabel) exists from format 0x00010004 on: a multilabel entry whose header claims it was written as
+    /// 0x00010003, when no such file could be, is refused naming the task code and the version; the same entry with its
+    /// own version loads.
+    /// </summary>
+    [Fact]
+    public void TheMultilabelTaskCodeIsRefusedInAFileOfAnOlderVersion()
+    {
+        byte[] entry = SaveAndReadEntry("multilabel", out string path, out string entryName);
+        Assert.Equal(ModelFormat.CurrentVersion, BitConverter.ToUInt32(entry, 0x48)); // ModelVerWritten
+        Assert.True(ModelFormat.CurrentVersion >= ModelFormat.MultilabelVersion);
+        Assert.Equal(4, BitConverter.ToInt32(entry, ModelEntry.BodyOffset(entry) + 4)); // the task code, after sizeof(float)
+        BitConverter.GetBytes(ModelFormat.StandardizationVersion).CopyTo(entry, 0x48); // written as 0x00010003
+        BitConverter.GetBytes(ModelFormat.StandardizationVersion).CopyTo(entry, 0x4C); // and readable by it, as such files were
+        string old = Path.Combine(_directory, "old.zip");
+        ModelEntry.Write(path, old, entryName, entry);
+
+        Exception root = Innermost(Assert.ThrowsAny<Exception>(() => new MLContext().Model.Load(old, out _)));
+        Assert.IsType<FormatException>(root);
+        Assert.Contains("the task code is 4", root.Message);
+        Assert.Contains("version 0x00010003", root.Message);
+        Assert.NotNull(new MLContext().Model.Load(path, out _));
     }
 
     [Fact]
@@ -181,6 +211,14 @@ public sealed class SaveLoadTests : IDisposable
                     return (data, pipeline.Fit(data));
                 }
 
+            case "multilabel":
+                {
+                    IDataView data = MLData.ThreeLabels(ml, 120, seed: 4);
+                    var pipeline = ml.Transforms.NormalizeMeanVariance("Features")
+                        .Append(new BackpropTrainer(ml, new BackpropTrainer.Options { HiddenLayerSizes = [6, 4], LearningRate = 0.01, MaximumNumberOfEpochs = 30 }));
+                    return (data, pipeline.Fit(data));
+                }
+
             default:
                 {
                     IDataView data = MLData.Wave(ml, 120, seed: 3);
@@ -191,7 +229,7 @@ public sealed class SaveLoadTests : IDisposable
         }
     }
 
-    private static float[] Scores(IDataView scored, string task) => task == "multiclass"
+    private static float[] Scores(IDataView scored, string task) => task is "multiclass" or "multilabel"
         ? scored.GetColumn<float[]>("Score").SelectMany(s => s).ToArray()
         : scored.GetColumn<float>("Score").ToArray();
 

@@ -76,6 +76,14 @@ public sealed partial class BlockScoringTests
                 return ml.MulticlassClassification.Trainers.Backprop(options).Fit(keyed);
             case "regression":
                 return ml.Regression.Trainers.Backprop(options).Fit(MLData.Wave(ml, 200, seed: 3));
+            case "multilabel":
+                var labelRandom = new Random(5);
+                ThreeLabels[] labelled = Enumerable.Range(0, 200).Select(_ =>
+                {
+                    float a = MLData.Gaussian(labelRandom), b = MLData.Gaussian(labelRandom);
+                    return new ThreeLabels { Features = [a, b], Label = [a > 0, a * b > 0, (a * a) + (b * b) < 1] };
+                }).ToArray();
+                return new BackpropTrainer(ml, options).Fit(ml.Data.LoadFromEnumerable(labelled));
             default:
                 var random = new Random(4);
                 TwoTargets[] rows = Enumerable.Range(0, 200).Select(_ =>
@@ -155,6 +163,7 @@ public sealed partial class BlockScoringTests
     {
         float f => BitConverter.SingleToInt32Bits(f).ToString("X8"),
         VBuffer<float> v => (v.IsDense ? "dense " : "sparse ") + string.Join(",", v.DenseValues().Select(f => Render(f))),
+        VBuffer<bool> v => (v.IsDense ? "dense " : "sparse ") + string.Join(",", v.DenseValues()),
         VBuffer<ReadOnlyMemory<char>> v => string.Join(",", v.DenseValues().Select(m => m.ToString())),
         ReadOnlyMemory<char> m => m.ToString(),
         _ => value?.ToString() ?? "null",

@@ -15,12 +15,12 @@ public sealed partial class BlockScoringTests
     private const int Block = BlockScoringDataView.DefaultBlockRows;
     private static readonly ConcurrentDictionary<string, BackpropTransformer> Models = new();
 
-    public static TheoryData<string> Tasks => new() { "binary", "multiclass", "regression", "two-targets" };
+    public static TheoryData<string> Tasks => new() { "binary", "multiclass", "regression", "two-targets", "multilabel" };
 
     public static TheoryData<string, int> TasksAndRows()
     {
         var data = new TheoryData<string, int>();
-        foreach (string task in new[] { "binary", "multiclass", "regression", "two-targets" })
+        foreach (string task in new[] { "binary", "multiclass", "regression", "two-targets", "multilabel" })
         {
             foreach (int rows in new[] { 0, 1, Block - 1, Block, Block + 1, 1000 })
             {
@@ -43,6 +43,12 @@ public sealed partial class BlockScoringTests
     {
         [VectorType(2)] public float[] Features { get; set; } = [];
         [VectorType(2)] public float[] Label { get; set; } = [];
+    }
+
+    private sealed class ThreeLabels
+    {
+        [VectorType(2)] public float[] Features { get; set; } = [];
+        [VectorType(3)] public bool[] Label { get; set; } = [];
     }
 
     [Theory]
@@ -246,6 +252,9 @@ public sealed partial class BlockScoringTests
         Assert.False(binary.Label);
         Assert.Equal(0u, Model("multiclass").Transform(data).GetColumn<uint>("PredictedLabel").ElementAt(5));
         Assert.True(float.IsNaN(Model("regression").Transform(data).GetColumn<float>("Score").ElementAt(5)));
+        IDataView multilabel = Model("multilabel").Transform(data);
+        Assert.All(multilabel.GetColumn<float[]>("Score").ElementAt(5), s => Assert.True(float.IsNaN(s)));
+        Assert.Equal([false, false, false], multilabel.GetColumn<bool[]>("PredictedLabel").ElementAt(5));
     }
 
     [Fact]
@@ -258,6 +267,9 @@ public sealed partial class BlockScoringTests
         Assert.False(ScoreBlock.PositiveLabel(float.NaN));
         Assert.False(ScoreBlock.PositiveLabel(0f));
         Assert.True(ScoreBlock.PositiveLabel(float.Epsilon));
+        VBuffer<bool> labels = default;
+        ScoreBlock.PositiveLabels([1f, -1f, 0f, float.NaN, float.Epsilon], ref labels);
+        Assert.Equal([true, false, false, false, true], labels.DenseValues());
     }
 
     /// <summary>ML.NET's row-by-row scorer: the base class's non-virtual Transform.</summary>

@@ -6,7 +6,8 @@ namespace Backprop.MLNet.Tests.MLNet.Streaming;
 /// <summary>
 /// Streaming training reads the rows from the data view every epoch instead of holding them. With shuffling off it
 /// sees the same minibatches in the same order as training from memory, so it must give the same weights bit for bit,
-/// whatever the solver, storage, weights, validation rows or task; with shuffling on, the same seed must give the same
+/// whatever the solver, storage, weights, validation rows or task (multilabel included: its targets are read by the same
+/// reader on both paths); with shuffling on, the same seed must give the same
 /// weights every time and on any number of threads.
 /// </summary>
 public sealed class StreamingEquivalenceTests
@@ -22,6 +23,8 @@ public sealed class StreamingEquivalenceTests
     [InlineData("dense storage of sparse vectors")]
     [InlineData("regression")]
     [InlineData("multiclass")]
+    [InlineData("multilabel")]
+    [InlineData("multilabel with validation rows")]
     [InlineData("warm start")]
     public void WithoutShufflingStreamingGivesTheWeightsOfMemory(string variant)
     {
@@ -130,6 +133,10 @@ public sealed class StreamingEquivalenceTests
                     return new(model.Model, log);
                 }
 
+            case "multilabel":
+                return new(new BackpropTrainer(ml, options).Fit(MLData.ThreeLabels(ml, 700, seed: 2)).Model, log);
+            case "multilabel with validation rows":
+                return new(new BackpropTrainer(ml, options).Fit(MLData.ThreeLabels(ml, 700, seed: 2), MLData.ThreeLabels(ml, 200, seed: 3)).Model, log);
             case "dense storage of sparse vectors":
                 // Mostly-zero rows that ML.NET hands over as sparse vectors, held (and streamed) dense.
                 return new(ml.BinaryClassification.Trainers.Backprop(options).Fit(SparseVectors(ml)).Model, log);
