@@ -246,6 +246,8 @@ internal static class StreamBenchmark
         }
 
         table.Print();
+        Console.WriteLine($"This process's peak working set so far: {Gigabytes(MemoryReadout.PeakWorkingSet())} GB (the writers hold a block of rows " +
+            "at a time, never the data set).");
         (double positive, double teacherAccuracy) = TestRows(teacher);
         Console.WriteLine($"Test rows ({DenseTestRows:N0}, another stream of the same generator): {positive:P1} positive; the noiseless teacher's own accuracy " +
             $"(the best a model can reach) {teacherAccuracy:F4}.");
