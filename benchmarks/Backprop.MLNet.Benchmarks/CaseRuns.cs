@@ -74,7 +74,14 @@ internal sealed class CaseRuns(IReadOnlyList<StreamRunResult> runs)
     /// <param name="repeats">Runs per case, at least 1.</param>
     /// <param name="cases">Each case's run.</param>
     /// <returns>Each case's runs, in the order of <paramref name="cases"/>.</returns>
-    public static CaseRuns[] TakeTurns(int repeats, IReadOnlyList<Func<StreamRunResult>> cases)
+    public static CaseRuns[] TakeTurns(int repeats, IReadOnlyList<Func<StreamRunResult>> cases) =>
+        TakeTurns(repeats, cases.Select(c => (Func<int, StreamRunResult>)(_ => c())).ToList());
+
+    /// <summary>Runs every case <paramref name="repeats"/> times, the cases taking turns; each run is told its round (0, 1, …).</summary>
+    /// <param name="repeats">Rounds.</param>
+    /// <param name="cases">The cases, each a run from its round.</param>
+    /// <returns>Each case's runs, in the order of <paramref name="cases"/>.</returns>
+    public static CaseRuns[] TakeTurns(int repeats, IReadOnlyList<Func<int, StreamRunResult>> cases)
     {
         var runs = cases.Select(_ => new List<StreamRunResult>()).ToArray();
         for (int repeat = 0; repeat < repeats; repeat++)
@@ -86,7 +93,7 @@ internal sealed class CaseRuns(IReadOnlyList<StreamRunResult> runs)
                     Console.WriteLine($"Round {repeat + 1} of {repeats}, case {c + 1} of {cases.Count}:");
                 }
 
-                runs[c].Add(cases[c]());
+                runs[c].Add(cases[c](repeat));
             }
         }
 

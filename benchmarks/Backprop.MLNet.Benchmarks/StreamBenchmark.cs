@@ -75,12 +75,14 @@ internal static class StreamBenchmark
     /// <param name="epochs">The epochs.</param>
     /// <param name="testFile">The test file (Fashion-MNIST), or null.</param>
     /// <param name="heapLimitBytes">The GC heap hard limit to start the child under, or null for none.</param>
+    /// <param name="settings">More trainer settings (<c>Name=value</c>) for this run, after the command line's.</param>
+    /// <param name="seedOffset">Added to the command line's seed (a round's own seed).</param>
     /// <returns>The child's result.</returns>
     public static StreamRunResult RunChild(BenchmarkOptions options, string kind, string file, DataCaching caching, int epochs,
-        string? testFile = null, long? heapLimitBytes = null)
+        string? testFile = null, long? heapLimitBytes = null, IReadOnlyList<string>? settings = null, int seedOffset = 0)
     {
         List<string> arguments = ["stream", "--child", kind, "--file", file, "--caching", caching.ToString(),
-            "--epochs", epochs.ToString(CultureInfo.InvariantCulture), "--seed", options.Seed.ToString(CultureInfo.InvariantCulture)];
+            "--epochs", epochs.ToString(CultureInfo.InvariantCulture), "--seed", (options.Seed + seedOffset).ToString(CultureInfo.InvariantCulture)];
         if (testFile is not null)
         {
             arguments.AddRange(["--test-file", testFile]);
@@ -91,7 +93,7 @@ internal static class StreamBenchmark
             arguments.AddRange(["--threads", threads.ToString(CultureInfo.InvariantCulture)]);
         }
 
-        foreach (string setting in options.BackpropSettings)
+        foreach (string setting in options.BackpropSettings.Concat(settings ?? []))
         {
             arguments.AddRange(["--backprop", setting]);
         }

@@ -12,7 +12,10 @@ namespace Backprop.MLNet.Benchmarks;
 internal static class StreamFmnistPart
 {
     /// <summary>One training run: its data order, source kind and caching.</summary>
-    private sealed record Case(string Order, string Kind, DataCaching Caching);
+    private sealed record Case(string Order, string Kind, DataCaching Caching, int? ShuffleBufferSize = null);
+
+    /// <summary>The buffer of the case that holds less than the data: a third of the rows.</summary>
+    private const int SmallBuffer = 20_000;
 
     /// <summary>Writes (or finds) the files, checks them, trains every run in a child and prints the table.</summary>
     /// <param name="options">The command line.</param>
@@ -20,7 +23,8 @@ internal static class StreamFmnistPart
     {
         int epochs = options.Epochs ?? FmnistBenchmark.DefaultEpochs;
         Console.WriteLine($"== stream fmnist: Fashion-MNIST from {options.DataDirectory} as .idv files in {options.StreamDataDirectory}, FMNIST-MLP " +
-            $"(784-256-128-10 ReLU, Adam, batch 128), {epochs} epochs, seed {options.Seed}; in memory against streaming with the default shuffle buffer ==");
+            $"(784-256-128-10 ReLU, Adam, batch 128), {epochs} epochs, training seeds {options.Seed} to {options.Seed + options.Repeats - 1} (one per round); in memory " +
+            "against streaming ==");
         var mlContext = new MLContext(seed: 0);
         FmnistFiles.Files files = FmnistFiles.Ensure(mlContext, options.DataDirectory, options.StreamDataDirectory);
         if (files.IsSynthetic)
@@ -36,11 +40,14 @@ internal static class StreamFmnistPart
             new("by class", "fmnist-sorted", DataCaching.Memory),
             new("by class", "fmnist-sorted", DataCaching.Streaming),
             new("by class", "fmnist-sorted-unshuffleable", DataCaching.Streaming),
+            new("by class", "fmnist-sorted", DataCaching.Streaming, SmallBuffer),
+            new("by class", "fmnist-sorted-unshuffleable", DataCaching.Streaming, SmallBuffer),
         ];
-        CaseRuns[] cases = CaseRuns.TakeTurns(options.Repeats, runs.Select(run => (Func<StreamRunResult>)(() => StreamBenchmark.RunChild(options, run.Kind,
-            run.Kind == "fmnist-own" ? files.Own.Path : files.Sorted.Path, run.Caching, epochs, testFile: files.Test.Path))).ToList());
+        CaseRuns[] cases = CaseRuns.TakeTurns(options.Repeats, runs.Select(run => (Func<int, StreamRunResult>)(round => StreamBenchmark.RunChild(options, run.Kind,
+            run.Kind == "fmnist-own" ? files.Own.Path : files.Sorted.Path, run.Caching, epochs, testFile: files.Test.Path,
+            settings: run.ShuffleBufferSize is int k ? [$"ShuffleBufferSize={k}"] : null, seedOffset: round))).ToList());
 
-        var table = new Table("order", "source", "can shuffle", "caching", "runs", "epoch 1 s", "mean later epochs s", "min–max", "× in memory", "fit s",
+        var table = new Table("order", "source", "can shuffle", "caching", "shuffle buffer", "runs", "epoch 1 s", "mean later epochs s", "min–max", "× in memory", "fit s",
             "test acc", "Δ acc points", "peak WS GB");
         for (int i = 0; i < runs.Length; i++)
         {
@@ -51,13 +58,14 @@ internal static class StreamFmnistPart
             string ratio = c.MeanLaterEpochs is double s && reference.MeanLaterEpochs is double m ? $"{s / m:F2}" : "-";
             string delta = c.Accuracy is double a && reference.Accuracy is double b ? (100 * (a - b)).ToString("+0.00;-0.00;0.00", CultureInfo.InvariantCulture) : "-";
             table.Add(run.Order, run.Kind == "fmnist-sorted-unshuffleable" ? ".idv via CreateEnumerable + LoadFromEnumerable" : ".idv",
-                c.Completed.Count > 0 ? (c.First.CanShuffle ? "yes" : "no") : "-", run.Caching.ToString(), c.Count, StreamBenchmark.Seconds(c.FirstEpoch),
+                c.Completed.Count > 0 ? (c.First.CanShuffle ? "yes" : "no") : "-", run.Caching.ToString(),
+                run.Caching == DataCaching.Memory ? "-" : run.ShuffleBufferSize is int k ? $"{k:N0} rows" : "default", c.Count, StreamBenchmark.Seconds(c.FirstEpoch),
                 StreamBenchmark.Seconds(c.MeanLaterEpochs), c.LaterEpochsSpread, ratio, StreamBenchmark.Seconds(c.Fit), c.AccuracyText, delta,
                 StreamBenchmark.Gigabytes(c.PeakWorkingSet));
         }
 
         table.Print();
-        Console.WriteLine($"Each figure is the median over the runs (test accuracy: the mean). × in memory: the mean epoch time (epochs 2 to {epochs}; epoch 1 " +
+        Console.WriteLine($"Each figure is the median over the runs (test accuracy: the mean over the rounds' seeds). × in memory: the mean epoch time (epochs 2 to {epochs}; epoch 1 " +
             "carries the JIT compilation) over that of Caching = Memory on the same order; Δ acc points: test accuracy minus that case's, in percentage " +
             "points. Targets: streaming ≤ 1.5× in memory, accuracy within 0.5 point.");
         StreamBenchmark.PrintNotes(cases.SelectMany(c => c.Runs));
