@@ -5,12 +5,15 @@ namespace Backprop.MLNet.Benchmarks;
 /// <summary>The command line: a workload and its options, each checked as it is read.</summary>
 internal sealed class BenchmarkOptions
 {
-    private static readonly string[] Workloads = ["fmnist", "digits", "gemm", "all", "samestart", "scoring", "text", "rawscale", "sparsetrain", "sparsescoring", "help"];
+    private static readonly string[] Workloads = ["fmnist", "digits", "gemm", "all", "samestart", "scoring", "text", "rawscale", "sparsetrain", "sparsescoring", "stream", "help"];
 
     /// <summary>The trainers the text workload knows, for <c>--trainer</c>.</summary>
     public static readonly string[] TextTrainers = ["sdca", "lightgbm", "backprop"];
 
-    /// <summary>fmnist, digits, gemm, all, samestart, scoring, text, rawscale, sparsescoring or help.</summary>
+    /// <summary>The parts of the stream workload, for <c>--part</c>.</summary>
+    public static readonly string[] StreamParts = ["big", "ratio", "fmnist", "all"];
+
+    /// <summary>fmnist, digits, gemm, all, samestart, scoring, text, rawscale, sparsetrain, sparsescoring, stream or help.</summary>
     public string Workload { get; private init; } = "help";
 
     /// <summary>NumberOfThreads given to the trainer; null means all cores (the trainer's default).</summary>
@@ -49,11 +52,47 @@ internal sealed class BenchmarkOptions
     /// <summary>Training seeds (0 to Seeds − 1) the rawscale workload averages over.</summary>
     public int Seeds { get; private init; } = 10;
 
+    /// <summary>The stream workload's part: big, ratio, fmnist or all (<c>--part</c>).</summary>
+    public string Part { get; private init; } = "all";
+
+    /// <summary>The folder of the stream workload's data files (<c>--data-dir</c>), written once and reused.</summary>
+    public string StreamDataDirectory { get; private init; } = DefaultStreamDataDirectory;
+
+    /// <summary>Rows of the stream workload's big data set (<c>--big-rows</c>); the default makes 8.01 GiB of float32 features.</summary>
+    public long BigRows { get; private init; } = 21_500_000;
+
+    /// <summary>Rows of the stream workload's ratio data set (<c>--ratio-rows</c>).</summary>
+    public long RatioRows { get; private init; } = 1_000_000;
+
+    /// <summary>The GC heap hard limit of the big part's children, in MiB (<c>--heap-limit-mib</c>).</summary>
+    public int HeapLimitMebibytes { get; private init; } = 1024;
+
+    /// <summary>The DataCaching of the big part's runs, and of a child (<c>--caching</c>).</summary>
+    public DataCaching Caching { get; private init; } = DataCaching.Streaming;
+
+    /// <summary>Runs of each case of the stream workload's ratio and fmnist parts, the cases taking turns (<c>--repeats</c>).</summary>
+    public int Repeats { get; private init; } = 1;
+
+    /// <summary>The stream workload reads every row of its data files back and compares it with the generator (<c>--verify-data</c>).</summary>
+    public bool VerifyData { get; private init; }
+
+    /// <summary>A stream child's data source (<c>--child</c>, given by the parent); null in the parent.</summary>
+    public string? Child { get; private init; }
+
+    /// <summary>A stream child's training file (<c>--file</c>).</summary>
+    public string? ChildFile { get; private init; }
+
+    /// <summary>A stream child's test file (<c>--test-file</c>; Fashion-MNIST only).</summary>
+    public string? ChildTestFile { get; private init; }
+
     /// <summary>The command line as given, after the <c>--</c>.</summary>
     public IReadOnlyList<string> Arguments { get; private init; } = [];
 
     /// <summary>The folder of the Fashion-MNIST IDX files.</summary>
     public string DataDirectory { get; private init; } = "/usr/share/datasets/fashion-mnist";
+
+    /// <summary>Where the stream workload writes its data files unless <c>--data-dir</c> says otherwise.</summary>
+    public static string DefaultStreamDataDirectory => Path.Combine(Path.GetTempPath(), "backprop-mlnet-stream");
 
     /// <summary>The threads actually used: the option, else all cores.</summary>
     public int EffectiveThreads => Threads ?? Environment.ProcessorCount;
@@ -82,13 +121,19 @@ internal sealed class BenchmarkOptions
         int rows = 20_000, seeds = 10;
         string? trainer = null;
         var backpropSettings = new List<string>();
-        bool pipeline = false;
+        bool pipeline = false, verifyData = false;
+        string part = "all", streamDataDirectory = DefaultStreamDataDirectory;
+        long bigRows = 21_500_000, ratioRows = 1_000_000;
+        int heapLimit = 1024, repeats = 1;
+        DataCaching caching = DataCaching.Streaming;
+        string? child = null, childFile = null, childTestFile = null;
         for (int i = 1; i < args.Length; i++)
         {
             string name = args[i];
-            if (name == "--pipeline")
+            if (name is "--pipeline" or "--verify-data")
             {
-                pipeline = true;
+                pipeline |= name == "--pipeline";
+                verifyData |= name == "--verify-data";
                 continue;
             }
 
@@ -141,6 +186,42 @@ internal sealed class BenchmarkOptions
                 case "--seeds":
                     seeds = PositiveInt(name, value);
                     break;
+                case "--part":
+                    part = StreamParts.Contains(value.ToLowerInvariant())
+                        ? value.ToLowerInvariant()
+                        : throw new ArgumentException($"Option {name} must be one of {string.Join(", ", StreamParts)}; got '{value}'.");
+                    break;
+                case "--data-dir":
+                    streamDataDirectory = value;
+                    break;
+                case "--big-rows":
+                    bigRows = PositiveLong(name, value);
+                    break;
+                case "--ratio-rows":
+                    ratioRows = PositiveLong(name, value);
+                    break;
+                case "--repeats":
+                    repeats = PositiveInt(name, value);
+                    break;
+                case "--heap-limit-mib":
+                    heapLimit = PositiveInt(name, value);
+                    break;
+                case "--caching":
+                    caching = Enum.TryParse(value, ignoreCase: true, out DataCaching c) && Enum.IsDefined(c) && !int.TryParse(value, out _)
+                        ? c
+                        : throw new ArgumentException($"Option {name} must be one of {string.Join(", ", Enum.GetNames<DataCaching>())}; got '{value}'.");
+                    break;
+                case "--child":
+                    child = StreamChildRun.Kinds.Contains(value)
+                        ? value
+                        : throw new ArgumentException($"Option {name} must be one of {string.Join(", ", StreamChildRun.Kinds)}; got '{value}'.");
+                    break;
+                case "--file":
+                    childFile = value;
+                    break;
+                case "--test-file":
+                    childTestFile = value;
+                    break;
                 default:
                     throw new ArgumentException($"Unknown option '{name}'.");
             }
@@ -160,9 +241,25 @@ internal sealed class BenchmarkOptions
             BackpropSettings = backpropSettings,
             Seeds = seeds,
             Pipeline = pipeline,
+            Part = part,
+            StreamDataDirectory = streamDataDirectory,
+            BigRows = bigRows,
+            RatioRows = ratioRows,
+            HeapLimitMebibytes = heapLimit,
+            Repeats = repeats,
+            Caching = caching,
+            VerifyData = verifyData,
+            Child = child,
+            ChildFile = childFile,
+            ChildTestFile = childTestFile,
             Arguments = args,
         };
     }
+
+    private static long PositiveLong(string name, string value) =>
+        long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out long n) && n >= 1
+            ? n
+            : throw new ArgumentException($"Option {name} must be a whole number of at least 1; got '{value}'.");
 
     private static int PositiveInt(string name, string value) =>
         int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) && n >= 1

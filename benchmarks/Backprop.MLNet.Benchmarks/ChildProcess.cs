@@ -21,8 +21,10 @@ internal static class ChildProcess
     /// <c>dotnet</c> with the entry assembly when the program was started as <c>dotnet Backprop.MLNet.Benchmarks.dll</c>.
     /// </summary>
     /// <param name="arguments">The command line of the child (a workload and its options).</param>
+    /// <param name="environment">Variables set in the child's environment on top of this process's (e.g. a GC heap limit), or null.</param>
+    /// <param name="echo">Called with each line of the child's standard output and error as it arrives, or null.</param>
     /// <returns>How it went.</returns>
-    public static Outcome Run(IEnumerable<string> arguments)
+    public static Outcome Run(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, Action<string>? echo = null)
     {
         var start = new ProcessStartInfo
         {
@@ -41,6 +43,11 @@ internal static class ChildProcess
             start.ArgumentList.Add(argument);
         }
 
+        foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         var output = new List<string>();
         var error = new List<string>();
         var clock = Stopwatch.StartNew();
@@ -52,6 +59,7 @@ internal static class ChildProcess
                 lock (output)
                 {
                     output.Add(e.Data);
+                    echo?.Invoke(e.Data);
                 }
             }
         };
@@ -62,6 +70,11 @@ internal static class ChildProcess
                 lock (error)
                 {
                     error.Add(e.Data);
+                }
+
+                lock (output)
+                {
+                    echo?.Invoke(e.Data);
                 }
             }
         };

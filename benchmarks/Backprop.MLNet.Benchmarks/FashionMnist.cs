@@ -42,6 +42,12 @@ internal static class FashionMnist
         return new Data(train, test, $"Fashion-MNIST, {directory}", IsSynthetic: false);
     }
 
+    /// <summary>Whether <paramref name="directory"/> holds the four IDX files (else <see cref="Load"/> makes synthetic data).</summary>
+    /// <param name="directory">The folder.</param>
+    /// <returns>True when all four are there.</returns>
+    public static bool IsPresent(string directory) =>
+        new[] { "train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte" }.All(n => Find(directory, n) is not null);
+
     private static string? Find(string directory, string name) =>
         new[] { name + ".gz", name }.Select(n => Path.Combine(directory, n)).FirstOrDefault(File.Exists);
 

@@ -13,7 +13,8 @@ internal static class FmnistBenchmark
 {
     private static readonly int[] Hidden = [256, 128];
     private const int BatchSize = 128;
-    private const int DefaultEpochs = 5;
+    /// <summary>The epochs FMNIST-MLP trains for unless <c>--epochs</c> says otherwise.</summary>
+    internal const int DefaultEpochs = 5;
     private const int ScoringWarmups = 10;
     private const int ScoringRepeats = 10;
     private const int LatencyWarmupCalls = 100_000;
@@ -43,24 +44,7 @@ internal static class FmnistBenchmark
         CheckEveryLabelPresent(train, data.Train.Rows);
         CheckEveryLabelPresent(test, data.Test.Rows);
         var recorder = new EpochRecorder();
-        var trainerOptions = new BackpropTrainer.Options
-        {
-            HiddenLayerSizes = Hidden,
-            Activation = Activation.Relu,
-            Solver = Solver.Adam,
-            LearningRate = 1e-3,
-            Beta1 = 0.9,
-            Beta2 = 0.999,
-            Epsilon = 1e-8,
-            L2Regularization = 0,
-            BatchSize = BatchSize,
-            Shuffle = true,
-            MaximumNumberOfEpochs = epochs,
-            Tolerance = 0,
-            Seed = options.Seed,
-            NumberOfThreads = options.Threads,
-            Progress = recorder,
-        };
+        BackpropTrainer.Options trainerOptions = TrainerOptions(options, epochs, recorder);
         if (options.BackpropSettings.Count > 0)
         {
             Console.WriteLine($"Options set: {BackpropSettings.Apply(trainerOptions, options.BackpropSettings)}");
@@ -149,6 +133,30 @@ internal static class FmnistBenchmark
             $"of float features. (checksums {checksum:G6} {latencyChecksum:G6})");
         Console.WriteLine();
     }
+
+    /// <summary>FMNIST-MLP's trainer options (also the stream workload's for Fashion-MNIST).</summary>
+    /// <param name="options">The command line: seed and threads.</param>
+    /// <param name="epochs">MaximumNumberOfEpochs.</param>
+    /// <param name="progress">Receives the epoch reports.</param>
+    /// <returns>New options.</returns>
+    internal static BackpropTrainer.Options TrainerOptions(BenchmarkOptions options, int epochs, IProgress<EpochReport> progress) => new()
+    {
+        HiddenLayerSizes = [.. Hidden],
+        Activation = Activation.Relu,
+        Solver = Solver.Adam,
+        LearningRate = 1e-3,
+        Beta1 = 0.9,
+        Beta2 = 0.999,
+        Epsilon = 1e-8,
+        L2Regularization = 0,
+        BatchSize = BatchSize,
+        Shuffle = true,
+        MaximumNumberOfEpochs = epochs,
+        Tolerance = 0,
+        Seed = options.Seed,
+        NumberOfThreads = options.Threads,
+        Progress = progress,
+    };
 
     /// <summary>
     /// Guards the data view: every row must reach the trainer with a key label (a missing key, 0, would make the trainer

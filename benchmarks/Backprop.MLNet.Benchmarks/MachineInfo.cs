@@ -37,7 +37,9 @@ internal static class MachineInfo
         table.Print();
     }
 
-    private static string CpuModel()
+    /// <summary>The CPU's model name from /proc/cpuinfo, or "unknown".</summary>
+    /// <returns>The name.</returns>
+    internal static string CpuModel()
     {
         const string cpuinfo = "/proc/cpuinfo";
         if (!File.Exists(cpuinfo))

@@ -7,7 +7,8 @@ namespace Backprop.MLNet.Benchmarks;
 /// public ML.NET API), <c>digits</c> (a small real data set with default options), <c>gemm</c> (the internal matrix
 /// kernels at FMNIST-MLP's shapes), <c>scoring</c> (where prediction time goes), <c>all</c> (those four), and, run
 /// only by name, <c>samestart</c>, <c>text</c> (a wide sparse text workload, three trainers), <c>rawscale</c>
-/// (raw, unnormalised tabular features) and <c>sparsescoring</c> (scoring sparse rows of a 100,000-input model).
+/// (raw, unnormalised tabular features), <c>sparsescoring</c> (scoring sparse rows of a 100,000-input model) and <c>stream</c>
+/// (streaming training against in memory: memory under a heap limit, epoch times, accuracy).
 /// </summary>
 internal static class Program
 {
@@ -31,6 +32,11 @@ internal static class Program
           sparsescoring  a binary 100,000-100-1 model on sparse rows of ~100 non-zeros: PredictionEngine
                    latency and Transform rows/s, with the bytes each allocates (not in all)
 
+          stream   streaming training (Caching = Streaming) against in memory, each run in a child process (not in all):
+                   big    a synthetic data set 8x the 1 GiB GC heap its children may use, from .idv and CSV
+                   ratio  epoch time streaming / in memory from one .idv that fits
+                   fmnist Fashion-MNIST in its own order and sorted by class: epoch time and test accuracy
+
         Options:
           --threads N         NumberOfThreads for training and scoring (default: all cores)
           --epochs N          epochs for fmnist (default 5) and the epoch limit for digits (default 200)
@@ -45,6 +51,18 @@ internal static class Program
           --backprop-storage V  text: short for --backprop FeatureStorage=V (Auto, Dense, Sparse)
                               if the library has that property; passed to the backprop child only
           --seeds N           rawscale: training seeds 0..N-1 per pipeline (default 10)
+          --part P            stream: big, ratio, fmnist or all (default all)
+          --data-dir DIR      stream: where its data files are written once and reused
+                              (default $TMPDIR/backprop-mlnet-stream)
+          --big-rows N        stream big: rows (default 21500000: 8.01 GiB of float32 features)
+          --ratio-rows N      stream ratio: rows (default 1000000)
+          --heap-limit-mib N  stream big: the children's DOTNET_GCHeapHardLimit in MiB (default 1024)
+          --caching C         stream big: the DataCaching of its runs (default Streaming; Memory shows the refusal)
+          --repeats N         stream ratio and fmnist: runs per case, the cases taking turns (default 1);
+                              the tables give medians
+          --verify-data       stream: read every row of the synthetic files back and compare it with the generator
+          --epochs N          also stream: big (default 2), ratio and fmnist (default 5)
+          --backprop Name=Value  also stream: set for every child's trainer (e.g. ShuffleBufferSize=10000)
         """;
 
     private static int Main(string[] args)
@@ -110,6 +128,11 @@ internal static class Program
         if (options.Workload is "rawscale")
         {
             RawScaleBenchmark.Run(options);
+        }
+
+        if (options.Workload is "stream")
+        {
+            return StreamBenchmark.Run(options);
         }
 
         if (options.Workload is "sparsescoring")
