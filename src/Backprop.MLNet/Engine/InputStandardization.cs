@@ -34,10 +34,8 @@ internal sealed record InputStandardization(float[] Mean, float[] Scale)
         int width = Width;
         for (int start = 0; start < rows.Length; start += width)
         {
-            // Two exactly rounded operations per value, vectorised or not: the same bits as the scalar (x − μ) / σ.
             Span<float> row = rows.Slice(start, width);
-            TensorPrimitives.Subtract(row, Mean, row);
-            TensorPrimitives.Divide(row, Scale, row);
+            StandardizeRow(row, row);
         }
     }
 
@@ -46,6 +44,7 @@ internal sealed record InputStandardization(float[] Mean, float[] Scale)
     /// <param name="destination">Where to write them (<see cref="Width"/> values; may be <paramref name="row"/>).</param>
     public void StandardizeRow(ReadOnlySpan<float> row, Span<float> destination)
     {
+        // Two exactly rounded operations per value, vectorised or not: the same bits as the scalar (x − μ) / σ.
         TensorPrimitives.Subtract(row, Mean, destination);
         TensorPrimitives.Divide(destination, Scale, destination);
     }

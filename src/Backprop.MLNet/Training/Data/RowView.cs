@@ -23,6 +23,50 @@ internal readonly ref struct RowView(bool IsDense, ReadOnlySpan<float> Values, R
     /// <summary>The row's weight.</summary>
     public float Weight { get; } = Weight;
 
+    /// <summary>The number of non-zero feature values (what <see cref="CopyNonZerosTo"/> writes).</summary>
+    public int NonZeroCount()
+    {
+        int count = 0;
+        foreach (float v in Values)
+        {
+            count += v != 0f ? 1 : 0;
+        }
+
+        return count;
+    }
+
+    /// <summary>Writes every feature to <paramref name="dense"/> (all <see cref="IRowSource.InputSize"/> of them): copied, or scattered from the sparse values.</summary>
+    public void CopyDenseTo(Span<float> dense)
+    {
+        if (IsDense)
+        {
+            Values.CopyTo(dense);
+            return;
+        }
+
+        dense.Clear();
+        for (int k = 0; k < Values.Length; k++)
+        {
+            dense[Indices[k]] = Values[k];
+        }
+    }
+
+    /// <summary>Writes the non-zero features with their indices, in increasing index order; returns how many (room for <see cref="NonZeroCount"/> needed).</summary>
+    public int CopyNonZerosTo(Span<int> indices, Span<float> values)
+    {
+        int n = 0;
+        for (int k = 0; k < Values.Length; k++)
+        {
+            if (Values[k] != 0f)
+            {
+                indices[n] = IsDense ? k : Indices[k];
+                values[n++] = Values[k];
+            }
+        }
+
+        return n;
+    }
+
     /// <summary>The current row of a cursor.</summary>
     /// <param name="cursor">A cursor on a row.</param>
     public static RowView Of(IRowCursor cursor) => new(cursor.IsDense, cursor.Values, cursor.Indices, cursor.Target, cursor.Weight);

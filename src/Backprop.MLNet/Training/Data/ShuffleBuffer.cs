@@ -123,48 +123,18 @@ internal sealed class ShuffleBuffer
         _weights[slot] = row.Weight;
         if (!_sparse)
         {
-            Span<float> dense = _dense.AsSpan(slot * _width, _width);
-            if (row.IsDense)
-            {
-                row.Values.CopyTo(dense);
-            }
-            else
-            {
-                dense.Clear();
-                for (int k = 0; k < row.Values.Length; k++)
-                {
-                    dense[row.Indices[k]] = row.Values[k];
-                }
-            }
-
+            row.CopyDenseTo(_dense.AsSpan(slot * _width, _width));
             return;
         }
 
-        int needed = 0;
-        foreach (float v in row.Values)
-        {
-            needed += v != 0f ? 1 : 0;
-        }
-
+        int needed = row.NonZeroCount();
         if ((_indices[slot]?.Length ?? 0) < needed)
         {
             _indices[slot] = new int[needed];
             _values[slot] = new float[needed];
         }
 
-        int[] indices = _indices[slot];
-        float[] values = _values[slot];
-        int n = 0;
-        for (int k = 0; k < row.Values.Length; k++)
-        {
-            if (row.Values[k] != 0f)
-            {
-                indices[n] = row.IsDense ? k : row.Indices[k];
-                values[n++] = row.Values[k];
-            }
-        }
-
-        _lengths[slot] = n;
+        _lengths[slot] = row.CopyNonZerosTo(_indices[slot], _values[slot]);
     }
 
     private RowView Get(int slot) => _sparse

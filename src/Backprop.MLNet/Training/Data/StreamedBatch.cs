@@ -72,18 +72,7 @@ internal sealed class StreamedBatch
                 return;
             }
 
-            if (row.IsDense)
-            {
-                row.Values.CopyTo(dense);
-                return;
-            }
-
-            dense.Clear();
-            for (int k = 0; k < row.Values.Length; k++)
-            {
-                dense[row.Indices[k]] = row.Values[k];
-            }
-
+            row.CopyDenseTo(dense);
             standardization?.StandardizeDense(dense);
             return;
         }
@@ -96,16 +85,7 @@ internal sealed class StreamedBatch
             Array.Resize(ref _values, size);
         }
 
-        int end = start;
-        for (int k = 0; k < row.Values.Length; k++)
-        {
-            if (row.Values[k] != 0f)
-            {
-                _indices[end] = row.IsDense ? k : row.Indices[k];
-                _values[end++] = row.Values[k];
-            }
-        }
-
+        int end = start + row.CopyNonZerosTo(_indices.AsSpan(start), _values.AsSpan(start));
         _rowStarts[r] = start;
         _rowStarts[r + 1] = end;
         standardization?.ScaleSparse(_indices.AsSpan(start, end - start), _values.AsSpan(start, end - start));
