@@ -1,3 +1,4 @@
+using Backprop.MLNet.Engine.Sparse;
 using Backprop.MLNet.Training.Data;
 
 namespace Backprop.MLNet.MLNet;
@@ -92,7 +93,7 @@ internal static class DataReader
                 float weight = cursor.ExampleWeight;
                 valid++;
                 weightSum += weight;
-                long nonZeros = CountNonZeros(values);
+                long nonZeros = NonZeros.Count(values);
                 entries += nonZeros;
                 if (valid <= FeatureCollector.SampleRows)
                 {
@@ -148,16 +149,5 @@ internal static class DataReader
             ? new TrainingData(dense, targets!.Take(), (int)valid, width, targetWidth, weights?.Take())
             : sparse is not null ? new TrainingData(sparse, targets!.Take(), targetWidth, weights?.Take()) : null;
         return new Result(data, streamed, read, skipped, valid, weightSum, rowsPerClass, isSparse, valid == 0 ? 0 : (double)entries / valid, statistics, labels);
-    }
-
-    private static long CountNonZeros(ReadOnlySpan<float> values)
-    {
-        long count = 0;
-        foreach (float v in values)
-        {
-            count += v != 0f ? 1 : 0;
-        }
-
-        return count;
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Backprop.MLNet.Engine.Sparse;
 using Backprop.MLNet.Training.Data;
 
 namespace Backprop.MLNet.MLNet;
@@ -166,17 +167,7 @@ internal sealed class FeatureCollector
         }
 
         EnsureEntries(_entries + values.Length);
-        int k = (int)_entries;
-        for (int j = 0; j < values.Length; j++)
-        {
-            if (values[j] != 0f)
-            {
-                _indices[k] = isDense ? j : indices[j];
-                _values[k] = values[j];
-                k++;
-            }
-        }
-
+        int k = (int)_entries + NonZeros.Copy(isDense, values, indices, _indices.AsSpan((int)_entries), _values.AsSpan((int)_entries));
         _entries = k;
         _rows++;
         _rowStarts[_rows] = k;

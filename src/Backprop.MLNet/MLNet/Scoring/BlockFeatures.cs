@@ -1,5 +1,6 @@
 using Backprop.MLNet.Engine;
 using Backprop.MLNet.Engine.Inference;
+using Backprop.MLNet.Engine.Sparse;
 using Microsoft.ML.Data;
 
 namespace Backprop.MLNet.MLNet.Scoring;
@@ -139,22 +140,8 @@ internal sealed class BlockFeatures(int inputs, int capacity)
     /// <summary>Appends one dense row's non-zero inputs (x != 0, so NaN is kept) in increasing order.</summary>
     private void AppendNonzero(ReadOnlySpan<float> values)
     {
-        int count = 0;
-        foreach (float value in values)
-        {
-            count += value != 0f ? 1 : 0;
-        }
-
-        EnsureEntries(_entries + count);
-        for (int i = 0; i < values.Length; i++)
-        {
-            if (values[i] != 0f)
-            {
-                _indices[_entries] = i;
-                _values[_entries] = values[i];
-                _entries++;
-            }
-        }
+        EnsureEntries(_entries + NonZeros.Count(values));
+        _entries += NonZeros.Copy(isDense: true, values, default, _indices.AsSpan(_entries), _values.AsSpan(_entries));
     }
 
     /// <summary>Grows the CSR buffers to hold at least <paramref name="entries"/> entries (doubling, so growth is amortised).</summary>

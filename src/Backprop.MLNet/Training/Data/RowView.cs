@@ -1,3 +1,5 @@
+using Backprop.MLNet.Engine.Sparse;
+
 namespace Backprop.MLNet.Training.Data;
 
 /// <summary>One row's features (dense, or sparse values at increasing indices), targets and weight: a view, valid while its storage is.</summary>
@@ -24,16 +26,7 @@ internal readonly ref struct RowView(bool IsDense, ReadOnlySpan<float> Values, R
     public float Weight { get; } = Weight;
 
     /// <summary>The number of non-zero feature values (what <see cref="CopyNonZerosTo"/> writes).</summary>
-    public int NonZeroCount()
-    {
-        int count = 0;
-        foreach (float v in Values)
-        {
-            count += v != 0f ? 1 : 0;
-        }
-
-        return count;
-    }
+    public int NonZeroCount() => NonZeros.Count(Values);
 
     /// <summary>Writes every feature to <paramref name="dense"/> (all <see cref="IRowSource.InputSize"/> of them): copied, or scattered from the sparse values.</summary>
     public void CopyDenseTo(Span<float> dense)
@@ -52,20 +45,7 @@ internal readonly ref struct RowView(bool IsDense, ReadOnlySpan<float> Values, R
     }
 
     /// <summary>Writes the non-zero features with their indices, in increasing index order; returns how many (room for <see cref="NonZeroCount"/> needed).</summary>
-    public int CopyNonZerosTo(Span<int> indices, Span<float> values)
-    {
-        int n = 0;
-        for (int k = 0; k < Values.Length; k++)
-        {
-            if (Values[k] != 0f)
-            {
-                indices[n] = IsDense ? k : Indices[k];
-                values[n++] = Values[k];
-            }
-        }
-
-        return n;
-    }
+    public int CopyNonZerosTo(Span<int> indices, Span<float> values) => NonZeros.Copy(IsDense, Values, Indices, indices, values);
 
     /// <summary>The current row of a cursor.</summary>
     /// <param name="cursor">A cursor on a row.</param>
