@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Backprop.MLNet.Engine.Parallel;
 
 /// <summary>Runs a kernel problem on the calling thread or spread over the shared <see cref="KernelWorkerPool"/>.</summary>
@@ -13,6 +15,7 @@ internal static class KernelRunner
     /// <typeparam name="TProblem">The problem type.</typeparam>
     /// <param name="problem">The problem; its pointers must stay valid (pinned) until this returns.</param>
     /// <param name="threads">Maximum number of threads (≥ 1).</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run<TProblem>(in TProblem problem, int threads)
         where TProblem : struct, IKernelProblem
     {

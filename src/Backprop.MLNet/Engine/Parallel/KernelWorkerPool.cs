@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 
 namespace Backprop.MLNet.Engine.Parallel;
@@ -59,6 +60,7 @@ internal sealed class KernelWorkerPool
     /// <param name="job">The job; its <see cref="KernelJob.TaskCount"/> must be ≥ 1.</param>
     /// <param name="threads">Threads to use including the caller (≥ 2).</param>
     /// <returns>True when the job ran; false when the pool was busy.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryRun(KernelJob job, int threads)
     {
         if (!Monitor.TryEnter(_gate))
@@ -112,6 +114,7 @@ internal sealed class KernelWorkerPool
     /// <summary>Claims and runs tasks of the current job until none are left.</summary>
     /// <param name="arena">The running thread's packing buffer.</param>
     /// <param name="fromBack">True to claim the last unclaimed task each time (workers), false the first (the caller).</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void RunTasks(PackBuffer arena, bool fromBack)
     {
         KernelJob job = _job!;
@@ -132,6 +135,7 @@ internal sealed class KernelWorkerPool
 
     /// <summary>Claims the first or the last unclaimed task; −1 when none is left.</summary>
     /// <param name="fromBack">True for the last.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int Claim(bool fromBack)
     {
         while (true)
@@ -178,6 +182,7 @@ internal sealed class KernelWorkerPool
         public PackBuffer Arena { get; } = new();
 
         /// <summary>Waits for jobs forever.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Loop()
         {
             while (true)
