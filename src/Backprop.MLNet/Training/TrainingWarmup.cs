@@ -22,8 +22,18 @@ namespace Backprop.MLNet.Training;
 /// </remarks>
 internal sealed class TrainingWarmup : IDisposable
 {
-    /// <summary>Training steps run: enough for every routine on the path to be called more than the runtime's 30 calls.</summary>
+    /// <summary>Training steps run at once: enough for every routine on the path to be called more than the runtime's 30 calls.</summary>
     internal const int Steps = 40;
+
+    /// <summary>
+    /// Steps run after those, one every <see cref="PacedStepMilliseconds"/>, while the warm-up is not stopped. The runtime
+    /// only starts counting calls once no new method has been compiled for 100 ms, and promotes a routine in two stages (an
+    /// instrumented one, then the optimised one), each after 30 counted calls; these steps keep calling the routines until
+    /// both stages are done, which takes the reading pass's first second or so, at a few percent of one core.
+    /// </summary>
+    internal const int PacedSteps = 400;
+
+    private const int PacedStepMilliseconds = 5;
 
     /// <summary>Largest input width and batch of the warm-up network: the code run is the same as for larger ones.</summary>
     private const int MaximumWidth = 256;
@@ -35,9 +45,9 @@ internal sealed class TrainingWarmup : IDisposable
     private readonly Thread _thread;
     private volatile bool _stop;
 
-    private TrainingWarmup(TrainingSettings settings, int inputSize, WaitHandle? hold)
+    private TrainingWarmup(TrainingSettings settings, int inputSize, WaitHandle? hold, int pacedSteps)
     {
-        _thread = new Thread(() => Run(settings, inputSize, hold)) { IsBackground = true, Name = "Backprop.MLNet warm-up" };
+        _thread = new Thread(() => Run(settings, inputSize, hold, pacedSteps)) { IsBackground = true, Name = "Backprop.MLNet warm-up" };
         _thread.Start();
     }
 
@@ -75,7 +85,9 @@ internal sealed class TrainingWarmup : IDisposable
     /// <param name="settings">The training's settings.</param>
     /// <param name="inputSize">Features per row.</param>
     /// <param name="hold">When given, the warm-up waits for it before its first step (for tests).</param>
-    internal static TrainingWarmup Begin(TrainingSettings settings, int inputSize, WaitHandle? hold = null) => new(settings, inputSize, hold);
+    /// <param name="pacedSteps">Steps after the first <see cref="Steps"/>, one every few milliseconds.</param>
+    internal static TrainingWarmup Begin(TrainingSettings settings, int inputSize, WaitHandle? hold = null, int pacedSteps = PacedSteps) =>
+        new(settings, inputSize, hold, pacedSteps);
 
     /// <summary>Asks the warm-up to stop after its current step; does not wait for it.</summary>
     public void Dispose() => _stop = true;
@@ -83,7 +95,7 @@ internal sealed class TrainingWarmup : IDisposable
     /// <summary>Waits for the warm-up to end (for tests).</summary>
     internal void Join() => _thread.Join();
 
-    private void Run(TrainingSettings settings, int inputSize, WaitHandle? hold)
+    private void Run(TrainingSettings settings, int inputSize, WaitHandle? hold, int pacedSteps)
     {
         try
         {
@@ -112,8 +124,13 @@ internal sealed class TrainingWarmup : IDisposable
             var gradient = new float[network.ParameterCount];
             InputBatch batch = InputBatch.FromDense(inputs, rows, width);
             hold?.WaitOne();
-            for (int step = 0; step < Steps && !_stop; step++)
+            for (int step = 0; step < Steps + pacedSteps && !_stop; step++)
             {
+                if (step >= Steps)
+                {
+                    Thread.Sleep(PacedStepMilliseconds);
+                }
+
                 // Alternate weighted and unweighted rows, as either may come; then the update and a validation-style pass.
                 workspace.ComputeLossAndGradient(batch, targets, 1e-4f, gradient, step % 2 == 0 ? default : weights);
                 optimizer?.Step(network.Parameters, gradient, 1e-3);

@@ -41,7 +41,7 @@ public class TrainingWarmupTests
     public void RunsEveryStep(int kind)
     {
         (ActivationKind activation, OutputKind output, int outputs, SolverKind solver) = Kinds[kind];
-        TrainingWarmup warmup = TrainingWarmup.Begin(Settings(activation, output, outputs, solver), inputSize: 1000);
+        TrainingWarmup warmup = TrainingWarmup.Begin(Settings(activation, output, outputs, solver), inputSize: 1000, pacedSteps: 0);
         warmup.Join();
         Assert.Null(warmup.Failure);
         Assert.Equal(TrainingWarmup.Steps, warmup.CompletedSteps);
@@ -53,15 +53,15 @@ public class TrainingWarmupTests
     {
         TrainingSettings settings = Settings(ActivationKind.Relu, OutputKind.Softmax, 10, SolverKind.Adam);
         using var hold = new ManualResetEvent(false);
-        TrainingWarmup stopped = TrainingWarmup.Begin(settings, inputSize: 50, hold);
-        TrainingWarmup running = TrainingWarmup.Begin(settings, inputSize: 50, hold);
+        TrainingWarmup stopped = TrainingWarmup.Begin(settings, inputSize: 50, hold, pacedSteps: 3);
+        TrainingWarmup running = TrainingWarmup.Begin(settings, inputSize: 50, hold, pacedSteps: 3);
         stopped.Dispose();
         hold.Set();
         stopped.Join();
         running.Join();
         Assert.Null(stopped.Failure);
         Assert.Equal(0, stopped.CompletedSteps);
-        Assert.Equal(TrainingWarmup.Steps, running.CompletedSteps);
+        Assert.Equal(TrainingWarmup.Steps + 3, running.CompletedSteps);
     }
 
     /// <summary>None with one thread allowed (it would take a core the user did not give), and one per kind of network per process.</summary>
@@ -96,7 +96,7 @@ public class TrainingWarmupTests
 
         TrainingSettings settings = Settings(ActivationKind.Relu, OutputKind.Softmax, 3, SolverKind.Adam) with { MaximumNumberOfEpochs = 5, BatchSize = 32 };
         float[] alone = MlpTrainer.Train(new TrainingData((float[])x.Clone(), (float[])y.Clone(), 400, 30, 1), settings).Network.Parameters;
-        TrainingWarmup warmup = TrainingWarmup.Begin(settings, 30);
+        TrainingWarmup warmup = TrainingWarmup.Begin(settings, 30, pacedSteps: 10);
         float[] beside = MlpTrainer.Train(new TrainingData((float[])x.Clone(), (float[])y.Clone(), 400, 30, 1), settings).Network.Parameters;
         warmup.Join();
         Assert.Equal(alone, beside);
