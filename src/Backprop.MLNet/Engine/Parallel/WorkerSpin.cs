@@ -13,10 +13,10 @@ namespace Backprop.MLNet.Engine.Parallel;
 /// dispatched by training, at most <see cref="ScoringMicroseconds"/> after one dispatched by prediction (a one-row
 /// <c>PredictionEngine.Predict</c> splitting a wide first layer; see <see cref="Scoring"/>). While it spins, a thread
 /// yields its core to any other runnable thread (<see cref="SpinWait.SpinOnce(int)"/> without sleeping), so spinning
-/// delays nobody; it only uses a core nobody else wanted, and that is what a lightly loaded server sees as CPU time.</para>
+/// hardly delays anyone; it uses a core nobody else wanted, and that is what a lightly loaded server sees as CPU time.</para>
 /// <para>The environment variable <see cref="EnvironmentVariable"/>, read once per process, sets both bounds to one value
-/// from 0 (block at once) to <see cref="MaximumMicroseconds"/>. A value that is not such a number is refused when the pool
-/// is first used, never repaired.</para>
+/// from 0 (block at once) to <see cref="MaximumMicroseconds"/>. A value that is not such a number is refused whenever a job
+/// is to be split (<see cref="TicksForCurrentThread"/> throws), never repaired.</para>
 /// <para>Why these defaults. Before this setting, a wait spun 2,000 <see cref="SpinWait"/> iterations: about 1.7 ms on an
 /// idle 2-core machine, and up to 25 ms on a busy one (each iteration is a yield). Training's kernel calls come microseconds
 /// apart, so a 1,000 µs bound keeps every one of them as cheap as before; the spin only ends sooner in longer pauses (the
