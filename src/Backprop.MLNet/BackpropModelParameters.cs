@@ -18,7 +18,8 @@ namespace Backprop.MLNet;
 
 /// <summary>
 /// The trained network of a <see cref="BackpropTrainer"/>: its shape, weights, biases and training history.
-/// Immutable; read-only views of the learned values are exposed. Saved inside the ML.NET model file.
+/// What was learned is immutable, and exposed as read-only views; it is saved inside the ML.NET model file. The one
+/// settable member, <see cref="NumberOfThreads"/>, is a runtime setting of this process and is not saved.
 /// </summary>
 public sealed partial class BackpropModelParameters : ModelParametersBase<float>, IValueMapper
 {
@@ -27,6 +28,9 @@ public sealed partial class BackpropModelParameters : ModelParametersBase<float>
 
     private readonly DataViewType _inputType;
     private readonly DataViewType _outputType;
+
+    /// <summary>Backs <see cref="NumberOfThreads"/>: 0 for null (all cores). One int, so a reader never sees a torn value.</summary>
+    private volatile int _numberOfThreads;
 
     internal BackpropModelParameters(IHostEnvironment env, ModelFormat.Contents contents)
         : base(env, RegistrationName)
@@ -91,6 +95,39 @@ public sealed partial class BackpropModelParameters : ModelParametersBase<float>
 
     /// <summary>For a network trained on standardised features: the standard deviation of each feature (1 for a constant one); else null.</summary>
     public IReadOnlyList<float>? FeatureStandardDeviation => Standardization?.Scale.AsReadOnly();
+
+    /// <summary>
+    /// The most threads scoring with this model may use: a row scored alone (<c>PredictionEngine.Predict</c>) splits a wide
+    /// first layer over at most this many threads, and a <c>Transform</c> cursor scores its blocks on at most this many (its
+    /// own and thread-pool helpers). Never more than <see cref="Environment.ProcessorCount"/>. Predictions are bit-identical
+    /// whatever the value. A server that scores rows one at a time, from a request thread each, usually does best with 1:
+    /// its parallelism comes from the requests, and with 1 a prediction never wakes another thread.
+    /// </summary>
+    /// <value>
+    /// Null (all cores) or at least 1. A freshly trained model takes <see cref="BackpropTrainer.Options.NumberOfThreads"/>;
+    /// a model loaded from a file starts at null, for the deployment to decide, because the setting is not saved in the
+    /// file. A change applies from the next row a <c>PredictionEngine</c> scores and the next cursor <c>Transform</c>'s
+    /// result opens. MLContext has no thread limit of its own to honour (ML.NET 5.0.1 exposes none); threads ML.NET starts
+    /// itself, such as those of a consumer that asks for a cursor set, are outside this limit.
+    /// </value>
+    /// <exception cref="ArgumentOutOfRangeException">Set to a value below 1.</exception>
+    public int? NumberOfThreads
+    {
+        get => _numberOfThreads == 0 ? null : _numberOfThreads;
+        set
+        {
+            if (value is < 1)
+            {
+                throw Errors.ModelSetting(nameof(NumberOfThreads), value, "must be at least 1, or null for all cores",
+                    "Use 1 to score on the calling thread only.");
+            }
+
+            _numberOfThreads = value ?? 0;
+        }
+    }
+
+    /// <summary>Threads scoring uses now: <see cref="NumberOfThreads"/>, or all cores, and never more than the cores.</summary>
+    internal int ScoringThreads => _numberOfThreads == 0 ? Environment.ProcessorCount : Math.Min(_numberOfThreads, Environment.ProcessorCount);
 
     /// <summary>The network that predicts from raw features (engine type), shared read-only by every scorer.</summary>
     internal Network Network { get; }

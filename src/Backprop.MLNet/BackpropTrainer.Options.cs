@@ -213,7 +213,11 @@ public sealed partial class BackpropTrainer
         /// <value>Default 0.1. Strictly between 0 and 1.</value>
         public double ValidationFraction { get; set; } = Defaults.ValidationFraction;
 
-        /// <summary>Threads used by training and batch scoring (scikit-learn: none; its BLAS decides).</summary>
+        /// <summary>
+        /// Threads used by training, and then by scoring with the trained model (scikit-learn: none; its BLAS decides). The
+        /// model keeps it as <see cref="BackpropModelParameters.NumberOfThreads"/>, where scoring's limit can be changed; it is
+        /// not saved with the model.
+        /// </summary>
         /// <value>Default null: all cores. At least 1 when set. Results do not depend on it.</value>
         public int? NumberOfThreads { get; set; }
 

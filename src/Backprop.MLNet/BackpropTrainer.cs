@@ -210,6 +210,7 @@ public sealed partial class BackpropTrainer : TrainerEstimatorBase<BackpropTrans
     protected override BackpropModelParameters TrainModelCore(TrainContext trainContext)
     {
         Host.CheckValue(trainContext, nameof(trainContext));
-        return new BackpropModelParameters(Host, new ModelTrainer(Host, _options).Train(trainContext));
+        // The training's thread limit goes on to scoring; a model loaded from a file starts without one (see the property).
+        return new BackpropModelParameters(Host, new ModelTrainer(Host, _options).Train(trainContext)) { NumberOfThreads = _options.NumberOfThreads };
     }
 }

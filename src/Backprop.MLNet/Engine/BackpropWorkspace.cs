@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using Backprop.MLNet.Engine.Activations;
 using Backprop.MLNet.Engine.Inference;
 using Backprop.MLNet.Engine.Kernels;
@@ -94,6 +95,7 @@ internal sealed class BackpropWorkspace
     /// <param name="targets">Targets [rows × <see cref="Network.TargetWidth"/>].</param>
     /// <param name="l2">L2 penalty α; 0 for none.</param>
     /// <param name="sampleWeights">Per-row weights [rows], or empty for all ones.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double ComputeLoss(InputBatch x, ReadOnlySpan<float> targets, float l2, ReadOnlySpan<float> sampleWeights = default)
     {
         double lossSum = ForwardAndLoss(x, targets, sampleWeights, out double denominator, training: false);
@@ -108,6 +110,7 @@ internal sealed class BackpropWorkspace
     /// <param name="gradient">Destination, length <see cref="Network.ParameterCount"/>; overwritten.</param>
     /// <param name="sampleWeights">Per-row weights [rows], or empty for all ones.</param>
     /// <returns>The loss, see the class remarks.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double ComputeLossAndGradient(
         ReadOnlySpan<float> x, ReadOnlySpan<float> targets, int rows, float l2, Span<float> gradient, ReadOnlySpan<float> sampleWeights = default) =>
         ComputeLossAndGradient(InputBatch.FromDense(x, rows, Network.InputSize), targets, l2, gradient, sampleWeights);
@@ -124,6 +127,7 @@ internal sealed class BackpropWorkspace
     /// <param name="gradient">Destination, length <see cref="Network.ParameterCount"/>.</param>
     /// <param name="sampleWeights">Per-row weights [rows], or empty for all ones.</param>
     /// <returns>The loss, see the class remarks.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double ComputeLossAndGradient(InputBatch x, ReadOnlySpan<float> targets, float l2, Span<float> gradient, ReadOnlySpan<float> sampleWeights = default)
     {
         Network net = Network;
@@ -142,7 +146,7 @@ internal sealed class BackpropWorkspace
             Span<float> outputDelta = _deltas[^1];
             for (int r = 0; r < rows; r++)
             {
-                TensorPrimitives.Multiply(outputDelta.Slice(r * outputs, outputs), sampleWeights[r], outputDelta.Slice(r * outputs, outputs));
+                ElementWise.Scale(outputDelta.Slice(r * outputs, outputs), sampleWeights[r]);
             }
         }
 
@@ -165,11 +169,11 @@ internal sealed class BackpropWorkspace
                 WeightGradientKernel.Compute(delta, rows, nOut, a, nIn, gw, gb, Threads);
                 if (l2 != 0f)
                 {
-                    TensorPrimitives.MultiplyAdd(net.WeightsOf(l), l2, gw, gw);
+                    ElementWise.AddScaled(net.WeightsOf(l), l2, gw);
                 }
 
-                TensorPrimitives.Multiply(gw, scale, gw);
-                TensorPrimitives.Multiply(gb, scale, gb);
+                ElementWise.Scale(gw, scale);
+                ElementWise.Scale(gb, scale);
             }
 
             if (l > 0)
@@ -195,6 +199,7 @@ internal sealed class BackpropWorkspace
     }
 
     /// <summary>Forward pass plus per-row loss and output δ; returns Σ w_i·ℓ_i and the normaliser (rows or Σ w_i).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private double ForwardAndLoss(InputBatch x, ReadOnlySpan<float> targets, ReadOnlySpan<float> sampleWeights, out double denominator, bool training)
     {
         Network net = Network;
@@ -251,6 +256,7 @@ internal sealed class BackpropWorkspace
     /// and applies dropout to the hidden activations (the scratch then holds the activations before dropout; the dropped
     /// ones are in the dropout's buffers).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private ReadOnlySpan<float> ForwardPass(InputBatch x, bool training)
     {
         Network net = Network;
@@ -298,6 +304,7 @@ internal sealed class BackpropWorkspace
         _sparse ?? throw new InvalidOperationException("A sparse batch needs a workspace created with a SparseFirstLayer.");
 
     /// <summary>Σ W² over all weight matrices (not biases) in double precision; 0 when <paramref name="l2"/> is 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private double WeightSumOfSquares(float l2)
     {
         if (l2 == 0f)

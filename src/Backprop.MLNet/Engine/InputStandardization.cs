@@ -1,4 +1,4 @@
-using System.Numerics.Tensors;
+using Backprop.MLNet.Engine.Kernels;
 
 namespace Backprop.MLNet.Engine;
 
@@ -45,8 +45,7 @@ internal sealed record InputStandardization(float[] Mean, float[] Scale)
     public void StandardizeRow(ReadOnlySpan<float> row, Span<float> destination)
     {
         // Two exactly rounded operations per value, vectorised or not: the same bits as the scalar (x − μ) / σ.
-        TensorPrimitives.Subtract(row, Mean, destination);
-        TensorPrimitives.Divide(destination, Scale, destination);
+        ElementWise.SubtractDivide(row, Mean, Scale, destination);
     }
 
     /// <summary>Replaces the non-zero values of sparse rows in place by x/σ (the centring is the first layer's: see <see cref="Shift"/>).</summary>

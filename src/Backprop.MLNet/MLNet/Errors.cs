@@ -13,6 +13,10 @@ internal static class Errors
         new($"{nameof(BackpropTrainer.Options)}.{option}", value,
             $"BackpropTrainer option {option} {constraint}; received {Show(value)}.{Suffix(fix)}");
 
+    /// <summary>A setting of a fitted model whose value breaks its constraint.</summary>
+    public static ArgumentOutOfRangeException ModelSetting(string setting, object? value, string constraint, string? fix = null) =>
+        new(setting, value, $"{nameof(BackpropModelParameters)}.{setting} {constraint}; received {Show(value)}.{Suffix(fix)}");
+
     /// <summary>A column that the trainer needs but the data does not have.</summary>
     public static ArgumentOutOfRangeException MissingColumn(string role, string name, IEnumerable<string> available) =>
         new(role, $"The {role} column '{name}' was not found in the data. " +

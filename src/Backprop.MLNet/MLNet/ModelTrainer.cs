@@ -46,6 +46,8 @@ internal sealed partial class ModelTrainer(IHost host, BackpropTrainer.Options o
         TrainingSettings settings = EngineMapping.ToSettings(_options, task, outputSize, _options.Seed ?? _host.Rand.Next());
 
         using IChannel ch = _host.Start("Training");
+        // Compiles the training path on an idle core while the rows are read (see TrainingWarmup); stopped when training starts.
+        using TrainingWarmup? warmup = TrainingWarmup.Start(settings, inputSize);
         ClassValues? classes = task == BackpropTask.MulticlassClassification ? ClassValues.Of(labelColumn) : null;
         if (initialModel is not null && task == BackpropTask.MulticlassClassification)
         {
@@ -95,6 +97,7 @@ internal sealed partial class ModelTrainer(IHost host, BackpropTrainer.Options o
         ch.Info(MessageSensitivity.None, $"BackpropTrainer: {task}, layers [{inputSize}, {string.Join(", ", _options.HiddenLayerSizes)}, {outputSize}], " +
             $"{trainRead.ValidRows} training rows ({Describe(trainRead, trainRows, inputSize)}), solver {_options.Solver}, seed {settings.Seed}" +
             (resume is null ? "." : $", continuing after epoch {resume.History.Count}."));
+        warmup?.Dispose();
         TrainingResult result = MlpTrainer.Train(
             trainRows,
             settings,

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 
 namespace Backprop.MLNet.Training;
 
@@ -9,6 +10,7 @@ internal static class Divergence
     /// <param name="loss">A minibatch, epoch or full-batch loss.</param>
     /// <param name="epoch">The epoch it belongs to.</param>
     /// <exception cref="InvalidOperationException">The loss is not finite.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ThrowIfNotFinite(double loss, int epoch)
     {
         if (!double.IsFinite(loss))

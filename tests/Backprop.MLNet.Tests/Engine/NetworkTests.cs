@@ -100,7 +100,7 @@ public class NetworkTests
         Network network = Network.CreateInitialized(6, [16], 4, ActivationKind.Tanh, OutputKind.Softmax, seed: 4);
         float[] x = TestData.Uniform(new SeededRandom(3), 6, 1.0);
         float[] expected = network.Forward(x, 1, network.CreateScratch()).ToArray();
-        Parallel.For(0, 8, _ =>
+        System.Threading.Tasks.Parallel.For(0, 8, _ =>
         {
             InferenceScratch scratch = network.CreateScratch();
             var output = new float[4];

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace Backprop.MLNet.Engine.Activations;
 
@@ -23,6 +24,7 @@ internal sealed class ReluActivation : HiddenActivation
     public override void Apply(Span<float> values) => TensorPrimitives.Max(values, 0f, values);
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void MultiplyByDerivative(ReadOnlySpan<float> activated, Span<float> delta)
     {
         CheckSameLength(activated, delta);

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Backprop.MLNet.Engine.Inference;
 
 /// <summary>
@@ -104,6 +106,7 @@ internal sealed class InferenceScratch
     /// <summary>Throws unless this scratch matches the shape of <paramref name="network"/> and can hold <paramref name="rows"/> rows.</summary>
     /// <param name="network">The network about to use the scratch.</param>
     /// <param name="rows">Rows of the coming forward pass.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void CheckFits(Network network, int rows)
     {
         if (!network.HasLayerSizes(_layerSizes))

@@ -1,3 +1,5 @@
+using Backprop.MLNet.Engine.Parallel;
+
 namespace Backprop.MLNet.Engine.Inference;
 
 /// <summary>
@@ -33,14 +35,10 @@ internal sealed class NetworkPredictor(Network network)
     /// <returns>The outputs and logits of every row, views into <paramref name="scratch"/>.</returns>
     public ForwardResult Predict(ReadOnlySpan<float> x, int rows, InferenceScratch scratch, int threads)
     {
-        if (Packed is { } packed)
+        using (WorkerSpin.Scoring())
         {
-            ReadOnlySpan<float> outputs = packed.Forward(x, rows, scratch, threads);
-            return new ForwardResult(outputs, scratch.LastLogits);
+            return PredictDense(x, rows, scratch, threads);
         }
-
-        network.Forward(x, rows, scratch, threads);
-        return new ForwardResult(network.ActivateOutputsByRow(scratch, rows), scratch.LastLogits);
     }
 
     /// <summary>
@@ -56,6 +54,28 @@ internal sealed class NetworkPredictor(Network network)
     /// <exception cref="ArgumentException">The width differs from the network's inputs, or a sparse row's indices are out of range or order.</exception>
     public ForwardResult Predict(InputBatch x, InferenceScratch scratch, int threads)
     {
+        using (WorkerSpin.Scoring())
+        {
+            return PredictBatch(x, scratch, threads);
+        }
+    }
+
+    /// <summary>The dense pass of <see cref="Predict(ReadOnlySpan{float}, int, InferenceScratch, int)"/>.</summary>
+    private ForwardResult PredictDense(ReadOnlySpan<float> x, int rows, InferenceScratch scratch, int threads)
+    {
+        if (Packed is { } packed)
+        {
+            ReadOnlySpan<float> outputs = packed.Forward(x, rows, scratch, threads);
+            return new ForwardResult(outputs, scratch.LastLogits);
+        }
+
+        network.Forward(x, rows, scratch, threads);
+        return new ForwardResult(network.ActivateOutputsByRow(scratch, rows), scratch.LastLogits);
+    }
+
+    /// <summary>The pass of <see cref="Predict(InputBatch, InferenceScratch, int)"/>.</summary>
+    private ForwardResult PredictBatch(InputBatch x, InferenceScratch scratch, int threads)
+    {
         ArgumentNullException.ThrowIfNull(scratch);
         if (x.Width != network.InputSize)
         {
@@ -70,13 +90,13 @@ internal sealed class NetworkPredictor(Network network)
 
         if (!x.IsSparse)
         {
-            return Predict(x.Dense, x.Rows, scratch, threads);
+            return PredictDense(x.Dense, x.Rows, scratch, threads);
         }
 
         scratch.CheckFits(network, x.Rows);
         CsrRows.Check(x);
         float[] dense = scratch.DenseInput(checked(x.Rows * x.Width));
         CsrRows.Scatter(x, dense);
-        return Predict(dense, x.Rows, scratch, threads);
+        return PredictDense(dense, x.Rows, scratch, threads);
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Backprop.MLNet.Engine.Activations;
 using Backprop.MLNet.Engine.Parallel;
 
@@ -22,6 +23,7 @@ internal static unsafe class DenseForwardKernel
     /// <param name="bias">Biases b, length outputs.</param>
     /// <param name="outputs">Number of layer outputs (fan-out).</param>
     /// <param name="z">Destination Z, shape [rows × outputs]; overwritten; must not overlap the inputs.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Compute(
         ReadOnlySpan<float> a, int rows, int inputs, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, int outputs, Span<float> z) =>
         Compute(a, rows, inputs, w, bias, outputs, z, activation: null, threads: 1);
@@ -39,6 +41,7 @@ internal static unsafe class DenseForwardKernel
     /// <param name="z">Destination Z, shape [rows × outputs]; overwritten; must not overlap the inputs.</param>
     /// <param name="activation">The hidden activation f, or null for none (the output layer).</param>
     /// <param name="threads">Maximum threads, the caller included (1 = run on the caller only).</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Compute(
         ReadOnlySpan<float> a,
         int rows,

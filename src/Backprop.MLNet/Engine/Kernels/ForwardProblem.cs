@@ -59,6 +59,7 @@ internal unsafe struct ForwardProblem : IKernelProblem
     public readonly long Work => (long)Rows * Inputs * Outputs;
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public readonly void RunTask(int task, PackBuffer arena)
     {
         switch (Isa)

@@ -180,6 +180,7 @@ internal static unsafe class GemmMicroKernels
     }
 
     /// <summary>Copies the valid <paramref name="rows"/> × <paramref name="columns"/> corner of a scratch tile to C.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void CopyPartial(float* tile, int nr, int rows, int columns, float* c, nint ldc)
     {
         for (int i = 0; i < rows; i++)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Backprop.MLNet.Engine.Activations;
 using Backprop.MLNet.Engine.Parallel;
 
@@ -21,6 +22,7 @@ internal static unsafe class InputGradientKernel
     /// <param name="w">Weights W, shape [outputs × inputs].</param>
     /// <param name="inputs">Number of layer inputs (fan-in).</param>
     /// <param name="g">Destination G, shape [rows × inputs]; overwritten; must not overlap the inputs.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Compute(
         ReadOnlySpan<float> delta, int rows, int outputs, ReadOnlySpan<float> w, int inputs, Span<float> g) =>
         Compute(delta, rows, outputs, w, inputs, g, derivativeOf: null, activated: default, threads: 1);
@@ -38,6 +40,7 @@ internal static unsafe class InputGradientKernel
     /// <param name="derivativeOf">The activation f whose derivative multiplies G, or null for none.</param>
     /// <param name="activated">The activations a = f(z) of this layer's inputs, [rows × inputs] (ignored when <paramref name="derivativeOf"/> is null).</param>
     /// <param name="threads">Maximum threads, the caller included (1 = run on the caller only).</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Compute(
         ReadOnlySpan<float> delta,
         int rows,

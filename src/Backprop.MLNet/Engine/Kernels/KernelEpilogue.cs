@@ -49,6 +49,7 @@ internal static unsafe class KernelEpilogue
     /// <param name="activated">ReLU outputs.</param>
     /// <param name="g">Errors, masked in place.</param>
     /// <param name="count">Number of elements.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ReluMask(float* activated, float* g, int count)
     {
         int j = 0;

@@ -79,6 +79,7 @@ internal unsafe struct PanelGemmProblem : IKernelProblem
     public readonly long Work => (long)M * N * K;
 
     /// <summary>Splits the problem into tasks; call after setting the shape and <see cref="Isa"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Plan()
     {
         _columns = Isa switch
@@ -95,6 +96,7 @@ internal unsafe struct PanelGemmProblem : IKernelProblem
     }
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public readonly void RunTask(int task, PackBuffer arena)
     {
         switch (Isa)

@@ -1,4 +1,4 @@
-using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using Backprop.MLNet.Engine.Parallel;
 
 namespace Backprop.MLNet.Engine.Kernels;
@@ -22,6 +22,7 @@ internal static unsafe class WeightGradientKernel
     /// <param name="gw">Destination weight gradient, shape [outputs × inputs]; overwritten.</param>
     /// <param name="gb">Destination bias gradient, length outputs; overwritten.</param>
     /// <param name="threads">Maximum threads, the caller included (1 = run on the caller only).</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Compute(
         ReadOnlySpan<float> delta, int rows, int outputs, ReadOnlySpan<float> a, int inputs, Span<float> gw, Span<float> gb, int threads = 1)
     {
@@ -51,7 +52,7 @@ internal static unsafe class WeightGradientKernel
         gb.Clear();
         for (int r = 0; r < rows; r++)
         {
-            TensorPrimitives.Add(gb, delta.Slice(r * outputs, outputs), gb);
+            ElementWise.Add(delta.Slice(r * outputs, outputs), gb);
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Backprop.MLNet.Engine.Parallel;
 
 namespace Backprop.MLNet.Engine.Optimizers;
@@ -70,6 +71,7 @@ internal sealed class AdamOptimizer : IOptimizer
     public void Step(Span<float> parameters, ReadOnlySpan<float> gradient, double learningRate, ParameterSubset subset) =>
         Step(parameters, gradient, learningRate, subset, lazy: true);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private unsafe void Step(Span<float> parameters, ReadOnlySpan<float> gradient, double learningRate, ParameterSubset subset, bool lazy)
     {
         int n = FirstMoment.Length;

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Backprop.MLNet.Engine.Optimizers;
 
 /// <summary>
@@ -40,6 +42,7 @@ internal sealed class SgdOptimizer : IOptimizer
     public int ParameterCount => Velocity.Length;
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Step(Span<float> parameters, ReadOnlySpan<float> gradient, double learningRate)
     {
         int n = Velocity.Length;
@@ -47,6 +50,7 @@ internal sealed class SgdOptimizer : IOptimizer
     }
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Step(Span<float> parameters, ReadOnlySpan<float> gradient, double learningRate, ParameterSubset subset)
     {
         int n = Velocity.Length;
@@ -60,6 +64,7 @@ internal sealed class SgdOptimizer : IOptimizer
     }
 
     /// <summary>One momentum step over matching slices of the parameters, gradient and velocity.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Update(Span<float> parameters, ReadOnlySpan<float> gradient, Span<float> v, float lr)
     {
         float mu = (float)Momentum;

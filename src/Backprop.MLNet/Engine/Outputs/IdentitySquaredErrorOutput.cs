@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Backprop.MLNet.Engine.Outputs;
 
 /// <summary>
@@ -22,9 +24,11 @@ internal sealed class IdentitySquaredErrorOutput : OutputLayer
     public override int TargetWidth(int outputSize) => outputSize;
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Activate(ReadOnlySpan<float> logits, Span<float> outputs, int width) => logits.CopyTo(outputs);
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override double RowLossAndDelta(ReadOnlySpan<float> logits, ReadOnlySpan<float> outputs, ReadOnlySpan<float> targets, Span<float> delta)
     {
         double loss = 0;

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace Backprop.MLNet.Engine.Outputs;
 
@@ -25,10 +26,12 @@ internal sealed class SigmoidCrossEntropyOutput : OutputLayer
     public override int TargetWidth(int outputSize) => outputSize;
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Activate(ReadOnlySpan<float> logits, Span<float> outputs, int width) =>
         TensorPrimitives.Sigmoid(logits, outputs[..logits.Length]);
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override double RowLossAndDelta(ReadOnlySpan<float> logits, ReadOnlySpan<float> outputs, ReadOnlySpan<float> targets, Span<float> delta)
     {
         double loss = 0;

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace Backprop.MLNet.Engine.Outputs;
 
@@ -31,6 +32,7 @@ internal sealed class SoftmaxCrossEntropyOutput : OutputLayer
     /// <param name="logits">rows × <paramref name="width"/> logits.</param>
     /// <param name="outputs">rows × <paramref name="width"/> probabilities.</param>
     /// <param name="width">Number of classes.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Activate(ReadOnlySpan<float> logits, Span<float> outputs, int width)
     {
         for (int start = 0; start + width <= logits.Length; start += width)
@@ -47,6 +49,7 @@ internal sealed class SoftmaxCrossEntropyOutput : OutputLayer
 
     /// <inheritdoc />
     /// <exception cref="ArgumentException">The target is not an integer class index in [0, width).</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override double RowLossAndDelta(ReadOnlySpan<float> logits, ReadOnlySpan<float> outputs, ReadOnlySpan<float> targets, Span<float> delta)
     {
         float target = targets[0];

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Backprop.MLNet.Engine.Parallel;
 
 /// <summary>A kernel problem handed to <see cref="KernelWorkerPool"/>: the non-generic face the workers see.</summary>
@@ -40,5 +42,6 @@ internal sealed class KernelJob<TProblem> : KernelJob
     public override int ArenaFloats => Problem.ArenaFloats;
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void RunTask(int task, PackBuffer arena) => Problem.RunTask(task, arena);
 }

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 
 namespace Backprop.MLNet.Engine.Parallel;
@@ -12,16 +14,14 @@ namespace Backprop.MLNet.Engine.Parallel;
 /// One caller uses the pool at a time. A caller that finds it busy (another training on another
 /// thread) runs its tasks alone instead; since every task computes the same bits whichever thread
 /// runs it, concurrent trainings give exactly the results they would give one after the other.
-/// Workers spin briefly after a job (the next product of a minibatch follows within microseconds)
-/// and then block; they are background threads and never keep the process alive.
+/// Workers spin for a bounded time after a job (the next product of a minibatch follows within microseconds), the
+/// caller likewise while it waits for them, and then block: the caller says how long with each job (see
+/// <see cref="WorkerSpin"/>). Workers are background threads and never keep the process alive.
 /// </remarks>
 internal sealed class KernelWorkerPool
 {
     /// <summary>Upper bound on worker threads, whatever thread count is asked for.</summary>
     public const int MaximumWorkers = 63;
-
-    /// <summary>Spin iterations of the wake-up and completion events before they block.</summary>
-    private const int SpinCount = 2000;
 
     /// <summary>Held by the one caller using the pool.</summary>
     private readonly object _gate = new();
@@ -30,7 +30,7 @@ internal sealed class KernelWorkerPool
     private readonly List<Worker> _workers = [];
 
     /// <summary>Set by the last worker to finish the current job.</summary>
-    private readonly ManualResetEventSlim _done = new(false, SpinCount);
+    private readonly ManualResetEventSlim _done = new(false, spinCount: 0);
 
     /// <summary>The job being run, or null between jobs.</summary>
     private KernelJob? _job;
@@ -49,8 +49,23 @@ internal sealed class KernelWorkerPool
     /// <summary>The first exception a task threw in the current job, rethrown on the caller.</summary>
     private Exception? _failure;
 
+    /// <summary>How long, in <see cref="Stopwatch"/> ticks, threads spin after the current job before they block.</summary>
+    private long _spinTicks;
+
+    /// <summary>Backs <see cref="WakeUpsWhileSpinning"/>.</summary>
+    private long _wakeUpsWhileSpinning;
+
+    /// <summary>Backs <see cref="WakeUpsFromBlocking"/>.</summary>
+    private long _wakeUpsFromBlocking;
+
     /// <summary>The process-wide pool.</summary>
     public static KernelWorkerPool Shared { get; } = new();
+
+    /// <summary>Times a worker's wait for a job ended while it was still spinning (or found the job already there).</summary>
+    public long WakeUpsWhileSpinning => Interlocked.Read(ref _wakeUpsWhileSpinning);
+
+    /// <summary>Times a worker's wait for a job ended after it had blocked (its spin was over, or 0).</summary>
+    public long WakeUpsFromBlocking => Interlocked.Read(ref _wakeUpsFromBlocking);
 
     /// <summary>
     /// Runs all tasks of <paramref name="job"/> on the caller and up to <paramref name="threads"/> − 1 workers,
@@ -58,8 +73,13 @@ internal sealed class KernelWorkerPool
     /// </summary>
     /// <param name="job">The job; its <see cref="KernelJob.TaskCount"/> must be ≥ 1.</param>
     /// <param name="threads">Threads to use including the caller (≥ 2).</param>
+    /// <param name="spinTicks">
+    /// How long, in <see cref="Stopwatch"/> ticks, the caller spins waiting for the workers, and each worker spins
+    /// waiting for the next job, before blocking (≥ 0; 0 blocks at once).
+    /// </param>
     /// <returns>True when the job ran; false when the pool was busy.</returns>
-    public bool TryRun(KernelJob job, int threads)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public bool TryRun(KernelJob job, int threads, long spinTicks)
     {
         if (!Monitor.TryEnter(_gate))
         {
@@ -86,6 +106,7 @@ internal sealed class KernelWorkerPool
             _job = job;
             _unclaimed = (long)job.TaskCount << 32;
             _failure = null;
+            _spinTicks = spinTicks;
             _pending = helpers;
             _done.Reset();
             for (int w = 0; w < helpers; w++)
@@ -94,7 +115,7 @@ internal sealed class KernelWorkerPool
             }
 
             RunTasks(own, fromBack: false);
-            _done.Wait();
+            SpinThenWait(_done, spinTicks);
             _job = null;
             if (_failure is not null)
             {
@@ -109,9 +130,44 @@ internal sealed class KernelWorkerPool
         }
     }
 
+    /// <summary>
+    /// Waits until <paramref name="signal"/> is set: polls it, yielding the core between polls, for at most
+    /// <paramref name="spinTicks"/>, then blocks.
+    /// </summary>
+    /// <param name="signal">The event (made with no spin of its own).</param>
+    /// <param name="spinTicks">The spin bound in <see cref="Stopwatch"/> ticks; 0 blocks at once.</param>
+    /// <returns>True when the wait ended without blocking.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static bool SpinThenWait(ManualResetEventSlim signal, long spinTicks)
+    {
+        if (signal.IsSet)
+        {
+            return true;
+        }
+
+        if (spinTicks > 0)
+        {
+            long deadline = Stopwatch.GetTimestamp() + spinTicks;
+            var spinner = default(SpinWait);
+            do
+            {
+                spinner.SpinOnce(sleep1Threshold: -1);
+                if (signal.IsSet)
+                {
+                    return true;
+                }
+            }
+            while (Stopwatch.GetTimestamp() < deadline);
+        }
+
+        signal.Wait();
+        return false;
+    }
+
     /// <summary>Claims and runs tasks of the current job until none are left.</summary>
     /// <param name="arena">The running thread's packing buffer.</param>
     /// <param name="fromBack">True to claim the last unclaimed task each time (workers), false the first (the caller).</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void RunTasks(PackBuffer arena, bool fromBack)
     {
         KernelJob job = _job!;
@@ -132,6 +188,7 @@ internal sealed class KernelWorkerPool
 
     /// <summary>Claims the first or the last unclaimed task; −1 when none is left.</summary>
     /// <param name="fromBack">True for the last.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int Claim(bool fromBack)
     {
         while (true)
@@ -172,18 +229,30 @@ internal sealed class KernelWorkerPool
         }
 
         /// <summary>Set by the caller to start this worker on the current job.</summary>
-        public ManualResetEventSlim Wake { get; } = new(false, SpinCount);
+        public ManualResetEventSlim Wake { get; } = new(false, spinCount: 0);
 
         /// <summary>This worker's packing buffer (grown by the caller before each dispatch).</summary>
         public PackBuffer Arena { get; } = new();
 
-        /// <summary>Waits for jobs forever.</summary>
+        /// <summary>Waits for jobs forever, spinning after each as long as that job's caller said.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Loop()
         {
+            long spinTicks = 0;
             while (true)
             {
-                Wake.Wait();
+                if (SpinThenWait(Wake, spinTicks))
+                {
+                    Interlocked.Increment(ref _pool._wakeUpsWhileSpinning);
+                }
+                else
+                {
+                    Interlocked.Increment(ref _pool._wakeUpsFromBlocking);
+                }
+
                 Wake.Reset();
+                // The caller wrote it before waking this worker and cannot start another job before this one's decrement.
+                spinTicks = _pool._spinTicks;
                 _pool.RunTasks(Arena, fromBack: true);
                 if (Interlocked.Decrement(ref _pool._pending) == 0)
                 {

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Backprop.MLNet.Engine.Parallel;
 
 /// <summary>
@@ -31,6 +33,7 @@ internal sealed unsafe class PackBuffer
 
     /// <summary>Grows the buffer (discarding its contents) so that it holds at least <paramref name="floats"/> values.</summary>
     /// <param name="floats">Required length.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Ensure(int floats)
     {
         if (floats <= Length)

@@ -45,6 +45,9 @@ internal sealed class BlockPipeline : IThreadPoolWorkItem
     /// <summary>Helpers queued or running.</summary>
     private int _activeHelpers;
 
+    /// <summary>Helpers queued so far.</summary>
+    private int _helpersQueued;
+
     private bool _inputDone;
     private volatile bool _stopped;
 
@@ -101,6 +104,12 @@ internal sealed class BlockPipeline : IThreadPoolWorkItem
 
         return slot.Block;
     }
+
+    /// <summary>The most helpers scoring at once: the threads given, less the consumer's.</summary>
+    public int MaximumHelpers => _maximumHelpers;
+
+    /// <summary>Helpers queued to the thread pool so far (each scores blocks until none is left, then exits).</summary>
+    public int HelpersQueued => Volatile.Read(ref _helpersQueued);
 
     /// <summary>Stops helpers from claiming more blocks.</summary>
     public void Stop() => _stopped = true;
@@ -167,6 +176,7 @@ internal sealed class BlockPipeline : IThreadPoolWorkItem
 
             if (Interlocked.CompareExchange(ref _activeHelpers, active + 1, active) == active)
             {
+                Interlocked.Increment(ref _helpersQueued);
                 ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
                 return;
             }

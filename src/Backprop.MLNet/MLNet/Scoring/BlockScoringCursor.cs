@@ -50,12 +50,16 @@ internal sealed class BlockScoringCursor : DataViewRowCursor
         if (scores)
         {
             _ahead = input.GetRowCursor([_plan.Features]);
-            _pipeline = new BlockPipeline(view.Model, _ahead, _plan.Features, view.BlockRows, BlockScoringDataView.Threads);
+            // Threads scoring blocks, the consumer's included, fixed for the cursor's life (results do not depend on it).
+            _pipeline = new BlockPipeline(view.Model, _ahead, _plan.Features, view.BlockRows, view.Model.ScoringThreads);
         }
     }
 
     /// <inheritdoc/>
     public override DataViewSchema Schema => _view.Schema;
+
+    /// <summary>The blocks being read and scored, or null when no added column is active (for tests).</summary>
+    internal BlockPipeline? Pipeline => _pipeline;
 
     /// <summary>The main input cursor's position.</summary>
     public override long Position => _main.Position;

@@ -69,9 +69,6 @@ internal sealed partial class BlockScoringDataView : IDataView
     /// <summary>Rows scored per forward pass.</summary>
     internal int BlockRows { get; }
 
-    /// <summary>Threads scoring blocks, the consumer's included (results do not depend on it).</summary>
-    internal static int Threads => Environment.ProcessorCount;
-
     /// <summary>The scorer's schema: the input columns, then the added columns, with the scorer's annotations.</summary>
     public DataViewSchema Schema => ((IDataView)_fallback).Schema;
 

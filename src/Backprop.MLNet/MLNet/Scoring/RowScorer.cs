@@ -18,9 +18,6 @@ internal sealed class RowScorer(BackpropModelParameters model)
     private readonly float[] _restored = new float[model.Scaling is null ? 0 : model.OutputSize];
     private float _lastLogit;
 
-    /// <summary>Threads one row may use: a large first layer is split over the cores (results do not depend on it).</summary>
-    private static int Threads => Environment.ProcessorCount;
-
     /// <summary>The first raw output logit of one row (for a binary model: the score).</summary>
     /// <param name="features">The row's features.</param>
     public float Logit(in VBuffer<float> features) => Forward(features).Logits[0];
@@ -45,8 +42,10 @@ internal sealed class RowScorer(BackpropModelParameters model)
     }
 
     /// <summary>
-    /// Runs one row through the network: a dense vector as a one-row dense batch, a sparse one as a one-row CSR batch. The
-    /// outputs are the network's own (no label scaling); both views are valid until the next call.
+    /// Runs one row through the network: a dense vector as a one-row dense batch, a sparse one as a one-row CSR batch, a
+    /// large first layer split over up to the model's scoring threads (read for every row, so a change to
+    /// <see cref="BackpropModelParameters.NumberOfThreads"/> applies at once; results do not depend on it). The outputs are
+    /// the network's own (no label scaling); both views are valid until the next call.
     /// </summary>
     /// <param name="features">The row's features.</param>
     public ForwardResult Forward(in VBuffer<float> features)
@@ -61,10 +60,10 @@ internal sealed class RowScorer(BackpropModelParameters model)
         ReadOnlySpan<float> values = features.GetValues();
         if (features.IsDense)
         {
-            return model.Predictor.Predict(InputBatch.FromDense(values, 1, inputs), _scratch, Threads);
+            return model.Predictor.Predict(InputBatch.FromDense(values, 1, inputs), _scratch, model.ScoringThreads);
         }
 
         _rowStarts[1] = values.Length;
-        return model.Predictor.Predict(InputBatch.FromCsr(_rowStarts, features.GetIndices(), values, inputs), _scratch, Threads);
+        return model.Predictor.Predict(InputBatch.FromCsr(_rowStarts, features.GetIndices(), values, inputs), _scratch, model.ScoringThreads);
     }
 }

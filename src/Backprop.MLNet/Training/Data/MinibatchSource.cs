@@ -70,6 +70,7 @@ internal sealed class MinibatchSource : IMinibatchSource
     /// order. (Starting from the original order each epoch, rather than permuting last epoch's order as scikit-learn
     /// does, makes an epoch's order depend only on the generator's state, so a saved training resumes exactly.)
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void StartEpoch()
     {
         _next = 0;
@@ -85,6 +86,7 @@ internal sealed class MinibatchSource : IMinibatchSource
     }
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool Next(out Minibatch batch)
     {
         if (_next >= BatchCount)
@@ -110,6 +112,7 @@ internal sealed class MinibatchSource : IMinibatchSource
 
     /// <summary>Returns batch <paramref name="index"/> of the current epoch; its spans stay valid until the next call.</summary>
     /// <param name="index">Batch index, 0 ≤ index &lt; <see cref="BatchCount"/>.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Minibatch GetBatch(int index)
     {
         int start = index * BatchSize;
@@ -140,6 +143,7 @@ internal sealed class MinibatchSource : IMinibatchSource
     }
 
     /// <summary>Copies the dense rows of the batch into the gather buffer.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private InputBatch GatherDense(int start, int rows)
     {
         int inputs = _data.InputSize;

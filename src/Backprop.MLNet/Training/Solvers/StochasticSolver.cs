@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Backprop.MLNet.Engine;
 using Backprop.MLNet.Engine.Optimizers;
 using Backprop.MLNet.Engine.Sparse;
@@ -14,6 +15,7 @@ namespace Backprop.MLNet.Training.Solvers;
 internal sealed class StochasticSolver : ISolver
 {
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public TrainingResult Train(TrainingRun run)
     {
         (ITrainingRows data, TrainingSettings settings, Network network, SeededRandom random, TrainingCheckpoint? resume,

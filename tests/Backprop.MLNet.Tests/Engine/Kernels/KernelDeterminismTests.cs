@@ -112,7 +112,7 @@ public class KernelDeterminismTests
     {
         float[] expected = TrainFiveSteps(ActivationKind.Relu, 1, out _);
         var results = new float[4][];
-        Parallel.For(0, results.Length, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i => results[i] = TrainFiveSteps(ActivationKind.Relu, 2, out _));
+        System.Threading.Tasks.Parallel.For(0, results.Length, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i => results[i] = TrainFiveSteps(ActivationKind.Relu, 2, out _));
         foreach (float[] result in results)
         {
             Assert.Equal(expected, result);

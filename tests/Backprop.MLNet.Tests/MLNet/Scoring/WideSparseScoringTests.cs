@@ -1,4 +1,3 @@
-using Backprop.MLNet.MLNet.Scoring;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -49,7 +48,7 @@ public sealed class WideSparseScoringTests(Xunit.Abstractions.ITestOutputHelper 
         ScoreAll(model, data);
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         output.WriteLine($"A Transform pass over {Rows} rows allocated {allocated:N0} bytes on the cursor's thread.");
-        int ring = BlockScoringDataView.Threads + 3;
+        int ring = model.Model.ScoringThreads + 3;
         long bound = ring * (Inputs * sizeof(float) / 5);
         Assert.True(allocated < bound, $"A Transform pass allocated {allocated:N0} bytes; the bound for a ring of {ring} blocks is {bound:N0}");
 

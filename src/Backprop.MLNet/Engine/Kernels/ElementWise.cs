@@ -1,0 +1,140 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Backprop.MLNet.Engine.Kernels;
+
+/// <summary>
+/// Element-wise loops of the training path: each output is one or two exactly rounded IEEE operations (never fused), so
+/// they give the same bits as the scalar expression, and as <c>TensorPrimitives</c>' Subtract, Divide, Multiply, Add and
+/// MultiplyAdd did here before.
+/// </summary>
+/// <remarks>
+/// Why not <c>TensorPrimitives</c>: its routines are generic methods the runtime compiles on first use, first as
+/// unoptimised (tier-0) code, and replaces with optimised code only after 30 calls and a pause, on a background thread
+/// that competes with training for the cores; the first epoch paid for it (measured: most of the first epoch's extra time
+/// on FMNIST-MLP). These methods are compiled optimised at their first call. Reductions, whose result depends on the
+/// order of the sum (<c>Sum</c>, <c>SumOfSquares</c>), and <c>Exp</c>, whose bits are its own, stay with
+/// <c>TensorPrimitives</c>; the training's warm-up (<c>Training.TrainingWarmup</c>) calls them early.
+/// </remarks>
+internal static class ElementWise
+{
+    /// <summary>Effectively computes <c>destination[i] = (x[i] − mean[i]) / scale[i]</c>.</summary>
+    /// <param name="x">Values.</param>
+    /// <param name="mean">Subtracted, of the same length.</param>
+    /// <param name="scale">Divisor, of the same length.</param>
+    /// <param name="destination">Output, of the same length (may be <paramref name="x"/>).</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void SubtractDivide(ReadOnlySpan<float> x, ReadOnlySpan<float> mean, ReadOnlySpan<float> scale, Span<float> destination)
+    {
+        int n = CheckLengths(x.Length, mean.Length, scale.Length, destination.Length);
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            ReadOnlySpan<Vector<float>> vx = MemoryMarshal.Cast<float, Vector<float>>(x);
+            ReadOnlySpan<Vector<float>> vm = MemoryMarshal.Cast<float, Vector<float>>(mean);
+            ReadOnlySpan<Vector<float>> vs = MemoryMarshal.Cast<float, Vector<float>>(scale);
+            Span<Vector<float>> vd = MemoryMarshal.Cast<float, Vector<float>>(destination);
+            for (int v = 0; v < vd.Length; v++)
+            {
+                vd[v] = (vx[v] - vm[v]) / vs[v];
+            }
+
+            i = vd.Length * Vector<float>.Count;
+        }
+
+        for (; i < n; i++)
+        {
+            destination[i] = (x[i] - mean[i]) / scale[i];
+        }
+    }
+
+    /// <summary>Effectively computes <c>x[i] = x[i] · factor</c>.</summary>
+    /// <param name="x">Values, scaled in place.</param>
+    /// <param name="factor">The factor.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Scale(Span<float> x, float factor)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            Span<Vector<float>> vx = MemoryMarshal.Cast<float, Vector<float>>(x);
+            var f = new Vector<float>(factor);
+            for (int v = 0; v < vx.Length; v++)
+            {
+                vx[v] *= f;
+            }
+
+            i = vx.Length * Vector<float>.Count;
+        }
+
+        for (; i < x.Length; i++)
+        {
+            x[i] *= factor;
+        }
+    }
+
+    /// <summary>Effectively computes <c>accumulator[i] = x[i] · factor + accumulator[i]</c>, rounding the product and the sum each (not fused).</summary>
+    /// <param name="x">Values.</param>
+    /// <param name="factor">Their factor.</param>
+    /// <param name="accumulator">Added to, of the same length.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void AddScaled(ReadOnlySpan<float> x, float factor, Span<float> accumulator)
+    {
+        int n = CheckLengths(x.Length, accumulator.Length, x.Length, x.Length);
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            ReadOnlySpan<Vector<float>> vx = MemoryMarshal.Cast<float, Vector<float>>(x);
+            Span<Vector<float>> va = MemoryMarshal.Cast<float, Vector<float>>(accumulator);
+            var f = new Vector<float>(factor);
+            for (int v = 0; v < va.Length; v++)
+            {
+                va[v] = (vx[v] * f) + va[v];
+            }
+
+            i = va.Length * Vector<float>.Count;
+        }
+
+        for (; i < n; i++)
+        {
+            accumulator[i] = (x[i] * factor) + accumulator[i];
+        }
+    }
+
+    /// <summary>Effectively computes <c>accumulator[i] = accumulator[i] + x[i]</c>.</summary>
+    /// <param name="x">Values.</param>
+    /// <param name="accumulator">Added to, of the same length.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Add(ReadOnlySpan<float> x, Span<float> accumulator)
+    {
+        int n = CheckLengths(x.Length, accumulator.Length, x.Length, x.Length);
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            ReadOnlySpan<Vector<float>> vx = MemoryMarshal.Cast<float, Vector<float>>(x);
+            Span<Vector<float>> va = MemoryMarshal.Cast<float, Vector<float>>(accumulator);
+            for (int v = 0; v < va.Length; v++)
+            {
+                va[v] += vx[v];
+            }
+
+            i = va.Length * Vector<float>.Count;
+        }
+
+        for (; i < n; i++)
+        {
+            accumulator[i] += x[i];
+        }
+    }
+
+    private static int CheckLengths(int a, int b, int c, int d)
+    {
+        if (a != b || a != c || a != d)
+        {
+            throw new ArgumentException($"Spans of different lengths: {a}, {b}, {c}, {d}.");
+        }
+
+        return a;
+    }
+}

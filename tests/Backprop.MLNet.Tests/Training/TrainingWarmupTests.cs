@@ -1,0 +1,104 @@
+using Backprop.MLNet.Engine;
+using Backprop.MLNet.Engine.Activations;
+using Backprop.MLNet.Engine.Outputs;
+using Backprop.MLNet.Tests.Engine;
+using Backprop.MLNet.Training;
+using Backprop.MLNet.Training.Data;
+
+namespace Backprop.MLNet.Tests.Training;
+
+/// <summary>The warm-up that compiles the training path while the rows are read (<see cref="TrainingWarmup"/>).</summary>
+public class TrainingWarmupTests
+{
+    private static readonly (ActivationKind Activation, OutputKind Output, int Outputs, SolverKind Solver)[] Kinds =
+    [
+        (ActivationKind.Relu, OutputKind.Softmax, 10, SolverKind.Adam),
+        (ActivationKind.Tanh, OutputKind.Sigmoid, 1, SolverKind.Sgd),
+        (ActivationKind.Sigmoid, OutputKind.Sigmoid, 3, SolverKind.Adam),
+        (ActivationKind.Identity, OutputKind.Identity, 2, SolverKind.Lbfgs),
+    ];
+
+    private static TrainingSettings Settings(ActivationKind activation, OutputKind output, int outputs, SolverKind solver) => TestSettings.Default with
+    {
+        HiddenLayerSizes = [300, 20],
+        Activation = activation,
+        OutputKind = output,
+        OutputSize = outputs,
+        Solver = solver,
+        BatchSize = 200,
+        NumberOfThreads = 2,
+    };
+
+    /// <summary>
+    /// Every kind of network runs all its steps without failing (the warm-up swallows its failures, so a wrong target or a
+    /// buffer too small would otherwise go unseen), on inputs wider and batches larger than it uses.
+    /// </summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void RunsEveryStep(int kind)
+    {
+        (ActivationKind activation, OutputKind output, int outputs, SolverKind solver) = Kinds[kind];
+        TrainingWarmup warmup = TrainingWarmup.Begin(Settings(activation, output, outputs, solver), inputSize: 1000, pacedSteps: 0);
+        warmup.Join();
+        Assert.Null(warmup.Failure);
+        Assert.Equal(TrainingWarmup.Steps, warmup.CompletedSteps);
+    }
+
+    /// <summary>Stopped before its first step, it runs none; let run, it runs them all.</summary>
+    [Fact]
+    public void StopsWhenDisposed()
+    {
+        TrainingSettings settings = Settings(ActivationKind.Relu, OutputKind.Softmax, 10, SolverKind.Adam);
+        using var hold = new ManualResetEvent(false);
+        TrainingWarmup stopped = TrainingWarmup.Begin(settings, inputSize: 50, hold, pacedSteps: 3);
+        TrainingWarmup running = TrainingWarmup.Begin(settings, inputSize: 50, hold, pacedSteps: 3);
+        stopped.Dispose();
+        hold.Set();
+        stopped.Join();
+        running.Join();
+        Assert.Null(stopped.Failure);
+        Assert.Equal(0, stopped.CompletedSteps);
+        Assert.Equal(TrainingWarmup.Steps + 3, running.CompletedSteps);
+    }
+
+    /// <summary>None with one thread allowed (it would take a core the user did not give), and one per kind of network per process.</summary>
+    [Fact]
+    public void StartsOncePerKindAndNeverOnOneThread()
+    {
+        // A kind no other test trains, so that this test alone decides whether it was warmed before.
+        TrainingSettings settings = Settings(ActivationKind.LeakyRelu, OutputKind.Identity, 1, SolverKind.Sgd);
+        Assert.Null(TrainingWarmup.Start(settings with { NumberOfThreads = 1 }, 10));
+        if (Environment.ProcessorCount < 2)
+        {
+            Assert.Null(TrainingWarmup.Start(settings, 10));
+            return;
+        }
+
+        using TrainingWarmup? first = TrainingWarmup.Start(settings, 10);
+        Assert.NotNull(first);
+        Assert.Null(TrainingWarmup.Start(settings, 10));
+        first.Join();
+    }
+
+    /// <summary>Training while a warm-up of the same kind runs gives the weights it gives alone: nothing is shared.</summary>
+    [Fact]
+    public void DoesNotChangeTheTraining()
+    {
+        float[] x = TestData.Uniform(new SeededRandom(1), 400 * 30);
+        var y = new float[400];
+        for (int r = 0; r < y.Length; r++)
+        {
+            y[r] = r % 3;
+        }
+
+        TrainingSettings settings = Settings(ActivationKind.Relu, OutputKind.Softmax, 3, SolverKind.Adam) with { MaximumNumberOfEpochs = 5, BatchSize = 32 };
+        float[] alone = MlpTrainer.Train(new TrainingData((float[])x.Clone(), (float[])y.Clone(), 400, 30, 1), settings).Network.Parameters;
+        TrainingWarmup warmup = TrainingWarmup.Begin(settings, 30, pacedSteps: 10);
+        float[] beside = MlpTrainer.Train(new TrainingData((float[])x.Clone(), (float[])y.Clone(), 400, 30, 1), settings).Network.Parameters;
+        warmup.Join();
+        Assert.Equal(alone, beside);
+    }
+}
