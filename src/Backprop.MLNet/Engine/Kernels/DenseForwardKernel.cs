@@ -72,6 +72,7 @@ internal static unsafe class DenseForwardKernel
                 Mode = KernelEpilogue.ModeOf(activation),
                 Isa = KernelPath.Current,
             };
+            problem.Plan(DotShape.Default(problem.Isa));
             KernelRunner.Run(problem, threads);
         }
     }

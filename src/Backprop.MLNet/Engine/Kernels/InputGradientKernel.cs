@@ -74,7 +74,7 @@ internal static unsafe class InputGradientKernel
                 Mode = mode,
                 Isa = KernelPath.Current,
             };
-            problem.Plan();
+            problem.Plan(GemmShape.Default(problem.Isa));
             KernelRunner.Run(problem, threads);
         }
     }

@@ -45,7 +45,7 @@ internal static unsafe class WeightGradientKernel
                 Mode = EpilogueMode.None,
                 Isa = KernelPath.Current,
             };
-            problem.Plan();
+            problem.Plan(GemmShape.Default(problem.Isa));
             KernelRunner.Run(problem, threads);
         }
 
