@@ -14,7 +14,7 @@ namespace Backprop.MLNet.Engine.Kernels;
 /// activation is applied to each row's <see cref="ActivationSegment"/>-wide segments, which depend only on
 /// the layer width, so results do not depend on the batch size, the thread count or the <see cref="DotShape"/>.
 /// </remarks>
-internal unsafe struct ForwardProblem : IKernelProblem
+internal unsafe struct ForwardProblem : ITunableProblem<DotShape>
 {
     /// <summary>Outputs a generic activation is applied to at a time (the default outputs per task; tasks are multiples of it).</summary>
     public const int ActivationSegment = 8;
@@ -74,6 +74,9 @@ internal unsafe struct ForwardProblem : IKernelProblem
         _tileRows = shape.TileRows;
         _outputsPerTask = shape.OutputsPerTask;
     }
+
+    /// <inheritdoc />
+    public void LimitWork(long work) => Rows = (int)Math.Clamp(work / Math.Max(1L * Inputs * Outputs, 1), Math.Min(1, Rows), Rows);
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

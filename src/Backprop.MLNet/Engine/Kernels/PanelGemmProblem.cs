@@ -13,9 +13,10 @@ namespace Backprop.MLNet.Engine.Kernels;
 /// chunk of its rows: it copies its panel of B into the thread's <see cref="PackBuffer"/> as a
 /// contiguous [k × NR] block (zero-padded on the right edge), then sweeps the chunk in tiles of
 /// <see cref="GemmMicroKernels.Rows"/> rows while the panel stays in cache. Each element of C is one
-/// multiply–add chain over k in order, so the tiling (the <see cref="GemmShape"/>) never changes a result.
+/// multiply–add chain over k in order, so the tiling (the <see cref="GemmShape"/>, whatever
+/// <see cref="KernelTuner"/> picks) never changes a result.
 /// </remarks>
-internal unsafe struct PanelGemmProblem : IKernelProblem
+internal unsafe struct PanelGemmProblem : ITunableProblem<GemmShape>
 {
     /// <summary>Left operand: element (i, p) is at A[i·RowStrideA + p·SumStrideA].</summary>
     public float* A;
@@ -89,6 +90,9 @@ internal unsafe struct PanelGemmProblem : IKernelProblem
         _chunkRows = ((tiles + chunks - 1) / chunks) * GemmMicroKernels.Rows;
         _chunks = M == 0 ? 0 : (M + _chunkRows - 1) / _chunkRows;
     }
+
+    /// <inheritdoc />
+    public void LimitWork(long work) => M = (int)Math.Clamp(work / Math.Max(1L * N * K, 1), Math.Min(1, M), M);
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
