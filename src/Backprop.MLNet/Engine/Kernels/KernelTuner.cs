@@ -25,7 +25,9 @@ namespace Backprop.MLNet.Engine.Kernels;
 /// </para>
 /// <para>
 /// Setting the environment variable <see cref="EnvironmentVariable"/> to <c>off</c> (or <c>0</c>, <c>false</c>) before
-/// the first product pins the defaults, the shapes the kernels used before the tuner existed.
+/// the first product pins the defaults, the shapes the kernels used before the tuner existed; any value other than
+/// those and <c>on</c>, <c>1</c>, <c>true</c> is refused (an <see cref="InvalidOperationException"/> whenever a product
+/// starts), never repaired.
 /// </para>
 /// </remarks>
 internal static class KernelTuner
@@ -36,8 +38,11 @@ internal static class KernelTuner
     /// <summary>Products smaller than this (≈ 30 µs of work) keep the default shape.</summary>
     internal const long MinimumTunedWork = 1L << 21;
 
-    /// <summary>Multiply–adds a timed run is cut down to (≈ 0.1–0.3 ms on one core).</summary>
-    internal const long MaximumTimedWork = 1L << 24;
+    /// <summary>
+    /// Multiply–adds a timed run is cut down to (≈ 0.1–0.5 ms): FMNIST's largest product (128 × 784 × 256) is timed
+    /// whole, so 8 candidates × 3 runs cost ≈ 5 ms.
+    /// </summary>
+    internal const long MaximumTimedWork = 1L << 25;
 
     /// <summary>Runs of each candidate: the first warms caches and is not counted, the fastest of the others is kept.</summary>
     internal const int RunsPerCandidate = 3;
@@ -68,11 +73,26 @@ internal static class KernelTuner
     [ThreadStatic]
     private static int t_timedRuns;
 
+    /// <summary>What the environment variable said when this class was first used: on/off, or why it was refused.</summary>
+    private static readonly (bool? Enabled, string? Error) s_environment = Parse(Environment.GetEnvironmentVariable(EnvironmentVariable));
+
     /// <summary>False when <see cref="EnvironmentVariable"/> turned tuning off for this process.</summary>
-    public static bool Enabled { get; } = IsEnabled(Environment.GetEnvironmentVariable(EnvironmentVariable));
+    public static bool Enabled => s_environment.Enabled ?? true;
 
     /// <summary>Whether products started on this thread may be tuned: <see cref="Enabled"/> unless a test forced it.</summary>
-    public static bool EnabledOnCurrentThread => t_forcedEnabled ?? Enabled;
+    /// <exception cref="InvalidOperationException">The environment variable holds something other than on or off.</exception>
+    public static bool EnabledOnCurrentThread
+    {
+        get
+        {
+            if (t_forcedEnabled is { } forced)
+            {
+                return forced;
+            }
+
+            return s_environment.Error is { } error ? throw new InvalidOperationException(error) : Enabled;
+        }
+    }
 
     /// <summary>Kernel runs the tuner has made on the calling thread (for tests of its bounds).</summary>
     internal static int RunsOnCurrentThread => t_timedRuns;
@@ -80,13 +100,25 @@ internal static class KernelTuner
     /// <summary>One line per size class tuned so far: what was picked and the times (for benchmarks and tests; nothing is printed).</summary>
     internal static IReadOnlyList<string> Choices => [.. s_log.Values.Order(StringComparer.Ordinal)];
 
-    /// <summary>Reads the environment variable's value: tuning is on unless it says off, 0 or false.</summary>
-    /// <param name="value">The value, or null when unset.</param>
-    /// <returns>Whether to tune.</returns>
-    internal static bool IsEnabled(string? value) =>
-        !(string.Equals(value?.Trim(), "off", StringComparison.OrdinalIgnoreCase) ||
-          string.Equals(value?.Trim(), "false", StringComparison.OrdinalIgnoreCase) ||
-          value?.Trim() == "0");
+    /// <summary>Reads the environment variable's value: unset or empty means on; else on, off, true, false, 1 or 0.</summary>
+    /// <param name="text">The variable's value, or null when it is not set.</param>
+    /// <returns>Whether to tune (null when refused), or the message that refuses the value.</returns>
+    internal static (bool? Enabled, string? Error) Parse(string? text)
+    {
+        string value = text?.Trim() ?? "";
+        if (value.Length == 0 || value == "1" || value.Equals("on", StringComparison.OrdinalIgnoreCase) || value.Equals("true", StringComparison.OrdinalIgnoreCase))
+        {
+            return (true, null);
+        }
+
+        if (value == "0" || value.Equals("off", StringComparison.OrdinalIgnoreCase) || value.Equals("false", StringComparison.OrdinalIgnoreCase))
+        {
+            return (false, null);
+        }
+
+        return (null, $"The environment variable {EnvironmentVariable} is '{text}'; it must be off (the kernels' default shapes, " +
+            "no timing) or on (time the candidate shapes at first use). Unset it to tune.");
+    }
 
     /// <summary>The shape for a broadcast product: forced, remembered, default or tuned now.</summary>
     /// <param name="kernel">Which kernel asks.</param>

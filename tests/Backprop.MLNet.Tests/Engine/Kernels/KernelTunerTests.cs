@@ -84,17 +84,36 @@ public class KernelTunerTests
         Assert.All(DotShape.Candidates(isa), s => Assert.Equal(0, s.OutputsPerTask % ForwardProblem.ActivationSegment));
     }
 
-    /// <summary>BACKPROP_MLNET_KERNEL_TUNING=off (or 0, false) turns tuning off; anything else leaves it on.</summary>
+    /// <summary>BACKPROP_MLNET_KERNEL_TUNING=off (or 0, false) turns tuning off; unset, on, 1 or true leave it on.</summary>
     [Theory]
     [InlineData(null, true)]
     [InlineData("", true)]
     [InlineData("on", true)]
+    [InlineData(" TRUE ", true)]
+    [InlineData("1", true)]
     [InlineData("off", false)]
     [InlineData(" OFF ", false)]
     [InlineData("0", false)]
     [InlineData("False", false)]
-    public void TheEnvironmentVariableTurnsTuningOff(string? value, bool enabled) =>
-        Assert.Equal(enabled, KernelTuner.IsEnabled(value));
+    public void TheEnvironmentVariableTurnsTuningOff(string? value, bool enabled)
+    {
+        (bool? parsed, string? error) = KernelTuner.Parse(value);
+        Assert.Equal(enabled, parsed);
+        Assert.Null(error);
+    }
+
+    /// <summary>Any other value is refused with a message naming the variable and its values, never read as on or off.</summary>
+    [Theory]
+    [InlineData("no")]
+    [InlineData("2")]
+    [InlineData("of")]
+    public void OtherValuesAreRefused(string value)
+    {
+        (bool? parsed, string? error) = KernelTuner.Parse(value);
+        Assert.Null(parsed);
+        Assert.Contains(KernelTuner.EnvironmentVariable, error);
+        Assert.Contains($"'{value}'", error);
+    }
 
     /// <summary>With tuning off a large product gets the default shapes and nothing is timed.</summary>
     [Theory]
