@@ -137,7 +137,7 @@ internal static class FmnistBenchmark
         table.Add("PredictionEngine.Predict latency, p90 / p99", $"{Stats.Quantile(latencies, 0.9):F2} / {Stats.Quantile(latencies, 0.99):F2} µs  ({latencies.Length:N0} calls after {LatencyWarmupCalls:N0} untimed)");
         table.Add("Peak working set (process, after training)", Stats.Mebibytes(peakWorkingSet));
         table.Add("Allocated during Fit", Stats.Mebibytes(allocated));
-        table.Add("Kernel tuner", KernelTuner.Enabled ? $"on, {KernelTuner.Choices.Count} size classes tuned (below)" : $"off ({KernelTuner.EnvironmentVariable}): default shapes");
+        table.Add("Kernel tuner", KernelTuner.Enabled ? $"on, {KernelTuner.Choices.Count} size classes tuned in {KernelTuner.SpentMilliseconds:F1} ms (below)" : $"off ({KernelTuner.EnvironmentVariable}): default shapes");
         table.Print();
         foreach (string choice in KernelTuner.Choices)
         {

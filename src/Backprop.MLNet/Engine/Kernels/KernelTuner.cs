@@ -97,6 +97,9 @@ internal static class KernelTuner
     /// <summary>Kernel runs the tuner has made on the calling thread (for tests of its bounds).</summary>
     internal static int RunsOnCurrentThread => t_timedRuns;
 
+    /// <summary>Wall-clock time this process has spent tuning, all threads together (for benchmarks).</summary>
+    internal static double SpentMilliseconds => Interlocked.Read(ref s_spentTicks) * 1000.0 / Stopwatch.Frequency;
+
     /// <summary>One line per size class tuned so far: what was picked and the times (for benchmarks and tests; nothing is printed).</summary>
     internal static IReadOnlyList<string> Choices => [.. s_log.Values.Order(StringComparer.Ordinal)];
 
