@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Backprop.MLNet.Engine.Kernels;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -136,7 +137,13 @@ internal static class FmnistBenchmark
         table.Add("PredictionEngine.Predict latency, p90 / p99", $"{Stats.Quantile(latencies, 0.9):F2} / {Stats.Quantile(latencies, 0.99):F2} µs  ({latencies.Length:N0} calls after {LatencyWarmupCalls:N0} untimed)");
         table.Add("Peak working set (process, after training)", Stats.Mebibytes(peakWorkingSet));
         table.Add("Allocated during Fit", Stats.Mebibytes(allocated));
+        table.Add("Kernel tuner", KernelTuner.Enabled ? $"on, {KernelTuner.Choices.Count} size classes tuned in {KernelTuner.SpentMilliseconds:F1} ms (below)" : $"off ({KernelTuner.EnvironmentVariable}): default shapes");
         table.Print();
+        foreach (string choice in KernelTuner.Choices)
+        {
+            Console.WriteLine($"  tuner: {choice}");
+        }
+
         Console.WriteLine($"Note: epoch 1 includes whatever compiling is left when training starts. Input data held in memory: {Stats.Mebibytes(4L * FashionMnist.Features * (data.Train.Rows + data.Test.Rows))} " +
             $"of float features. (checksums {checksum:G6} {latencyChecksum:G6})");
         Console.WriteLine();

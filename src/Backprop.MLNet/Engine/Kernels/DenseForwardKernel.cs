@@ -72,6 +72,7 @@ internal static unsafe class DenseForwardKernel
                 Mode = KernelEpilogue.ModeOf(activation),
                 Isa = KernelPath.Current,
             };
+            problem.Plan(KernelTuner.ShapeFor(problem, threads, KernelTuner.EnabledOnCurrentThread));
             KernelRunner.Run(problem, threads);
         }
     }

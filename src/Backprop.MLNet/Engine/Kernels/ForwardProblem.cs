@@ -5,19 +5,19 @@ using Backprop.MLNet.Engine.Parallel;
 namespace Backprop.MLNet.Engine.Kernels;
 
 /// <summary>
-/// Z = f(A·Wᵀ + 1·bᵀ) as independent tasks of <see cref="OutputsPerTask"/> outputs each (all rows),
+/// Z = f(A·Wᵀ + 1·bᵀ) as independent tasks of <see cref="DotShape.OutputsPerTask"/> outputs each (all rows),
 /// computed with the dot-product micro-kernels (A and W are both contiguous along k, so nothing is packed).
 /// </summary>
 /// <remarks>
 /// A task walks its outputs 4 at a time (4 rows of W stay in L1) and, for each group, all rows of A
-/// in tiles of <see cref="IKernelProfile.DotRows"/> rows, leftover rows one at a time. A generic
-/// activation is applied to each row's <see cref="OutputsPerTask"/>-wide segment, which depends only on
-/// the layer width, so results do not depend on the batch size or the thread count.
+/// in tiles of <see cref="DotShape.TileRows"/> rows, leftover rows one at a time. A generic
+/// activation is applied to each row's <see cref="ActivationSegment"/>-wide segments, which depend only on
+/// the layer width, so results do not depend on the batch size, the thread count or the <see cref="DotShape"/>.
 /// </remarks>
-internal unsafe struct ForwardProblem : IKernelProblem
+internal unsafe struct ForwardProblem : ITunableProblem<DotShape>
 {
-    /// <summary>Outputs per task.</summary>
-    public const int OutputsPerTask = 8;
+    /// <summary>Outputs a generic activation is applied to at a time (the default outputs per task; tasks are multiples of it).</summary>
+    public const int ActivationSegment = 8;
 
     /// <summary>Input activations A [rows × inputs].</summary>
     public float* A;
@@ -49,14 +49,34 @@ internal unsafe struct ForwardProblem : IKernelProblem
     /// <summary>The micro-kernel path (chosen on the calling thread).</summary>
     public KernelIsa Isa;
 
+    /// <summary>Rows of A per dot tile.</summary>
+    private int _tileRows;
+
+    /// <summary>Outputs per task.</summary>
+    private int _outputsPerTask;
+
     /// <inheritdoc />
-    public readonly int TaskCount => (Outputs + OutputsPerTask - 1) / OutputsPerTask;
+    public readonly int TaskCount => _outputsPerTask == 0 ? 0 : (Outputs + _outputsPerTask - 1) / _outputsPerTask;
 
     /// <inheritdoc />
     public readonly int ArenaFloats => 0;
 
     /// <inheritdoc />
     public readonly long Work => (long)Rows * Inputs * Outputs;
+
+    /// <summary>
+    /// Sets the tile height and outputs per task to <paramref name="shape"/> (one of <see cref="DotShape.Candidates"/>
+    /// for <see cref="Isa"/>); call after setting the sizes and <see cref="Isa"/>.
+    /// </summary>
+    /// <param name="shape">Tile rows and outputs per task; neither changes a bit of Z.</param>
+    public void Plan(DotShape shape)
+    {
+        _tileRows = shape.TileRows;
+        _outputsPerTask = shape.OutputsPerTask;
+    }
+
+    /// <inheritdoc />
+    public void LimitWork(long work) => Rows = (int)Math.Clamp(work / Math.Max(1L * Inputs * Outputs, 1), Math.Min(1, Rows), Rows);
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -81,11 +101,11 @@ internal unsafe struct ForwardProblem : IKernelProblem
     private readonly void RunTask<TProfile>(int task)
         where TProfile : struct, IKernelProfile
     {
-        int first = task * OutputsPerTask;
-        int end = Math.Min(Outputs, first + OutputsPerTask);
+        int first = task * _outputsPerTask;
+        int end = Math.Min(Outputs, first + _outputsPerTask);
         int k = Inputs;
         int n = Outputs;
-        int tileRows = TProfile.DotRows;
+        int tileRows = _tileRows;
         bool relu = Mode == EpilogueMode.Relu;
         float* sums = stackalloc float[4 * 4];
         for (int o = first; o < end; o += 4)
@@ -96,7 +116,7 @@ internal unsafe struct ForwardProblem : IKernelProblem
             int r = 0;
             for (; r + tileRows <= Rows; r += tileRows)
             {
-                TProfile.DotTile(A + ((nint)r * k), k, w, k, count, k, sums);
+                TProfile.DotTile(tileRows, A + ((nint)r * k), k, w, k, count, k, sums);
                 for (int i = 0; i < tileRows; i++)
                 {
                     KernelEpilogue.BiasAndActivate(sums + (4 * i), bias, Z + ((nint)(r + i) * n) + o, count, relu);
@@ -114,7 +134,10 @@ internal unsafe struct ForwardProblem : IKernelProblem
         {
             for (int r = 0; r < Rows; r++)
             {
-                Activation!.Apply(new Span<float>(Z + ((nint)r * n) + first, end - first));
+                for (int s = first; s < end; s += ActivationSegment)
+                {
+                    Activation!.Apply(new Span<float>(Z + ((nint)r * n) + s, Math.Min(ActivationSegment, end - s)));
+                }
             }
         }
     }

@@ -74,7 +74,7 @@ internal static unsafe class InputGradientKernel
                 Mode = mode,
                 Isa = KernelPath.Current,
             };
-            problem.Plan();
+            problem.Plan(KernelTuner.ShapeFor(TunedKernel.InputGradient, problem, threads, KernelTuner.EnabledOnCurrentThread));
             KernelRunner.Run(problem, threads);
         }
     }

@@ -9,21 +9,28 @@ namespace Backprop.MLNet.Engine.Kernels;
 /// </summary>
 internal unsafe interface IKernelProfile
 {
-    /// <summary>Rows of A per dot-product tile (<see cref="DotTile"/>).</summary>
+    /// <summary>Floats per vector.</summary>
+    static abstract int VectorWidth { get; }
+
+    /// <summary>Default rows of A per dot-product tile (<see cref="DotTile"/>), pinned when tuning is off.</summary>
     static abstract int DotRows { get; }
 
-    /// <summary>Columns of C per broadcast tile (<see cref="GemmTile"/>); its rows are <see cref="GemmMicroKernels.Rows"/>.</summary>
+    /// <summary>Default columns of C per broadcast tile (<see cref="GemmTile"/>), pinned when tuning is off; its rows are <see cref="GemmMicroKernels.Rows"/>.</summary>
     static abstract int GemmColumns { get; }
 
-    /// <summary>Raw dot products of <see cref="DotRows"/> rows of A with 4 rows of W, see <see cref="DotMicroKernels"/>.</summary>
+    /// <summary>
+    /// Raw dot products of <paramref name="tileRows"/> (2 or 4) rows of A with 4 rows of W, see <see cref="DotMicroKernels"/>.
+    /// Both tile heights add every dot product's terms in the same order, so they give the same bits.
+    /// </summary>
+    /// <param name="tileRows">Rows of A in the tile: 4, or anything else for 2.</param>
     /// <param name="a">First row of A.</param>
     /// <param name="lda">Row stride of A.</param>
     /// <param name="w">First row of W.</param>
     /// <param name="ldw">Row stride of W.</param>
     /// <param name="outputs">Valid rows of W (1–4).</param>
     /// <param name="k">Length of the dot products.</param>
-    /// <param name="sums">Destination [<see cref="DotRows"/> × 4].</param>
-    static abstract void DotTile(float* a, nint lda, float* w, nint ldw, int outputs, int k, float* sums);
+    /// <param name="sums">Destination [<paramref name="tileRows"/> × 4].</param>
+    static abstract void DotTile(int tileRows, float* a, nint lda, float* w, nint ldw, int outputs, int k, float* sums);
 
     /// <summary>Raw dot products of one row of A with 4 rows of W (same arithmetic as <see cref="DotTile"/>).</summary>
     /// <param name="a">The row of A.</param>
@@ -34,23 +41,30 @@ internal unsafe interface IKernelProfile
     /// <param name="sums">Destination [4].</param>
     static abstract void DotRow(float* a, float* w, nint ldw, int outputs, int k, float* sums);
 
-    /// <summary>One broadcast tile of C = A·panel, see <see cref="GemmMicroKernels"/>.</summary>
+    /// <summary>
+    /// One broadcast tile of C = A·panel, see <see cref="GemmMicroKernels"/>, <paramref name="panelColumns"/> wide
+    /// (4 vectors, or anything else for 2). Each element of C is the same multiply–add chain over k for either width.
+    /// </summary>
+    /// <param name="panelColumns">Columns of the packed panel: 4 · <see cref="VectorWidth"/>, or 2 · <see cref="VectorWidth"/>.</param>
     /// <param name="a">A[0, 0] of the tile.</param>
     /// <param name="rsA">Stride between rows of A.</param>
     /// <param name="csA">Stride between successive summation indices of A.</param>
     /// <param name="rows">Valid rows.</param>
-    /// <param name="panel">Packed B panel [k × <see cref="GemmColumns"/>].</param>
+    /// <param name="panel">Packed B panel [k × <paramref name="panelColumns"/>].</param>
     /// <param name="k">Length of the sums.</param>
     /// <param name="c">C[0, 0] of the tile.</param>
     /// <param name="ldc">Row stride of C.</param>
     /// <param name="columns">Valid columns.</param>
-    /// <param name="tile">Scratch [rows × <see cref="GemmColumns"/>].</param>
-    static abstract void GemmTile(float* a, nint rsA, nint csA, int rows, float* panel, int k, float* c, nint ldc, int columns, float* tile);
+    /// <param name="tile">Scratch [rows × <paramref name="panelColumns"/>].</param>
+    static abstract void GemmTile(int panelColumns, float* a, nint rsA, nint csA, int rows, float* panel, int k, float* c, nint ldc, int columns, float* tile);
 }
 
-/// <summary>AVX-512: 4 × 4 dot tiles, 6 × 64 broadcast tiles.</summary>
+/// <summary>AVX-512: 4 × 4 dot tiles and 6 × 64 broadcast tiles by default (2 × 4 and 6 × 32 for the tuner).</summary>
 internal readonly unsafe struct Avx512Profile : IKernelProfile
 {
+    /// <inheritdoc />
+    public static int VectorWidth => 16;
+
     /// <inheritdoc />
     public static int DotRows => 4;
 
@@ -59,8 +73,17 @@ internal readonly unsafe struct Avx512Profile : IKernelProfile
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void DotTile(float* a, nint lda, float* w, nint ldw, int outputs, int k, float* sums) =>
-        DotMicroKernels.Tile4x4<Vector512Ops, Vector512<float>>(a, lda, w, ldw, outputs, k, sums);
+    public static void DotTile(int tileRows, float* a, nint lda, float* w, nint ldw, int outputs, int k, float* sums)
+    {
+        if (tileRows == 4)
+        {
+            DotMicroKernels.Tile4x4<Vector512Ops, Vector512<float>>(a, lda, w, ldw, outputs, k, sums);
+        }
+        else
+        {
+            DotMicroKernels.Tile2x4<Vector512Ops, Vector512<float>>(a, lda, w, ldw, outputs, k, sums);
+        }
+    }
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -69,13 +92,25 @@ internal readonly unsafe struct Avx512Profile : IKernelProfile
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void GemmTile(float* a, nint rsA, nint csA, int rows, float* panel, int k, float* c, nint ldc, int columns, float* tile) =>
-        GemmMicroKernels.Tile6x4<Vector512Ops, Vector512<float>>(a, rsA, csA, rows, panel, k, c, ldc, columns, tile);
+    public static void GemmTile(int panelColumns, float* a, nint rsA, nint csA, int rows, float* panel, int k, float* c, nint ldc, int columns, float* tile)
+    {
+        if (panelColumns == 4 * VectorWidth)
+        {
+            GemmMicroKernels.Tile6x4<Vector512Ops, Vector512<float>>(a, rsA, csA, rows, panel, k, c, ldc, columns, tile);
+        }
+        else
+        {
+            GemmMicroKernels.Tile6x2<Vector512Ops, Vector512<float>>(a, rsA, csA, rows, panel, k, c, ldc, columns, tile);
+        }
+    }
 }
 
-/// <summary>AVX2 + FMA (16 registers): 2 × 4 dot tiles, 6 × 16 broadcast tiles.</summary>
+/// <summary>AVX2 + FMA (16 registers): 2 × 4 dot tiles, 6 × 16 broadcast tiles (the 4-row and 4-vector tiles would spill).</summary>
 internal readonly unsafe struct Avx2Profile : IKernelProfile
 {
+    /// <inheritdoc />
+    public static int VectorWidth => 8;
+
     /// <inheritdoc />
     public static int DotRows => 2;
 
@@ -84,8 +119,17 @@ internal readonly unsafe struct Avx2Profile : IKernelProfile
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void DotTile(float* a, nint lda, float* w, nint ldw, int outputs, int k, float* sums) =>
-        DotMicroKernels.Tile2x4<Vector256Ops, Vector256<float>>(a, lda, w, ldw, outputs, k, sums);
+    public static void DotTile(int tileRows, float* a, nint lda, float* w, nint ldw, int outputs, int k, float* sums)
+    {
+        if (tileRows == 4)
+        {
+            DotMicroKernels.Tile4x4<Vector256Ops, Vector256<float>>(a, lda, w, ldw, outputs, k, sums);
+        }
+        else
+        {
+            DotMicroKernels.Tile2x4<Vector256Ops, Vector256<float>>(a, lda, w, ldw, outputs, k, sums);
+        }
+    }
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -94,13 +138,25 @@ internal readonly unsafe struct Avx2Profile : IKernelProfile
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void GemmTile(float* a, nint rsA, nint csA, int rows, float* panel, int k, float* c, nint ldc, int columns, float* tile) =>
-        GemmMicroKernels.Tile6x2<Vector256Ops, Vector256<float>>(a, rsA, csA, rows, panel, k, c, ldc, columns, tile);
+    public static void GemmTile(int panelColumns, float* a, nint rsA, nint csA, int rows, float* panel, int k, float* c, nint ldc, int columns, float* tile)
+    {
+        if (panelColumns == 4 * VectorWidth)
+        {
+            GemmMicroKernels.Tile6x4<Vector256Ops, Vector256<float>>(a, rsA, csA, rows, panel, k, c, ldc, columns, tile);
+        }
+        else
+        {
+            GemmMicroKernels.Tile6x2<Vector256Ops, Vector256<float>>(a, rsA, csA, rows, panel, k, c, ldc, columns, tile);
+        }
+    }
 }
 
 /// <summary>Portable 128-bit vectors: 2 × 4 dot tiles, 6 × 8 broadcast tiles.</summary>
 internal readonly unsafe struct PortableProfile : IKernelProfile
 {
+    /// <inheritdoc />
+    public static int VectorWidth => 4;
+
     /// <inheritdoc />
     public static int DotRows => 2;
 
@@ -109,8 +165,17 @@ internal readonly unsafe struct PortableProfile : IKernelProfile
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void DotTile(float* a, nint lda, float* w, nint ldw, int outputs, int k, float* sums) =>
-        DotMicroKernels.Tile2x4<Vector128Ops, Vector128<float>>(a, lda, w, ldw, outputs, k, sums);
+    public static void DotTile(int tileRows, float* a, nint lda, float* w, nint ldw, int outputs, int k, float* sums)
+    {
+        if (tileRows == 4)
+        {
+            DotMicroKernels.Tile4x4<Vector128Ops, Vector128<float>>(a, lda, w, ldw, outputs, k, sums);
+        }
+        else
+        {
+            DotMicroKernels.Tile2x4<Vector128Ops, Vector128<float>>(a, lda, w, ldw, outputs, k, sums);
+        }
+    }
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -119,6 +184,15 @@ internal readonly unsafe struct PortableProfile : IKernelProfile
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void GemmTile(float* a, nint rsA, nint csA, int rows, float* panel, int k, float* c, nint ldc, int columns, float* tile) =>
-        GemmMicroKernels.Tile6x2<Vector128Ops, Vector128<float>>(a, rsA, csA, rows, panel, k, c, ldc, columns, tile);
+    public static void GemmTile(int panelColumns, float* a, nint rsA, nint csA, int rows, float* panel, int k, float* c, nint ldc, int columns, float* tile)
+    {
+        if (panelColumns == 4 * VectorWidth)
+        {
+            GemmMicroKernels.Tile6x4<Vector128Ops, Vector128<float>>(a, rsA, csA, rows, panel, k, c, ldc, columns, tile);
+        }
+        else
+        {
+            GemmMicroKernels.Tile6x2<Vector128Ops, Vector128<float>>(a, rsA, csA, rows, panel, k, c, ldc, columns, tile);
+        }
+    }
 }

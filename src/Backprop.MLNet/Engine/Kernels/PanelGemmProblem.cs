@@ -9,18 +9,15 @@ namespace Backprop.MLNet.Engine.Kernels;
 /// optionally finished by C ⊙= f′(activated). Used by both backward products.
 /// </summary>
 /// <remarks>
-/// A task owns one vertical panel of C (<see cref="IKernelProfile.GemmColumns"/> columns) and one
+/// A task owns one vertical panel of C (<see cref="GemmShape.PanelColumns"/> columns) and one
 /// chunk of its rows: it copies its panel of B into the thread's <see cref="PackBuffer"/> as a
 /// contiguous [k × NR] block (zero-padded on the right edge), then sweeps the chunk in tiles of
 /// <see cref="GemmMicroKernels.Rows"/> rows while the panel stays in cache. Each element of C is one
-/// multiply–add chain over k in order, so the tiling (which depends on the shapes only) never
-/// changes a result.
+/// multiply–add chain over k in order, so the tiling (the <see cref="GemmShape"/>, whatever
+/// <see cref="KernelTuner"/> picks) never changes a result.
 /// </remarks>
-internal unsafe struct PanelGemmProblem : IKernelProblem
+internal unsafe struct PanelGemmProblem : ITunableProblem<GemmShape>
 {
-    /// <summary>Tasks worth aiming for, so that dynamically claimed, similar-sized tasks keep several threads evenly busy.</summary>
-    private const int TargetTasks = 16;
-
     /// <summary>Left operand: element (i, p) is at A[i·RowStrideA + p·SumStrideA].</summary>
     public float* A;
 
@@ -66,7 +63,7 @@ internal unsafe struct PanelGemmProblem : IKernelProblem
     /// <summary>Rows per chunk (a multiple of the tile height).</summary>
     private int _chunkRows;
 
-    /// <summary>Columns per panel (the path's tile width).</summary>
+    /// <summary>Columns per panel (2 or 4 vectors of the path).</summary>
     private int _columns;
 
     /// <inheritdoc />
@@ -78,22 +75,24 @@ internal unsafe struct PanelGemmProblem : IKernelProblem
     /// <inheritdoc />
     public readonly long Work => (long)M * N * K;
 
-    /// <summary>Splits the problem into tasks; call after setting the shape and <see cref="Isa"/>.</summary>
+    /// <summary>
+    /// Splits the problem into tasks of <paramref name="shape"/> (one of <see cref="GemmShape.Candidates"/> for
+    /// <see cref="Isa"/>); call after setting the sizes and <see cref="Isa"/>.
+    /// </summary>
+    /// <param name="shape">Panel width and target task count; none changes a bit of C.</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Plan()
+    public void Plan(GemmShape shape)
     {
-        _columns = Isa switch
-        {
-            KernelIsa.Avx512 => Avx512Profile.GemmColumns,
-            KernelIsa.Avx2 => Avx2Profile.GemmColumns,
-            _ => PortableProfile.GemmColumns,
-        };
+        _columns = shape.PanelColumns;
         _panels = M == 0 ? 0 : (N + _columns - 1) / _columns;
         int tiles = (M + GemmMicroKernels.Rows - 1) / GemmMicroKernels.Rows;
-        int chunks = Math.Clamp((TargetTasks + _panels - 1) / Math.Max(_panels, 1), 1, Math.Max(1, tiles / 2));
+        int chunks = Math.Clamp((shape.TargetTasks + _panels - 1) / Math.Max(_panels, 1), 1, Math.Max(1, tiles / 2));
         _chunkRows = ((tiles + chunks - 1) / chunks) * GemmMicroKernels.Rows;
         _chunks = M == 0 ? 0 : (M + _chunkRows - 1) / _chunkRows;
     }
+
+    /// <inheritdoc />
+    public void LimitWork(long work) => M = (int)Math.Clamp(work / Math.Max(1L * N * K, 1), Math.Min(1, M), M);
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -118,7 +117,7 @@ internal unsafe struct PanelGemmProblem : IKernelProblem
     private readonly void RunTask<TProfile>(int task, PackBuffer arena)
         where TProfile : struct, IKernelProfile
     {
-        int nr = TProfile.GemmColumns;
+        int nr = _columns;
         int n0 = (task / _chunks) * nr;
         int m0 = (task % _chunks) * _chunkRows;
         int m1 = Math.Min(M, m0 + _chunkRows);
@@ -130,7 +129,7 @@ internal unsafe struct PanelGemmProblem : IKernelProblem
         {
             int rows = Math.Min(GemmMicroKernels.Rows, m1 - m);
             float* c = C + ((nint)m * N) + n0;
-            TProfile.GemmTile(A + (m * RowStrideA), RowStrideA, SumStrideA, rows, panel, K, c, N, columns, tile);
+            TProfile.GemmTile(nr, A + (m * RowStrideA), RowStrideA, SumStrideA, rows, panel, K, c, N, columns, tile);
             if (Mode != EpilogueMode.None)
             {
                 for (int i = 0; i < rows; i++)

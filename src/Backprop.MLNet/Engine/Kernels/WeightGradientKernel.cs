@@ -45,7 +45,7 @@ internal static unsafe class WeightGradientKernel
                 Mode = EpilogueMode.None,
                 Isa = KernelPath.Current,
             };
-            problem.Plan();
+            problem.Plan(KernelTuner.ShapeFor(TunedKernel.WeightGradient, problem, threads, KernelTuner.EnabledOnCurrentThread));
             KernelRunner.Run(problem, threads);
         }
 
