@@ -147,6 +147,11 @@ public class KernelTunerTests
         float[] delta = TestData.Uniform(new SeededRandom(24), rows * outputs);
         var z = new float[rows * outputs];
         var g = new float[rows * inputs];
+        var gw = new float[outputs * inputs];
+        var gb = new float[outputs];
+        var gwDefault = new float[outputs * inputs];
+        var gbDefault = new float[outputs];
+        float[] zTuned, gTuned, gwTuned, gbTuned;
         using (KernelPath.Force(isa))
         {
             using (KernelTuner.ForceTuning(true))
@@ -156,6 +161,9 @@ public class KernelTunerTests
                 int forwardRuns = KernelTuner.RunsOnCurrentThread - before;
                 InputGradientKernel.Compute(delta, rows, outputs, w, inputs, g, ReluActivation.Instance, a, threads: 1);
                 int gradientRuns = KernelTuner.RunsOnCurrentThread - before - forwardRuns;
+                WeightGradientKernel.Compute(delta, rows, outputs, a, inputs, gw, gb, threads: 1);
+                // The products that were tuned: the timing runs must leave them what they would be without tuning.
+                (zTuned, gTuned, gwTuned, gbTuned) = ((float[])z.Clone(), (float[])g.Clone(), (float[])gw.Clone(), (float[])gb.Clone());
 
                 Assert.InRange(forwardRuns, 0, DotShape.Candidates(isa).Length * KernelTuner.RunsPerCandidate);
                 Assert.InRange(gradientRuns, 0, GemmShape.Candidates(isa).Length * KernelTuner.RunsPerCandidate);
@@ -179,11 +187,16 @@ public class KernelTunerTests
                 int before = KernelTuner.RunsOnCurrentThread;
                 DenseForwardKernel.Compute(a, rows, inputs, w, b, outputs, zDefault, TanhActivation.Instance, threads: 1);
                 InputGradientKernel.Compute(delta, rows, outputs, w, inputs, gDefault, ReluActivation.Instance, a, threads: 1);
+                WeightGradientKernel.Compute(delta, rows, outputs, a, inputs, gwDefault, gbDefault, threads: 1);
                 Assert.Equal(before, KernelTuner.RunsOnCurrentThread);
             }
 
             Assert.True(Bits(zDefault).AsSpan().SequenceEqual(Bits(z)));
             Assert.True(Bits(gDefault).AsSpan().SequenceEqual(Bits(g)));
+            Assert.True(Bits(zDefault).AsSpan().SequenceEqual(Bits(zTuned)), "The forward product that was tuned differs.");
+            Assert.True(Bits(gDefault).AsSpan().SequenceEqual(Bits(gTuned)), "The input gradient that was tuned differs.");
+            Assert.True(Bits(gwDefault).AsSpan().SequenceEqual(Bits(gwTuned)), "The weight gradient that was tuned differs.");
+            Assert.True(Bits(gbDefault).AsSpan().SequenceEqual(Bits(gbTuned)), "The bias gradient that was tuned differs.");
         }
     }
 
