@@ -17,6 +17,8 @@ namespace Backprop.MLNet.Training;
 /// competes with training for the cores. Calling them here, on the core the reading pass leaves idle, leaves optimised code
 /// in place when training begins. The network, its buffers and the optimizer are the warm-up's own (nothing is shared with
 /// the training, whose results are the same bits with or without it) and it runs on one thread, outside the kernel pool.
+/// After its first steps it also runs one minibatch at the training's own sizes and thread count, so that the kernels
+/// choose their shapes for those sizes (<see cref="Engine.Kernels.KernelTuner"/>) here and not in the first epoch.
 /// It stops at the first step after <see cref="Dispose"/>, never delaying the training, and runs once per process for each
 /// kind of network (activation, output, solver).
 /// </remarks>
@@ -34,6 +36,9 @@ internal sealed class TrainingWarmup : IDisposable
     internal const int PacedSteps = 400;
 
     private const int PacedStepMilliseconds = 5;
+
+    /// <summary>The largest network (and minibatch) the warm-up runs at the training's own sizes: 4M floats, 16 MB.</summary>
+    private const long MaximumTunedParameters = 1L << 22;
 
     /// <summary>Largest input width and batch of the warm-up network: the code run is the same as for larger ones.</summary>
     private const int MaximumWidth = 256;
@@ -92,6 +97,47 @@ internal sealed class TrainingWarmup : IDisposable
     /// <summary>Asks the warm-up to stop after its current step; does not wait for it.</summary>
     public void Dispose() => _stop = true;
 
+    /// <summary>Whether the warm-up ran one minibatch of the training's own sizes (see <see cref="TuneRealShapes"/>; for tests).</summary>
+    internal bool TunedRealShapes { get; private set; }
+
+    /// <summary>
+    /// Runs one minibatch through a network of the training's own layer sizes, batch size and thread count, so that the
+    /// kernels' shapes for those sizes are chosen (<see cref="Engine.Kernels.KernelTuner"/>, a few tens of milliseconds)
+    /// here rather than in the first epoch. Only for minibatch solvers and a network of at most
+    /// <see cref="MaximumTunedParameters"/> parameters (a wider one, such as a text model's first layer, keeps its tuning in
+    /// the first epoch rather than double its memory here).
+    /// </summary>
+    /// <returns>Whether it ran.</returns>
+    private static bool TuneRealShapes(TrainingSettings settings, int inputSize)
+    {
+        if (settings.Solver == SolverKind.Lbfgs)
+        {
+            return false;
+        }
+
+        var sizes = new List<int> { inputSize };
+        sizes.AddRange(settings.HiddenLayerSizes);
+        sizes.Add(settings.OutputSize);
+        long parameters = 0, widest = 0;
+        for (int l = 0; l + 1 < sizes.Count; l++)
+        {
+            parameters += ((long)sizes[l] + 1) * sizes[l + 1];
+            widest = Math.Max(widest, sizes[l]);
+        }
+
+        if (parameters > MaximumTunedParameters || widest * settings.BatchSize > MaximumTunedParameters)
+        {
+            return false;
+        }
+
+        var network = new Network(inputSize, settings.HiddenLayerSizes, settings.OutputSize, settings.Activation, settings.OutputKind);
+        var workspace = new BackpropWorkspace(network, settings.BatchSize, settings.NumberOfThreads);
+        var inputs = new float[settings.BatchSize * inputSize];
+        var targets = new float[settings.BatchSize * network.TargetWidth];
+        workspace.ComputeLossAndGradient(InputBatch.FromDense(inputs, settings.BatchSize, inputSize), targets, 1e-4f, new float[network.ParameterCount]);
+        return true;
+    }
+
     /// <summary>Waits for the warm-up to end (for tests).</summary>
     internal void Join() => _thread.Join();
 
@@ -136,6 +182,10 @@ internal sealed class TrainingWarmup : IDisposable
                 optimizer?.Step(network.Parameters, gradient, 1e-3);
                 workspace.ComputeLoss(batch, targets, 1e-4f);
                 CompletedSteps = step + 1;
+                if (step == Steps - 1 && !_stop)
+                {
+                    TunedRealShapes = TuneRealShapes(settings, inputSize);
+                }
             }
         }
         catch (Exception e)

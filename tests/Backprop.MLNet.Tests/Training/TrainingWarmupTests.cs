@@ -45,6 +45,20 @@ public class TrainingWarmupTests
         warmup.Join();
         Assert.Null(warmup.Failure);
         Assert.Equal(TrainingWarmup.Steps, warmup.CompletedSteps);
+        // One minibatch at the training's own sizes, so that the kernels' shapes are chosen before training (not for L-BFGS).
+        Assert.Equal(solver != SolverKind.Lbfgs, warmup.TunedRealShapes);
+    }
+
+    /// <summary>A network too large to copy for tuning (a text model's wide first layer) is warmed up small only.</summary>
+    [Fact]
+    public void DoesNotCopyALargeNetwork()
+    {
+        TrainingSettings settings = Settings(ActivationKind.Relu, OutputKind.Sigmoid, 1, SolverKind.Adam) with { HiddenLayerSizes = [100] };
+        TrainingWarmup warmup = TrainingWarmup.Begin(settings, inputSize: 100_000, pacedSteps: 0);
+        warmup.Join();
+        Assert.Null(warmup.Failure);
+        Assert.Equal(TrainingWarmup.Steps, warmup.CompletedSteps);
+        Assert.False(warmup.TunedRealShapes);
     }
 
     /// <summary>Stopped before its first step, it runs none; let run, it runs them all.</summary>
