@@ -134,6 +134,12 @@ internal static class FmnistBenchmark
         double scoringBound = machine.Gflops * 1e9 / (2.0 * sumInOut);
         table.Add("Batch scoring bound at the machine's sgemm", $"{scoringBound:N0} rows/s; the median above is {data.Test.Rows / medianScoringSeconds / scoringBound:P0} of it");
         table.Add("PredictionEngine.Predict latency, median", $"{Stats.Median(latencies):F2} µs");
+        table.Add("One row alone (chosen by timing both)", model.Model.Predictor.OneRow.KeepsRowsOnCaller switch
+        {
+            true => "kept on the calling thread",
+            false => $"split over {model.Model.ScoringThreads} threads",
+            null => $"split over {model.Model.ScoringThreads} threads (no choice made: one thread allowed, or tuning off)",
+        });
         table.Add("PredictionEngine.Predict latency, p90 / p99", $"{Stats.Quantile(latencies, 0.9):F2} / {Stats.Quantile(latencies, 0.99):F2} µs  ({latencies.Length:N0} calls after {LatencyWarmupCalls:N0} untimed)");
         table.Add("Peak working set (process, after training)", Stats.Mebibytes(peakWorkingSet));
         table.Add("Allocated during Fit", Stats.Mebibytes(allocated));

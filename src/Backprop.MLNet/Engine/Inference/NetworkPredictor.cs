@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Backprop.MLNet.Engine.Parallel;
 
 namespace Backprop.MLNet.Engine.Inference;
@@ -22,6 +23,31 @@ internal sealed class NetworkPredictor(Network network)
 
     /// <summary>Makes this predictor use the training layout, as a network too large to pack does (for tests).</summary>
     internal void UseTrainingLayout() => _trainingLayout = true;
+
+    /// <summary>Whether a row predicted alone is split over threads (chosen by timing; see <see cref="OneRowSplit"/>).</summary>
+    public OneRowSplit OneRow { get; } = new();
+
+    /// <summary>
+    /// One row alone (a <c>PredictionEngine</c> call): as <see cref="Predict(InputBatch, InferenceScratch, int)"/>, on the
+    /// threads <see cref="OneRow"/> chooses among 1 and <paramref name="threads"/> (the same bits either way).
+    /// </summary>
+    /// <param name="x">One row, dense or CSR.</param>
+    /// <param name="scratch">The caller's buffers.</param>
+    /// <param name="threads">Threads allowed, the caller included.</param>
+    /// <returns>The outputs and logits of the row, views into <paramref name="scratch"/>.</returns>
+    public ForwardResult PredictRow(InputBatch x, InferenceScratch scratch, int threads)
+    {
+        int use = OneRow.Begin(threads, out long sample);
+        if (sample < 0)
+        {
+            return Predict(x, scratch, use);
+        }
+
+        long start = Stopwatch.GetTimestamp();
+        ForwardResult result = Predict(x, scratch, use);
+        OneRow.End(sample, Stopwatch.GetTimestamp() - start);
+        return result;
+    }
 
     /// <summary>Buffers for passes of up to <paramref name="maxRows"/> rows (one per thread or cursor).</summary>
     /// <param name="maxRows">Largest number of rows per pass.</param>

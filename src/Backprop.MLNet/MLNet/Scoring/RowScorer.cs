@@ -60,10 +60,10 @@ internal sealed class RowScorer(BackpropModelParameters model)
         ReadOnlySpan<float> values = features.GetValues();
         if (features.IsDense)
         {
-            return model.Predictor.Predict(InputBatch.FromDense(values, 1, inputs), _scratch, model.ScoringThreads);
+            return model.Predictor.PredictRow(InputBatch.FromDense(values, 1, inputs), _scratch, model.ScoringThreads);
         }
 
         _rowStarts[1] = values.Length;
-        return model.Predictor.Predict(InputBatch.FromCsr(_rowStarts, features.GetIndices(), values, inputs), _scratch, model.ScoringThreads);
+        return model.Predictor.PredictRow(InputBatch.FromCsr(_rowStarts, features.GetIndices(), values, inputs), _scratch, model.ScoringThreads);
     }
 }
