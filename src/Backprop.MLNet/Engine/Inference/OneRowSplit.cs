@@ -94,11 +94,19 @@ internal sealed class OneRowSplit
         }
     }
 
-    /// <summary>The median of the samples taken (one another thread has not recorded yet is left out).</summary>
+    /// <summary>
+    /// The median of the samples taken (one another thread has not recorded yet, still 0, is left out); sorts them in place
+    /// and allocates nothing (the choice is made during a prediction).
+    /// </summary>
     private static long Median(long[] samples)
     {
-        long[] sorted = [.. samples.Where(s => s > 0)];
-        Array.Sort(sorted);
-        return sorted.Length == 0 ? long.MaxValue : sorted[sorted.Length / 2];
+        Array.Sort(samples);
+        int missing = 0;
+        while (missing < samples.Length && samples[missing] <= 0)
+        {
+            missing++;
+        }
+
+        return missing == samples.Length ? long.MaxValue : samples[missing + ((samples.Length - missing) / 2)];
     }
 }
