@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Backprop.MLNet.Engine;
 
 /// <summary>
@@ -46,6 +48,7 @@ internal readonly ref struct InputBatch
     /// <param name="values">The rows, row-major; at least rows × width values (extra trailing values are ignored).</param>
     /// <param name="rows">Number of rows (≥ 1).</param>
     /// <param name="width">Inputs per row (≥ 1).</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static InputBatch FromDense(ReadOnlySpan<float> values, int rows, int width)
     {
         if (rows < 1 || width < 1 || values.Length < (long)rows * width)
@@ -61,6 +64,7 @@ internal readonly ref struct InputBatch
     /// <param name="indices">Column indices, strictly increasing within each row, each in [0, width).</param>
     /// <param name="values">The non-zero values.</param>
     /// <param name="width">Inputs per row (≥ 1).</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static InputBatch FromCsr(ReadOnlySpan<int> rowStarts, ReadOnlySpan<int> indices, ReadOnlySpan<float> values, int width)
     {
         int rows = rowStarts.Length - 1;

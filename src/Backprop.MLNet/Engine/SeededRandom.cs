@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Backprop.MLNet.Engine;
 
 /// <summary>
@@ -59,6 +61,7 @@ internal sealed class SeededRandom
     }
 
     /// <summary>Returns the next 64 uniformly distributed random bits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ulong NextUInt64()
     {
         ulong result = unchecked(RotateLeft(_s1 * 5, 7) * 9);
@@ -85,6 +88,7 @@ internal sealed class SeededRandom
     /// (Lemire's multiply-and-reject method).
     /// </summary>
     /// <param name="exclusiveMax">The exclusive upper bound; must be positive.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int NextInt(int exclusiveMax)
     {
         if (exclusiveMax <= 0)
@@ -110,6 +114,7 @@ internal sealed class SeededRandom
 
     /// <summary>Shuffles <paramref name="values"/> in place with the Fisher–Yates algorithm.</summary>
     /// <param name="values">The values to permute.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Shuffle(Span<int> values)
     {
         for (int i = values.Length - 1; i > 0; i--)

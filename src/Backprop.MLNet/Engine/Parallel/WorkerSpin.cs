@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 
 namespace Backprop.MLNet.Engine.Parallel;
 
@@ -69,6 +70,7 @@ internal static class WorkerSpin
     /// <see cref="Scoring"/>, else the training bound.
     /// </summary>
     /// <exception cref="InvalidOperationException">The environment variable holds something other than a spin in range.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static long TicksForCurrentThread()
     {
         if (s_environment.Error is { } error)
