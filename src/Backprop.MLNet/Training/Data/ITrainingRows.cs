@@ -31,7 +31,8 @@ internal interface ITrainingRows
     /// <param name="batchSize">Rows per batch (≥ 1).</param>
     /// <param name="shuffle">Whether every epoch draws a new order.</param>
     /// <param name="random">The generator of the orders; may be null when <paramref name="shuffle"/> is false.</param>
-    IMinibatchSource Batches(int batchSize, bool shuffle, SeededRandom? random);
+    /// <param name="threads">Threads that may gather a batch's rows (rows in memory; streamed rows are read by their own thread).</param>
+    IMinibatchSource Batches(int batchSize, bool shuffle, SeededRandom? random, int threads = 1);
 
     /// <summary>Standardises the features: dense (x − μ)/σ, sparse x/σ (in place for rows in memory; as they are read for streamed ones).</summary>
     /// <param name="standardization">The standardisation.</param>

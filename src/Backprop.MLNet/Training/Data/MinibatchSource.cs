@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Backprop.MLNet.Engine;
+using Backprop.MLNet.Engine.Parallel;
 
 namespace Backprop.MLNet.Training.Data;
 
@@ -14,6 +15,7 @@ internal sealed class MinibatchSource : IMinibatchSource
     private readonly TrainingData _data;
     private readonly SeededRandom? _random;
     private readonly bool _shuffle;
+    private readonly int _threads;
     private readonly int[] _order;
     private readonly float[] _features;
     private readonly float[] _targets;
@@ -28,7 +30,8 @@ internal sealed class MinibatchSource : IMinibatchSource
     /// <param name="batchSize">Rows per batch, 1 ≤ batchSize ≤ rows.</param>
     /// <param name="shuffle">Whether <see cref="StartEpoch"/> reshuffles the row order.</param>
     /// <param name="random">Generator for the shuffles (may be null without shuffling).</param>
-    public MinibatchSource(TrainingData data, int batchSize, bool shuffle, SeededRandom? random)
+    /// <param name="threads">Threads that copy a shuffled dense batch's rows (the same bits on any number).</param>
+    public MinibatchSource(TrainingData data, int batchSize, bool shuffle, SeededRandom? random, int threads = 1)
     {
         ArgumentNullException.ThrowIfNull(data);
         if (shuffle)
@@ -44,6 +47,7 @@ internal sealed class MinibatchSource : IMinibatchSource
         _data = data;
         _random = random;
         _shuffle = shuffle;
+        _threads = Math.Max(1, threads);
         BatchSize = batchSize;
         BatchCount = (data.Rows + batchSize - 1) / batchSize;
         _order = new int[data.Rows];
@@ -144,13 +148,14 @@ internal sealed class MinibatchSource : IMinibatchSource
 
     /// <summary>Copies the dense rows of the batch into the gather buffer.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private InputBatch GatherDense(int start, int rows)
+    private unsafe InputBatch GatherDense(int start, int rows)
     {
         int inputs = _data.InputSize;
-        ReadOnlySpan<float> features = _data.Features;
-        for (int r = 0; r < rows; r++)
+        fixed (float* source = _data.Features, destination = _features)
+        fixed (int* order = &_order[start])
         {
-            features.Slice(_order[start + r] * inputs, inputs).CopyTo(_features.AsSpan(r * inputs, inputs));
+            var gather = new RowGather { Source = source, Order = order, Destination = destination, Rows = rows, Width = inputs };
+            KernelRunner.Run(gather, _threads);
         }
 
         return InputBatch.FromDense(_features, rows, inputs);

@@ -82,7 +82,7 @@ internal sealed class StreamedRows : ITrainingRows
         (4.0 * (targetWidth + 1)) + (sparseEntries is { } entries ? (8.0 * entries) + 64 : 4.0 * inputSize);
 
     /// <inheritdoc />
-    public IMinibatchSource Batches(int batchSize, bool shuffle, SeededRandom? random)
+    public IMinibatchSource Batches(int batchSize, bool shuffle, SeededRandom? random, int threads = 1)
     {
         if (shuffle)
         {

@@ -123,8 +123,8 @@ internal sealed class TrainingData : ITrainingRows
     long ITrainingRows.Rows => Rows;
 
     /// <inheritdoc />
-    public IMinibatchSource Batches(int batchSize, bool shuffle, SeededRandom? random) =>
-        new MinibatchSource(this, Math.Min(batchSize, Rows), shuffle, random);
+    public IMinibatchSource Batches(int batchSize, bool shuffle, SeededRandom? random, int threads = 1) =>
+        new MinibatchSource(this, Math.Min(batchSize, Rows), shuffle, random, threads);
 
     /// <inheritdoc />
     public void Standardize(InputStandardization standardization) => InputStatistics.Apply(this, standardization);

@@ -24,7 +24,7 @@ internal sealed class StochasticSolver : ISolver
         int batchSize = (int)Math.Min(settings.BatchSize, data.Rows);
         Dropout? dropout = settings.DropoutRate > 0 ? new Dropout(settings.DropoutRate, random, network, batchSize) : null;
         var workspace = new BackpropWorkspace(network, batchSize, settings.NumberOfThreads, dropout, sparse);
-        using IMinibatchSource batches = data.Batches(batchSize, settings.Shuffle, random);
+        using IMinibatchSource batches = data.Batches(batchSize, settings.Shuffle, random, settings.NumberOfThreads);
         IOptimizer optimizer = CreateOptimizer(settings, network.ParameterCount);
         if (resume?.Optimizer is { } optimizerState)
         {
