@@ -26,6 +26,7 @@ namespace Backprop.MLNet.Engine;
 internal sealed class BackpropWorkspace
 {
     private readonly float[][] _deltas;
+    private readonly double[] _rowLoss;
     private readonly TrainingBuffers? _training;
     private readonly SparseFirstLayer? _sparse;
 
@@ -44,6 +45,7 @@ internal sealed class BackpropWorkspace
         Scratch = network.CreateScratch(maxRows);
         _training = TrainingBuffers.Needed(network, dropout) ? new TrainingBuffers(network, maxRows, dropout) : null;
         _sparse = sparse;
+        _rowLoss = new double[maxRows];
         _deltas = new float[network.LayerCount][];
         for (int l = 0; l < _deltas.Length; l++)
         {
@@ -217,19 +219,18 @@ internal sealed class BackpropWorkspace
             throw new ArgumentException($"Expected {rows} sample weights but got {sampleWeights.Length}.", nameof(sampleWeights));
         }
 
-        ReadOnlySpan<float> predicted = ForwardPass(x, training);
+        OutputLayer output = net.OutputLayer;
+        // Row-by-row outputs are computed with the losses, over the kernel pool; others (sigmoid) over the whole batch first.
+        ForwardPass(x, training, activateOutputs: !output.ActivatesRowByRow);
         ReadOnlySpan<float> logits = Scratch.LastLogits;
         Span<float> delta = _deltas[^1];
-        OutputLayer output = net.OutputLayer;
+        OutputStage.Run(output, logits, Scratch.OutputsBuffer, targets, delta, _rowLoss, rows, outputs, targetWidth, output.ActivatesRowByRow, Threads);
+
         double lossSum = 0;
         double weightSum = 0;
         for (int r = 0; r < rows; r++)
         {
-            double rowLoss = output.RowLossAndDelta(
-                logits.Slice(r * outputs, outputs),
-                predicted.Slice(r * outputs, outputs),
-                targets.Slice(r * targetWidth, targetWidth),
-                delta.Slice(r * outputs, outputs));
+            double rowLoss = _rowLoss[r];
             if (weighted)
             {
                 lossSum += sampleWeights[r] * rowLoss;
@@ -257,7 +258,7 @@ internal sealed class BackpropWorkspace
     /// ones are in the dropout's buffers).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private ReadOnlySpan<float> ForwardPass(InputBatch x, bool training)
+    private ReadOnlySpan<float> ForwardPass(InputBatch x, bool training, bool activateOutputs = true)
     {
         Network net = Network;
         int rows = x.Rows;
@@ -295,7 +296,11 @@ internal sealed class BackpropWorkspace
         }
 
         Span<float> result = Scratch.OutputsBuffer.AsSpan(0, rows * net.OutputSize);
-        net.OutputLayer.Activate(a, result, net.OutputSize);
+        if (activateOutputs)
+        {
+            net.OutputLayer.Activate(a, result, net.OutputSize);
+        }
+
         Scratch.Rows = rows;
         return result;
     }

@@ -28,6 +28,9 @@ internal sealed class IdentitySquaredErrorOutput : OutputLayer
     public override void Activate(ReadOnlySpan<float> logits, Span<float> outputs, int width) => logits.CopyTo(outputs);
 
     /// <inheritdoc />
+    public override bool ActivatesRowByRow => true;
+
+    /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override double RowLossAndDelta(ReadOnlySpan<float> logits, ReadOnlySpan<float> outputs, ReadOnlySpan<float> targets, Span<float> delta)
     {

@@ -10,6 +10,13 @@ internal abstract class OutputLayer
     /// <summary>The enum value this output layer implements.</summary>
     public abstract OutputKind Kind { get; }
 
+    /// <summary>
+    /// Whether <see cref="Activate"/> gives each row the same bits however the rows are grouped into calls (softmax and
+    /// identity work row by row; sigmoid's vectorised routine may compute a value differently at a span's tail), so that
+    /// rows may be activated in parallel groups.
+    /// </summary>
+    public virtual bool ActivatesRowByRow => false;
+
     /// <summary>Number of target values stored per row for a network with <paramref name="outputSize"/> outputs.</summary>
     /// <param name="outputSize">Number of output units.</param>
     public abstract int TargetWidth(int outputSize);

@@ -25,6 +25,9 @@ internal sealed class SoftmaxCrossEntropyOutput : OutputLayer
     /// <inheritdoc />
     public override int TargetWidth(int outputSize) => 1;
 
+    /// <inheritdoc />
+    public override bool ActivatesRowByRow => true;
+
     /// <summary>
     /// Row-wise softmax, ŷ_j = e^(z_j − m) / Σ_i e^(z_i − m) with m the row maximum, so no
     /// exponential can overflow and the largest term is exactly 1.
