@@ -2,6 +2,7 @@ using Backprop.MLNet.Engine;
 using Backprop.MLNet.Engine.Activations;
 using Backprop.MLNet.Engine.Optimizers;
 using Backprop.MLNet.Engine.Outputs;
+using Backprop.MLNet.Training.Solvers;
 
 namespace Backprop.MLNet.Training;
 
@@ -115,17 +116,9 @@ internal sealed class TrainingWarmup : IDisposable
             return false;
         }
 
-        var sizes = new List<int> { inputSize };
-        sizes.AddRange(settings.HiddenLayerSizes);
-        sizes.Add(settings.OutputSize);
-        long parameters = 0, widest = 0;
-        for (int l = 0; l + 1 < sizes.Count; l++)
-        {
-            parameters += ((long)sizes[l] + 1) * sizes[l + 1];
-            widest = Math.Max(widest, sizes[l]);
-        }
-
-        if (parameters > MaximumTunedParameters || widest * settings.BatchSize > MaximumTunedParameters)
+        int[] sizes = [inputSize, .. settings.HiddenLayerSizes, settings.OutputSize];
+        long widest = sizes[..^1].Max();
+        if (TrainingMemory.Parameters(sizes) > MaximumTunedParameters || widest * settings.BatchSize > MaximumTunedParameters)
         {
             return false;
         }
@@ -151,12 +144,10 @@ internal sealed class TrainingWarmup : IDisposable
                 settings.Activation, settings.OutputKind);
             GlorotInitializer.Initialize(network, new SeededRandom(0));
             var workspace = new BackpropWorkspace(network, rows);
-            IOptimizer? optimizer = settings.Solver switch
-            {
-                SolverKind.Sgd => new SgdOptimizer(network.ParameterCount, settings.Momentum, settings.UseNesterovMomentum),
-                SolverKind.Adam => new AdamOptimizer(network.ParameterCount, settings.Beta1, settings.Beta2, settings.Epsilon),
-                _ => null,
-            };
+            // The training's own optimizer, on this thread only (the kernel pool is the training's).
+            IOptimizer? optimizer = settings.Solver == SolverKind.Lbfgs
+                ? null
+                : StochasticSolver.CreateOptimizer(settings with { NumberOfThreads = 1 }, network.ParameterCount);
             var inputs = new float[rows * width];
             for (int i = 0; i < inputs.Length; i++)
             {

@@ -112,7 +112,7 @@ internal sealed class StochasticSolver : ISolver
     }
 
     /// <summary>The engine optimizer the settings name.</summary>
-    private static IOptimizer CreateOptimizer(TrainingSettings settings, int parameterCount) => settings.Solver switch
+    internal static IOptimizer CreateOptimizer(TrainingSettings settings, int parameterCount) => settings.Solver switch
     {
         SolverKind.Sgd => new SgdOptimizer(parameterCount, settings.Momentum, settings.UseNesterovMomentum),
         SolverKind.Adam => new AdamOptimizer(parameterCount, settings.Beta1, settings.Beta2, settings.Epsilon) { Threads = settings.NumberOfThreads },
