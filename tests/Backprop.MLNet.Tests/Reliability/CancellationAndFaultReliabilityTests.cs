@@ -13,11 +13,14 @@ public sealed class CancellationAndFaultReliabilityTests
     [Fact]
     public async Task CancelFromAnotherThreadStopsWithinTheEpochUnderWay()
     {
-        // 100 minibatches per epoch, so the cancel call lands inside an epoch; the trainer checks before every
-        // minibatch, so at most the epoch that was finishing as cancel was called may still be reported.
+        // 100 minibatches per epoch; the trainer checks before every minibatch, so at most the epoch that was finishing as
+        // cancel was called may still be reported. The training thread waits in its epoch-3 report until this thread has
+        // cancelled: an epoch takes about a millisecond, so without that, this thread being descheduled for a few
+        // milliseconds between reading the epoch and cancelling let several more epochs finish (seen on 2 busy cores).
         var ml = new MLContext(seed: 1);
         int lastEpoch = 0;
         var third = new ManualResetEventSlim();
+        var cancelled = new ManualResetEventSlim();
         var trainer = ml.Regression.Trainers.Backprop(new BackpropTrainer.Options
         {
             HiddenLayerSizes = [16],
@@ -31,6 +34,7 @@ public sealed class CancellationAndFaultReliabilityTests
                 if (r.Epoch == 3)
                 {
                     third.Set();
+                    cancelled.Wait(TimeSpan.FromSeconds(60));
                 }
             }),
         });
@@ -40,6 +44,7 @@ public sealed class CancellationAndFaultReliabilityTests
         Assert.True(third.Wait(TimeSpan.FromSeconds(60)), "training did not reach epoch 3");
         int atCancel = Volatile.Read(ref lastEpoch);
         ml.CancelExecution();
+        cancelled.Set();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => fit.WaitAsync(TimeSpan.FromSeconds(60)));
 
         Assert.InRange(Volatile.Read(ref lastEpoch) - atCancel, 0, 1);
