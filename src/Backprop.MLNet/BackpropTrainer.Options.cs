@@ -84,10 +84,11 @@ public sealed partial class BackpropTrainer
         /// </value>
         public bool LazySparseUpdates { get; set; } = Defaults.LazySparseUpdates;
 
-        /// <summary>Whether the training rows are held in memory or streamed from the data view every epoch (no scikit-learn equivalent: it trains from memory).</summary>
+        /// <summary>Whether the training rows are held in memory, streamed from a temporary file, or streamed from the data view every epoch (no scikit-learn equivalent: it trains from memory).</summary>
         /// <value>
-        /// Default <see cref="DataCaching.Auto"/>: in memory when they fit half of the memory available, streamed otherwise.
-        /// With shuffling off, streaming and in-memory training give the same weights; with it on, they draw different orders.
+        /// Default <see cref="DataCaching.Auto"/>: in memory when they fit half of the memory available, otherwise streamed
+        /// from a temporary file written while they are read (<see cref="DataCaching.Disk"/>), or from the data view when the
+        /// file cannot be written. With shuffling off, every kind gives the same weights; with it on, they draw different orders.
         /// </value>
         public DataCaching Caching { get; set; } = Defaults.Caching;
 

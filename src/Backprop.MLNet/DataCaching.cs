@@ -1,15 +1,17 @@
 namespace Backprop.MLNet;
 
 /// <summary>
-/// Whether <see cref="BackpropTrainer"/> holds the training rows in memory or streams them from the data view epoch by
-/// epoch (ML.NET's caching choice for its trainers: in memory, or none).
+/// Whether <see cref="BackpropTrainer"/> holds the training rows in memory, streams them from a temporary file it writes
+/// while reading them once, or streams them from the data view epoch by epoch (ML.NET's caching choice for its trainers: in
+/// memory, or none; the file is this library's).
 /// </summary>
 public enum DataCaching
 {
     /// <summary>
     /// In memory when the rows fit half of the memory available to the process (estimated from the row count and the
-    /// density of the first rows while they are read), streamed otherwise. The switch happens during the one reading pass:
-    /// no row is read twice to decide.
+    /// density of the first rows while they are read), otherwise as <see cref="Disk"/>, and as <see cref="Streaming"/> when
+    /// the temporary file cannot be written (a warning in the log says why). The switch happens during the one reading
+    /// pass: the rows read before it are read again only to be written to the file (usually the first 1,024).
     /// </summary>
     Auto = 0,
 
@@ -27,4 +29,15 @@ public enum DataCaching
     /// validation rows) reads the data again, so a source that is slow to read (a database query) makes slow epochs.
     /// </summary>
     Streaming = 2,
+
+    /// <summary>
+    /// Streamed from a temporary file: the reading pass (the one that learns the statistics) writes the valid rows to a file
+    /// in <c>MLContext.TempFilePath</c> as it reads them, and every epoch streams them from there, shuffled by blocks of
+    /// 1 MiB and the shuffle buffer, with the memory of <see cref="Streaming"/>. The data view is read once, so a source that
+    /// is costly to read again (a compressed <c>.idv</c> file, a text file, a database query) costs that once; the file holds
+    /// the rows as read (4 bytes per feature, or 8 per non-zero) and is removed when training ends (on Linux and macOS
+    /// it has no name from the start, so even a killed process leaves nothing). Writing stops with an
+    /// <see cref="IOException"/> naming the directory before the disk's free space would fall under 1 GiB.
+    /// </summary>
+    Disk = 3,
 }

@@ -25,6 +25,8 @@ internal static class DataReader
     /// <param name="MeanEntries">The mean number of non-zero features per kept row.</param>
     /// <param name="Statistics">The input statistics (when measured).</param>
     /// <param name="Labels">The regression label's statistics (when measured for regression).</param>
+    /// <param name="Spill">The streamed rows written to a temporary file as they were read (the caller disposes it), or null.</param>
+    /// <param name="SpillFailure">Why an automatic training could not write that file (it then streams from the data view), or null.</param>
     public sealed record Result(
         TrainingData? Data,
         bool Streamed,
@@ -36,7 +38,9 @@ internal static class DataReader
         bool IsSparse,
         double MeanEntries,
         InputStatistics? Statistics,
-        LabelScaling.Accumulator? Labels)
+        LabelScaling.Accumulator? Labels,
+        RowSpill? Spill = null,
+        string? SpillFailure = null)
     {
         /// <summary>The number of classes with at least one kept row.</summary>
         public int ClassesSeen => RowsPerClass.Count(n => n > 0);
@@ -49,13 +53,31 @@ internal static class DataReader
     /// <param name="availableBytes">The memory available; Memory may fill it, Auto half of it.</param>
     /// <param name="purpose">"training" or "validation", for messages.</param>
     /// <param name="measure">Whether to measure the input (and, for regression, label) statistics.</param>
-    public static Result Read(DataViewRowSource source, DataCaching caching, FeatureStorage storage, long availableBytes, string purpose, bool measure)
+    /// <param name="spill">
+    /// Where streamed rows are written as they are read (from the first row with <see cref="DataCaching.Disk"/>, from the moment
+    /// they are seen not to fit with <see cref="DataCaching.Auto"/>), or null to stream them from the data view.
+    /// </param>
+    public static Result Read(DataViewRowSource source, DataCaching caching, FeatureStorage storage, long availableBytes, string purpose, bool measure,
+        SpillSettings? spill = null)
     {
+        if (caching == DataCaching.Disk && spill is null)
+        {
+            throw new ArgumentNullException(nameof(spill), "Disk caching needs a place for its file.");
+        }
+
+        using ReadingSpill? writer = spill is null || caching is DataCaching.Memory or DataCaching.Streaming
+            ? null
+            : new ReadingSpill(source, spill, required: caching == DataCaching.Disk, purpose);
+        if (caching == DataCaching.Disk)
+        {
+            writer!.Start(0);
+        }
+
         int width = source.InputSize;
         int targetWidth = source.TargetWidth;
         FeatureCollector? features = null;
         GrowableMatrix? targets = null, weights = null;
-        if (caching != DataCaching.Streaming)
+        if (caching is DataCaching.Auto or DataCaching.Memory)
         {
             // Size the matrices exactly, so the data is held once: when the view does not know its row count, count the
             // rows first with a cursor that activates no column (upstream transforms then compute nothing).
@@ -75,6 +97,7 @@ internal static class DataReader
             else
             {
                 features = null;
+                writer?.Start(0);
             }
         }
 
@@ -109,6 +132,7 @@ internal static class DataReader
 
                 if (features is null)
                 {
+                    writer?.Append(cursor);
                     continue;
                 }
 
@@ -122,6 +146,8 @@ internal static class DataReader
                 if (features.GaveUp)
                 {
                     (features, targets, weights) = (null, null, null);
+                    writer?.Start(valid - 1);
+                    writer?.Append(cursor);
                     continue;
                 }
 
@@ -142,12 +168,20 @@ internal static class DataReader
 
         (float[]? dense, SparseRows? sparse) = valid > 0 ? features?.Take() ?? (null, null) : (null, null);
         bool streamed = valid > 0 && dense is null && sparse is null;
+        if (streamed && features is not null)
+        {
+            // The collection gave up only when it was finished (automatic storage's decision at the end of a short pass).
+            writer?.Start(valid);
+        }
+
         bool isSparse = streamed
             ? storage == FeatureStorage.Sparse || (storage == FeatureStorage.Auto && FeatureCollector.IsSparseEnough(sampleEntries, Math.Min(valid, FeatureCollector.SampleRows), width))
             : sparse is not null;
         TrainingData? data = dense is not null
             ? new TrainingData(dense, targets!.Take(), (int)valid, width, targetWidth, weights?.Take())
             : sparse is not null ? new TrainingData(sparse, targets!.Take(), targetWidth, weights?.Take()) : null;
-        return new Result(data, streamed, read, skipped, valid, weightSum, rowsPerClass, isSparse, valid == 0 ? 0 : (double)entries / valid, statistics, labels);
+        RowSpill? spilled = streamed ? writer?.Finish() : null;
+        return new Result(data, streamed, read, skipped, valid, weightSum, rowsPerClass, isSparse, valid == 0 ? 0 : (double)entries / valid, statistics, labels,
+            spilled, writer?.Failure);
     }
 }

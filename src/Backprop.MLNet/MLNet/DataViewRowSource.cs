@@ -67,7 +67,14 @@ internal sealed class DataViewRowSource : IRowSource
     public bool HasWeights => _data.Schema.Weight is not null || ClassWeights is not null;
 
     /// <inheritdoc />
-    public bool CanShuffle => _data.Data.CanShuffle;
+    public bool CanShuffle => Spill is not null || _data.Data.CanShuffle;
+
+    /// <summary>
+    /// The rows as the reading pass wrote them to a temporary file (<see cref="DataCaching.Disk"/>), or null: when set, the
+    /// training's passes read it instead of the data view (shuffled by blocks), with the label scaling and class weights
+    /// applied as they are read.
+    /// </summary>
+    public RowSpill? Spill { get; set; }
 
     /// <summary>The number of rows if the view knows it without reading (valid or not), else null.</summary>
     public long? KnownRowCount => _data.Data.GetRowCount();
@@ -95,7 +102,7 @@ internal sealed class DataViewRowSource : IRowSource
     }
 
     /// <inheritdoc />
-    IRowCursor IRowSource.Open(ulong? shuffleSeed) => Open(shuffleSeed);
+    IRowCursor IRowSource.Open(ulong? shuffleSeed) => Spill is { } spill ? new SpilledCursor(this, spill.Open(shuffleSeed)) : Open(shuffleSeed);
 
     /// <summary>Starts a pass (shuffled by the view when <paramref name="shuffleSeed"/> is given and it can shuffle).</summary>
     /// <param name="shuffleSeed">The seed of the view's shuffling, or null for its stored order.</param>
@@ -209,5 +216,43 @@ internal sealed class DataViewRowSource : IRowSource
 
         /// <summary>Disposes the data view's cursor.</summary>
         public void Dispose() => _cursor.Dispose();
+    }
+
+    /// <summary>A pass over the temporary file: its rows with the label scaling and class weights applied, as <see cref="Cursor"/> applies them.</summary>
+    private sealed class SpilledCursor(DataViewRowSource parent, IRowCursor rows) : IRowCursor
+    {
+        private readonly float[] _target = new float[parent.TargetWidth];
+        private long _read;
+
+        public bool IsDense => rows.IsDense;
+
+        public ReadOnlySpan<float> Values => rows.Values;
+
+        public ReadOnlySpan<int> Indices => rows.Indices;
+
+        public ReadOnlySpan<float> Target => _target;
+
+        public float Weight => parent.ClassWeights is { } perClass ? rows.Weight * perClass[(int)_target[0]] : rows.Weight;
+
+        public ulong Id => rows.Id;
+
+        public bool MoveNext()
+        {
+            if ((_read++ & 1023) == 0)
+            {
+                parent._host.CheckAlive();
+            }
+
+            if (!rows.MoveNext())
+            {
+                return false;
+            }
+
+            rows.Target.CopyTo(_target);
+            parent.Scaling?.Standardize(_target);
+            return true;
+        }
+
+        public void Dispose() => rows.Dispose();
     }
 }

@@ -56,6 +56,7 @@ internal sealed partial class ModelTrainer(IHost host, BackpropTrainer.Options o
 
         var trainSource = new DataViewRowSource(_host, train, task, inputSize, outputSize);
         DataReader.Result trainRead = ReadRows(ch, trainSource, task, "training", _options.Caching, _options.FeatureStorage);
+        using RowSpill? trainSpill = trainSource.Spill = trainRead.Spill;
         if (_options.Task == BackpropTask.Auto && task == BackpropTask.Regression && trainRead.Labels is { OnlyZeroAndOne: true })
         {
             ch.Warning(MessageSensitivity.None, "BackpropTrainer: " + ZeroOneLabelWarning(labelColumn));
@@ -64,6 +65,11 @@ internal sealed partial class ModelTrainer(IHost host, BackpropTrainer.Options o
         FeatureStorage storage = trainRead.IsSparse ? FeatureStorage.Sparse : FeatureStorage.Dense;
         DataViewRowSource? validSource = trainContext.ValidationSet is RoleMappedData valid ? new DataViewRowSource(_host, valid, task, inputSize, outputSize) : null;
         DataReader.Result? validRead = validSource is null ? null : ReadRows(ch, validSource, task, "validation", _options.Caching, storage);
+        using RowSpill? validSpill = validRead?.Spill;
+        if (validSource is not null)
+        {
+            validSource.Spill = validSpill;
+        }
 
         InputStandardization? standardization = Standardization(ch, trainRead.Statistics!, initialModel);
         float[]? perClass = null;
@@ -219,7 +225,8 @@ internal sealed partial class ModelTrainer(IHost host, BackpropTrainer.Options o
             ? string.Create(CultureInfo.InvariantCulture, $"sparse, {read.MeanEntries * read.ValidRows:N0} non-zeros, {read.MeanEntries / inputSize:P3} dense")
             : "dense";
         return rows is StreamedRows streamed
-            ? string.Create(CultureInfo.InvariantCulture, $"{storage}, streamed from the data view every epoch with a shuffle buffer of {streamed.ShuffleBufferRows:N0} rows{(streamed.ShuffleBufferRows >= streamed.Rows ? " (every row)" : "")}")
+            ? string.Create(CultureInfo.InvariantCulture,
+                $"{storage}, streamed from {(read.Spill is null ? "the data view" : "a temporary file")} every epoch with a shuffle buffer of {streamed.ShuffleBufferRows:N0} rows{(streamed.ShuffleBufferRows >= streamed.Rows ? " (every row)" : "")}")
             : $"{storage}, in memory";
     }
 
@@ -307,9 +314,29 @@ internal sealed partial class ModelTrainer(IHost host, BackpropTrainer.Options o
         return (int)count;
     }
 
-    private static DataReader.Result ReadRows(IChannel ch, DataViewRowSource source, BackpropTask task, string purpose, DataCaching caching, FeatureStorage storage)
+    private DataReader.Result ReadRows(IChannel ch, DataViewRowSource source, BackpropTask task, string purpose, DataCaching caching, FeatureStorage storage)
     {
-        DataReader.Result read = DataReader.Read(source, caching, storage, ResourceLimits.AvailableMemoryBytes(), purpose, measure: purpose == "training");
+        DataReader.Result read = DataReader.Read(source, caching, storage, ResourceLimits.AvailableMemoryBytes(), purpose, measure: purpose == "training",
+            new SpillSettings(TempDirectory()));
+        try
+        {
+            Check(ch, read, task, purpose, caching);
+        }
+        catch
+        {
+            read.Spill?.Dispose();
+            throw;
+        }
+
+        return read;
+    }
+
+    /// <summary>Where temporary files go: the context's <c>TempFilePath</c> (ML.NET's own setting), else the system's.</summary>
+    private string TempDirectory() =>
+        _host is IHostEnvironmentInternal { TempFilePath: { Length: > 0 } path } ? path : Path.GetTempPath();
+
+    private static void Check(IChannel ch, DataReader.Result read, BackpropTask task, string purpose, DataCaching caching)
+    {
         if (read.RowsSkipped > 0)
         {
             ch.Warning(MessageSensitivity.None, $"BackpropTrainer: skipped {read.RowsSkipped} of {read.RowsRead} {purpose} rows whose features hold NaN or infinity or whose label is missing." +
@@ -332,12 +359,22 @@ internal sealed partial class ModelTrainer(IHost host, BackpropTrainer.Options o
                 "Binary classification needs rows of both classes (true and false).");
         }
 
-        if (read.Streamed && caching == DataCaching.Auto)
+        if (read.SpillFailure is { } failure)
         {
-            ch.Info(MessageSensitivity.None, $"BackpropTrainer: the {read.ValidRows:N0} {purpose} rows do not fit half of the memory available, so they are streamed from the data view every epoch.");
+            ch.Warning(MessageSensitivity.None, $"BackpropTrainer: {failure}; they are streamed from the data view every epoch instead (Caching = DataCaching.Streaming).");
         }
 
-        return read;
+        if (read.Streamed && caching == DataCaching.Auto)
+        {
+            ch.Info(MessageSensitivity.None, $"BackpropTrainer: the {read.ValidRows:N0} {purpose} rows do not fit half of the memory available, so they are streamed " +
+                (read.Spill is null ? "from the data view every epoch." : "from a temporary file every epoch."));
+        }
+
+        if (read.Spill is { } spill)
+        {
+            ch.Info(MessageSensitivity.None, string.Create(CultureInfo.InvariantCulture,
+                $"BackpropTrainer: wrote the {spill.Rows:N0} {purpose} rows ({spill.Bytes / 1048576.0:N1} MiB) to a temporary file in '{Path.GetDirectoryName(spill.Path)}', removed when training ends."));
+        }
     }
 
     private BackpropModelParameters? InitialModel(IPredictor? predictor, BackpropTask task, int inputSize, int outputSize)

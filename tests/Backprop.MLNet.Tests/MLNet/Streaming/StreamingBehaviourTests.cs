@@ -12,6 +12,7 @@ public sealed class StreamingBehaviourTests
     [InlineData(DataCaching.Streaming, 1)] // the reading pass
     [InlineData(DataCaching.Streaming, 3)] // the second epoch
     [InlineData(DataCaching.Memory, 1)]
+    [InlineData(DataCaching.Disk, 1)] // the only pass
     public void ASourceThatFailsMidwaySurfacesUnchanged(DataCaching caching, int pass)
     {
         var ml = new MLContext(seed: 1);
@@ -25,7 +26,30 @@ public sealed class StreamingBehaviourTests
     }
 
     [Fact]
-    public void EarlyStoppingHoldsOutStreamedRowsAndStops()
+    public void DiskReadsTheDataViewOnce()
+    {
+        // A source that would fail on its second pass: with the rows in a temporary file, no epoch reads it again.
+        var ml = new MLContext(seed: 1);
+        var data = new GeneratedDataView(2000) { Failure = (new IOException("read again"), 2, 0) };
+        var trainer = ml.BinaryClassification.Trainers.Backprop(new BackpropTrainer.Options
+        {
+            HiddenLayerSizes = [8],
+            MaximumNumberOfEpochs = 5,
+            Seed = 1,
+            Caching = DataCaching.Disk,
+            EarlyStopping = true,
+        });
+
+        BackpropModelParameters model = trainer.Fit(data).Model;
+
+        Assert.Equal(1, data.Passes);
+        Assert.Equal(5, model.TrainingHistory.Count);
+    }
+
+    [Theory]
+    [InlineData(DataCaching.Streaming)]
+    [InlineData(DataCaching.Disk)]
+    public void EarlyStoppingHoldsOutStreamedRowsAndStops(DataCaching caching)
     {
         var ml = new MLContext(seed: 1);
         var trainer = ml.BinaryClassification.Trainers.Backprop(new BackpropTrainer.Options
@@ -36,7 +60,7 @@ public sealed class StreamingBehaviourTests
             NumberOfEpochsWithoutImprovement = 3,
             LearningRate = 0.01,
             Seed = 2,
-            Caching = DataCaching.Streaming,
+            Caching = caching,
         });
         var data = new GeneratedDataView(4000);
 
@@ -51,8 +75,10 @@ public sealed class StreamingBehaviourTests
         Assert.True(scored.Accuracy > 0.9, $"accuracy {scored.Accuracy}");
     }
 
-    [Fact]
-    public async Task CancellingStopsAStreamedEpoch()
+    [Theory]
+    [InlineData(DataCaching.Streaming)]
+    [InlineData(DataCaching.Disk)]
+    public async Task CancellingStopsAStreamedEpoch(DataCaching caching)
     {
         var ml = new MLContext(seed: 1);
         var started = new ManualResetEventSlim();
@@ -62,7 +88,7 @@ public sealed class StreamingBehaviourTests
             MaximumNumberOfEpochs = 1_000_000,
             Tolerance = 0,
             Seed = 1,
-            Caching = DataCaching.Streaming,
+            Caching = caching,
             Progress = new Callback(_ => started.Set()),
         });
         var data = new GeneratedDataView(20_000);

@@ -4,7 +4,8 @@ using Microsoft.ML.Data;
 namespace Backprop.MLNet.Tests.MLNet.Streaming;
 
 /// <summary>
-/// Streaming training reads the rows from the data view every epoch instead of holding them. With shuffling off it
+/// Streaming training reads the rows from the data view (or the temporary file of DataCaching.Disk) every epoch instead of
+/// holding them. With shuffling off it
 /// sees the same minibatches in the same order as training from memory, so it must give the same weights bit for bit,
 /// whatever the solver, storage, weights, validation rows or task (multilabel included: its targets are read by the same
 /// reader on both paths); with shuffling on, the same seed must give the same
@@ -30,15 +31,21 @@ public sealed class StreamingEquivalenceTests
     {
         Trained memory = Train(variant, DataCaching.Memory);
         Trained streamed = Train(variant, DataCaching.Streaming);
+        Trained disk = Train(variant, DataCaching.Disk);
 
         Assert.Contains(memory.Log, m => m.Contains("in memory)", StringComparison.Ordinal));
         Assert.Contains(streamed.Log, m => m.Contains("streamed from the data view every epoch", StringComparison.Ordinal));
+        Assert.Contains(disk.Log, m => m.Contains("streamed from a temporary file every epoch", StringComparison.Ordinal));
         Assert.Equal(Bits(memory.Model), Bits(streamed.Model));
+        Assert.Equal(Bits(memory.Model), Bits(disk.Model));
         Assert.Equal(memory.Model.TrainingHistory.Select(r => (r.TrainingLoss, r.ValidationLoss)), streamed.Model.TrainingHistory.Select(r => (r.TrainingLoss, r.ValidationLoss)));
+        Assert.Equal(memory.Model.TrainingHistory.Select(r => (r.TrainingLoss, r.ValidationLoss)), disk.Model.TrainingHistory.Select(r => (r.TrainingLoss, r.ValidationLoss)));
     }
 
-    [Fact]
-    public void WithTheShuffleBufferTheSameSeedGivesTheSameWeightsOnAnyThreadCount()
+    [Theory]
+    [InlineData(DataCaching.Streaming)]
+    [InlineData(DataCaching.Disk)]
+    public void WithTheShuffleBufferTheSameSeedGivesTheSameWeightsOnAnyThreadCount(DataCaching caching)
     {
         var ml = new MLContext(seed: 1);
         var data = new GeneratedDataView(3000);
@@ -48,7 +55,7 @@ public sealed class StreamingEquivalenceTests
             MaximumNumberOfEpochs = 3,
             Seed = seed,
             NumberOfThreads = threads,
-            Caching = DataCaching.Streaming,
+            Caching = caching,
             ShuffleBufferSize = 500,
         }).Fit(data).Model;
 

@@ -35,6 +35,8 @@ public sealed class StreamingMemoryTests
 
         long small = Allocated(5_000, DataCaching.Streaming), large = Allocated(50_000, DataCaching.Streaming);
         Assert.True(large < small + (256 << 10), $"streaming allocated {small:N0} bytes for 5,000 rows and {large:N0} for 50,000");
+        long diskSmall = Allocated(5_000, DataCaching.Disk), diskLarge = Allocated(50_000, DataCaching.Disk);
+        Assert.True(diskLarge < diskSmall + (256 << 10), $"streaming from a temporary file allocated {diskSmall:N0} bytes for 5,000 rows and {diskLarge:N0} for 50,000");
 
         long heldSmall = Allocated(5_000, DataCaching.Memory), heldLarge = Allocated(50_000, DataCaching.Memory);
         long features = 45_000L * 40 * sizeof(float);
