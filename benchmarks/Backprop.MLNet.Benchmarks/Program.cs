@@ -32,7 +32,7 @@ internal static class Program
           sparsescoring  a binary 100,000-100-1 model on sparse rows of ~100 non-zeros: PredictionEngine
                    latency and Transform rows/s, with the bytes each allocates (not in all)
 
-          stream   streaming training (Caching = Streaming) against in memory, each run in a child process (not in all):
+          stream   streaming training (Caching = Streaming, and Disk) against in memory, each run in a child process (not in all):
                    big    a synthetic data set 8x the 1 GiB GC heap its children may use, from .idv and CSV
                    ratio  epoch time streaming / in memory from one .idv that fits
                    fmnist Fashion-MNIST in its own order and sorted by class: epoch time and test accuracy
@@ -57,7 +57,8 @@ internal static class Program
           --big-rows N        stream big: rows (default 21500000: 8.01 GiB of float32 features)
           --ratio-rows N      stream ratio: rows (default 1000000)
           --heap-limit-mib N  stream big: the children's DOTNET_GCHeapHardLimit in MiB (default 1024)
-          --caching C         stream big: the DataCaching of its runs (default Streaming; Memory shows the refusal)
+          --caching C         stream big: the DataCaching of its runs (default Streaming; Disk and Auto write the rows
+                              to a temporary file, needing about their size on disk; Memory shows the refusal)
           --repeats N         stream ratio and fmnist: runs per case, the cases taking turns (default 1);
                               the tables give medians
           --verify-data       stream: read every row of the synthetic files back and compare it with the generator

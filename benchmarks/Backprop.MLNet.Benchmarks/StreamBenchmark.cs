@@ -191,13 +191,14 @@ internal static class StreamBenchmark
     {
         int epochs = options.Epochs ?? RatioDefaultEpochs;
         Console.WriteLine($"== stream ratio: {options.RatioRows:N0} synthetic rows × {TeacherData.Features} features from one .idv, " +
-            $"{TeacherData.Features}-{DenseHidden}-1 ReLU, Adam, {epochs} epochs, Caching = Memory and Streaming taking turns, {options.Repeats} run(s) each; " +
+            $"{TeacherData.Features}-{DenseHidden}-1 ReLU, Adam, {epochs} epochs, Caching = Memory, Streaming and Disk taking turns, {options.Repeats} run(s) each; " +
             $"no heap limit; data in {options.StreamDataDirectory} ==");
         (WrittenOnce.Manifest idv, _) = DenseData(options, options.RatioRows, withCsv: false);
         CaseRuns[] cases = CaseRuns.TakeTurns(options.Repeats,
         [
             () => RunChild(options, "idv", idv.Path, DataCaching.Memory, epochs),
             () => RunChild(options, "idv", idv.Path, DataCaching.Streaming, epochs),
+            () => RunChild(options, "idv", idv.Path, DataCaching.Disk, epochs),
         ]);
 
         var table = new Table("caching", "runs", "epoch 1 s", "mean later epochs s", "min–max", "rows/s", "setup s", "fit s", "peak WS GB", "test acc");
@@ -208,16 +209,19 @@ internal static class StreamBenchmark
         }
 
         table.Print();
-        (CaseRuns memory, CaseRuns streaming) = (cases[0], cases[1]);
-        if (memory.MeanLaterEpochs is double m && streaming.MeanLaterEpochs is double s)
+        CaseRuns memory = cases[0];
+        foreach (CaseRuns streaming in cases.Skip(1))
         {
-            Console.WriteLine($"Streaming / Memory: mean epoch time of epochs 2 to {epochs} {s / m:F2}; of all epochs {streaming.MeanAllEpochs / memory.MeanAllEpochs:F2}; " +
-                $"Fit (with Memory's one reading pass) {streaming.Fit / memory.Fit:F2}.");
+            if (memory.MeanLaterEpochs is double m && streaming.MeanLaterEpochs is double s)
+            {
+                Console.WriteLine($"{streaming.First.Caching} / Memory: mean epoch time of epochs 2 to {epochs} {s / m:F2}; of all epochs {streaming.MeanAllEpochs / memory.MeanAllEpochs:F2}; " +
+                    $"Fit (with Memory's one reading pass) {streaming.Fit / memory.Fit:F2}.");
+            }
         }
 
         Console.WriteLine("Each figure is the median over the runs. Epoch 1 is left out of the mean: it carries the JIT compilation. An epoch's time is the " +
-            "difference of the trainer's EpochReport.Elapsed; streaming epochs include reading the .idv, in-memory ones read nothing (Memory reads the rows " +
-            "once, in setup).");
+            "difference of the trainer's EpochReport.Elapsed; Streaming epochs include reading the .idv, Disk epochs reading the temporary file (Disk " +
+            "writes it in setup, in its one reading pass), in-memory ones read nothing (Memory reads the rows once, in setup).");
         PrintNotes(cases.SelectMany(c => c.Runs));
     }
 

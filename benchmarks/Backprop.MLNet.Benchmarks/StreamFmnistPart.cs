@@ -42,6 +42,9 @@ internal static class StreamFmnistPart
             new("by class", "fmnist-sorted-unshuffleable", DataCaching.Streaming),
             new("by class", "fmnist-sorted", DataCaching.Streaming, SmallBuffer),
             new("by class", "fmnist-sorted-unshuffleable", DataCaching.Streaming, SmallBuffer),
+            new("own", "fmnist-own", DataCaching.Disk),
+            new("by class", "fmnist-sorted", DataCaching.Disk),
+            new("by class", "fmnist-sorted", DataCaching.Disk, SmallBuffer),
         ];
         CaseRuns[] cases = CaseRuns.TakeTurns(options.Repeats, runs.Select(run => (Func<int, StreamRunResult>)(round => StreamBenchmark.RunChild(options, run.Kind,
             run.Kind == "fmnist-own" ? files.Own.Path : files.Sorted.Path, run.Caching, epochs, testFile: files.Test.Path,
