@@ -1,4 +1,5 @@
 using System.Globalization;
+using Backprop.MLNet;
 
 namespace Database;
 
@@ -6,9 +7,11 @@ namespace Database;
 internal sealed class CommandLine
 {
     public const string Usage =
-        "Usage: dotnet run --project examples/Database [-- [--rows N] [--epochs N] [--database FILE | --postgres CONNECTION]]\n" +
+        "Usage: dotnet run --project examples/Database [-- [--rows N] [--epochs N] [--caching C] [--database FILE | --postgres CONNECTION]]\n" +
         "  --rows N               applications in the table (default: 1,000,000; at least 100); 90% train, 10% test\n" +
         "  --epochs N             BackpropTrainer epochs (default: 5)\n" +
+        "  --caching C            Disk (default: the query runs once, every epoch streams the rows from a temporary file)\n" +
+        "                         or Streaming (every epoch runs the query again)\n" +
         "  --database FILE        the SQLite file (default: data/loan-applications-N.db beside the program);\n" +
         "                         created and filled when it lacks the table or holds another number of rows\n" +
         "  --postgres CONNECTION  a PostgreSQL connection string (Npgsql) instead of SQLite; the table is created\n" +
@@ -19,6 +22,9 @@ internal sealed class CommandLine
 
     /// <summary>BackpropTrainer's MaximumNumberOfEpochs.</summary>
     public int Epochs { get; private init; } = 5;
+
+    /// <summary>BackpropTrainer's Caching: Disk or Streaming.</summary>
+    public DataCaching Caching { get; private init; } = DataCaching.Disk;
 
     /// <summary>The SQLite file; null for the default.</summary>
     public string? Database { get; private init; }
@@ -31,6 +37,7 @@ internal sealed class CommandLine
     {
         error = null;
         int rows = 1_000_000, epochs = 5;
+        DataCaching caching = DataCaching.Disk;
         string? database = null, postgres = null;
         for (int i = 0; i < args.Length; i++)
         {
@@ -43,6 +50,10 @@ internal sealed class CommandLine
                     break;
                 case "--epochs" when TryInteger(value, 1, out int n):
                     epochs = n;
+                    i++;
+                    break;
+                case "--caching" when value is "Disk" or "Streaming":
+                    caching = Enum.Parse<DataCaching>(value);
                     i++;
                     break;
                 case "--database" when !string.IsNullOrEmpty(value):
@@ -58,6 +69,9 @@ internal sealed class CommandLine
                     return null;
                 case "--epochs":
                     error = $"--epochs needs a positive whole number, not '{value}'.";
+                    return null;
+                case "--caching":
+                    error = $"--caching needs Disk or Streaming, not '{value}'.";
                     return null;
                 case "--database":
                     error = "--database needs a file name.";
@@ -77,7 +91,7 @@ internal sealed class CommandLine
             return null;
         }
 
-        return new CommandLine { Rows = rows, Epochs = epochs, Database = database, Postgres = postgres };
+        return new CommandLine { Rows = rows, Epochs = epochs, Caching = caching, Database = database, Postgres = postgres };
     }
 
     private static bool TryInteger(string? text, int minimum, out int value) =>

@@ -1,8 +1,9 @@
 // Training from a database: a million loan applications in an SQLite file (or a PostgreSQL server), read by ML.NET's
-// DatabaseLoader, a BackpropTrainer set to stream its minibatches from the query (Caching = DataCaching.Streaming),
-// ML.NET's evaluator, save, load, predict.
+// DatabaseLoader, a BackpropTrainer that streams its minibatches (Caching = DataCaching.Disk: the query runs once and every
+// epoch reads the rows from a temporary file; --caching Streaming runs the query every epoch), ML.NET's evaluator, save,
+// load, predict.
 // The first run creates the table from a fixed seed (and says how long that took); later runs reuse it.
-// Usage: dotnet run --project examples/Database [-- --rows N --epochs N --database FILE | --postgres CONNECTION]
+// Usage: dotnet run --project examples/Database [-- --rows N --epochs N --caching Disk|Streaming --database FILE | --postgres CONNECTION]
 //        bash examples/Database/postgres.sh [--rows N --epochs N]   (a throwaway PostgreSQL server around the same run)
 using System.Diagnostics;
 using System.Reflection;
@@ -68,7 +69,7 @@ var trainerOptions = new BackpropTrainer.Options
     LabelColumnName = nameof(LoanApplication.Defaulted),
     HiddenLayerSizes = [32, 16],
     MaximumNumberOfEpochs = options.Epochs,
-    Caching = DataCaching.Streaming, // the default shuffle buffer: the rows that fit 256 MiB
+    Caching = options.Caching, // the default shuffle buffer: the rows that fit 256 MiB
     Seed = 0,
     Progress = new EpochPrinter(options.Epochs),
 };

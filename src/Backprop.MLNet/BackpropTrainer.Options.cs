@@ -100,7 +100,8 @@ public sealed partial class BackpropTrainer
         /// Default null: as many rows as fit in 256 MiB (at least 1,024 and at most the row count). A buffer that holds every
         /// row makes every epoch a full random permutation, as in memory. A smaller one (K rows) lets a row read from the
         /// source leave it after on average K more rows, so rows stored in an order (by class, by date) stay clustered within
-        /// about K rows of where they were; a source that shuffles itself (binary <c>.idv</c> files) is then also read in its
+        /// about K rows of where they were; the temporary file of <see cref="DataCaching.Disk"/> is then read in a random
+        /// order of its 1 MiB blocks, and without it a source that shuffles itself (binary <c>.idv</c> files) is read in its
         /// own shuffled order. Ignored in memory, where every epoch is a full permutation.
         /// </value>
         public int? ShuffleBufferSize { get; set; }

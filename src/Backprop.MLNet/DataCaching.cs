@@ -26,7 +26,8 @@ public enum DataCaching
     /// the optimizer state and a fixed buffer whatever the row count. Shuffling draws every row from a shuffle buffer of
     /// <see cref="BackpropTrainer.Options.ShuffleBufferSize"/> rows and, when the buffer cannot hold every row, reads a
     /// source that can shuffle (ML.NET's binary <c>.idv</c> files) in its own shuffled order too. Every pass (the statistics, every epoch, the
-    /// validation rows) reads the data again, so a source that is slow to read (a database query) makes slow epochs.
+    /// validation rows) reads the data again, so a source that is slow to read (a database query, a compressed or text
+    /// file) makes slow epochs: <see cref="Disk"/> reads it once.
     /// </summary>
     Streaming = 2,
 

@@ -6,17 +6,20 @@ namespace Backprop.MLNet.Tests.MLNet;
 
 /// <summary>
 /// Training from a real database in CI: an SQLite file (embedded, no server) read by ML.NET's DatabaseLoader, whose
-/// cursors run the query again each time and cannot shuffle, with <see cref="DataCaching.Streaming"/>.
+/// cursors run the query again each time and cannot shuffle, with <see cref="DataCaching.Streaming"/> and
+/// <see cref="DataCaching.Disk"/> (the query runs once, the rows go to a temporary file).
 /// </summary>
 public sealed class SqliteSourceTests(SqliteSourceTests.Table table) : IClassFixture<SqliteSourceTests.Table>
 {
-    [Fact]
-    public void StreamingFromSqliteLearnsTheRuleAndTheSavedModelScoresTheSame()
+    [Theory]
+    [InlineData(DataCaching.Streaming)]
+    [InlineData(DataCaching.Disk)]
+    public void StreamingFromSqliteLearnsTheRuleAndTheSavedModelScoresTheSame(DataCaching caching)
     {
         var ml = new MLContext(seed: 1);
         (IDataView train, IDataView test) = DatabaseTestData.Load(ml, SqliteFactory.Instance, table.ConnectionString, "rows");
 
-        TransformerChain<BackpropTransformer> model = DatabaseTestData.Pipeline(ml, DataCaching.Streaming, shuffle: true).Fit(train);
+        TransformerChain<BackpropTransformer> model = DatabaseTestData.Pipeline(ml, caching, shuffle: true).Fit(train);
         IDataView scored = model.Transform(test);
         CalibratedBinaryClassificationMetrics metrics = ml.BinaryClassification.Evaluate(scored);
 
@@ -29,7 +32,7 @@ public sealed class SqliteSourceTests(SqliteSourceTests.Table table) : IClassFix
         Assert.True(metrics.Accuracy >= 0.88, $"test accuracy {metrics.Accuracy:F4} < 0.88");
         Assert.True(metrics.AreaUnderRocCurve >= 0.92, $"test AUC {metrics.AreaUnderRocCurve:F4} < 0.92");
 
-        string path = Path.Combine(table.Folder, "model.zip");
+        string path = Path.Combine(table.Folder, $"model-{caching}.zip");
         ml.Model.Save(model, train.Schema, path);
         ITransformer loaded = new MLContext().Model.Load(path, out _);
         Assert.Equal(scored.GetColumn<float>("Score").ToArray(), loaded.Transform(test).GetColumn<float>("Score").ToArray());
@@ -45,9 +48,11 @@ public sealed class SqliteSourceTests(SqliteSourceTests.Table table) : IClassFix
 
         BackpropModelParameters memory = DatabaseTestData.Pipeline(ml, DataCaching.Memory, shuffle: false).Fit(train).LastTransformer.Model;
         BackpropModelParameters streaming = DatabaseTestData.Pipeline(ml, DataCaching.Streaming, shuffle: false).Fit(train).LastTransformer.Model;
+        BackpropModelParameters disk = DatabaseTestData.Pipeline(ml, DataCaching.Disk, shuffle: false).Fit(train).LastTransformer.Model;
 
         Assert.Equal(60, streaming.TrainingHistory.Count);
         DatabaseTestData.AssertSameParameters(memory, streaming);
+        DatabaseTestData.AssertSameParameters(memory, disk);
     }
 
     /// <summary>One SQLite file for the class, in a temporary folder removed afterwards.</summary>
