@@ -77,6 +77,21 @@ internal static class ScoringBenchmark
                 packed.Forward(matrix.AsSpan(r * inputs), Math.Min(block, rows - r), blockScratch, 1);
             }
         });
+        if (threads > 1)
+        {
+            // The ceiling of Transform's pipeline, which scores whole blocks on each thread: the same blocks spread over
+            // the threads (every thread its own scratch, blocks taken in turn), with no reading, filling or serving.
+            InferenceScratch[] scratches = Enumerable.Range(0, threads).Select(_ => network.CreateScratch(block)).ToArray();
+            Add(table, $"packed network, blocks of {block}, whole blocks on {threads} threads", () =>
+                System.Threading.Tasks.Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+                {
+                    for (int r = t * block; r < rows; r += threads * block)
+                    {
+                        packed.Forward(matrix.AsSpan(r * inputs), Math.Min(block, rows - r), scratches[t], 1);
+                    }
+                }));
+        }
+
         Add(table, "Transform + cursor over Score and PredictedLabel", () => FmnistBenchmark.ScoreAll(model, test, out _));
 
         InferenceScratch one = network.CreateScratch(1);

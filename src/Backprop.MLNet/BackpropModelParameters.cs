@@ -141,6 +141,9 @@ public sealed partial class BackpropModelParameters : ModelParametersBase<float>
     /// <summary>Prediction with <see cref="Network"/>: the packed layout, made on first use and shared by every scorer.</summary>
     internal NetworkPredictor Predictor { get; }
 
+    /// <summary>The blocks of buffers <c>Transform</c>'s cursors score in, kept from one cursor to the next.</summary>
+    internal ScoreBlockPool ScoreBlocks { get; } = new();
+
     /// <summary>The label standardisation of a regression model, or null.</summary>
     internal LabelScaling? Scaling { get; }
 

@@ -53,6 +53,21 @@ internal sealed class InferenceScratch
     /// <summary>Largest number of rows one forward pass may use.</summary>
     public int MaxRows { get; }
 
+    /// <summary>Bytes of the buffers held now.</summary>
+    public long Bytes
+    {
+        get
+        {
+            long floats = (long)_denseInput.Length + NonzeroIndices.Length + LogitsBuffer.Length + OutputsBuffer.Length;
+            foreach (float[] hidden in _hidden)
+            {
+                floats += hidden.Length;
+            }
+
+            return floats * sizeof(float);
+        }
+    }
+
     /// <summary>Number of rows of the last forward pass (0 before the first).</summary>
     public int Rows { get; internal set; }
 

@@ -24,6 +24,10 @@ namespace Backprop.MLNet.MLNet.Scoring;
 /// queued again when there is). An exception a helper meets is rethrown on the consumer when it reaches that block.
 /// The helpers never touch the input cursor, which stays on the consumer's thread. After <see cref="Stop"/>, helpers
 /// claim nothing more; a block already being scored finishes into buffers nobody reads.</para>
+/// <para><b>Blocks kept.</b> The blocks come from the model's <see cref="ScoreBlockPool"/> and go back to it when the
+/// last of their users lets go: the consumer (at <see cref="Stop"/>) and every helper queued (when it exits), counted in
+/// one reference count that a helper raises before it is queued by someone who holds a reference, so the count never
+/// rises again from zero and no block is lent while a late helper could still write to it.</para>
 /// <para>The methods that run once per block are compiled fully optimised on first use: with tiered compilation,
 /// code called a few dozen times per 10,000 rows would stay unoptimised for the first several passes.</para>
 /// </remarks>
@@ -48,8 +52,12 @@ internal sealed class BlockPipeline : IThreadPoolWorkItem
     /// <summary>Helpers queued so far.</summary>
     private int _helpersQueued;
 
+    /// <summary>Users of the blocks: the consumer until <see cref="Stop"/>, and each helper queued until it exits.</summary>
+    private int _references = 1;
+
     private bool _inputDone;
     private volatile bool _stopped;
+    private readonly ScoreBlockPool _pool;
 
     /// <summary>Creates the ring of blocks and opens nothing (the look-ahead cursor is given).</summary>
     /// <param name="model">The model.</param>
@@ -65,9 +73,10 @@ internal sealed class BlockPipeline : IThreadPoolWorkItem
         // Four blocks beyond one per thread: a helper that finds nothing read ahead exits and must be queued again,
         // which costs a thread-pool wake-up; with this much read ahead that happens a few times per 10,000 rows.
         _slots = new Slot[_maximumHelpers + 4];
+        _pool = model.ScoreBlocks;
         for (int i = 0; i < _slots.Length; i++)
         {
-            _slots[i] = new Slot(new ScoreBlock(model, blockRows));
+            _slots[i] = new Slot(_pool.Rent(model, blockRows));
         }
 
         _isa = KernelPath.Current;
@@ -111,8 +120,20 @@ internal sealed class BlockPipeline : IThreadPoolWorkItem
     /// <summary>Helpers queued to the thread pool so far (each scores blocks until none is left, then exits).</summary>
     public int HelpersQueued => Volatile.Read(ref _helpersQueued);
 
-    /// <summary>Stops helpers from claiming more blocks.</summary>
-    public void Stop() => _stopped = true;
+    /// <summary>The blocks of the ring (for tests).</summary>
+    internal IEnumerable<ScoreBlock> Blocks => _slots.Select(slot => slot.Block);
+
+    /// <summary>Stops helpers from claiming more blocks, and lets the blocks go back to the pool once no helper uses them (call once).</summary>
+    public void Stop()
+    {
+        if (_stopped)
+        {
+            return;
+        }
+
+        _stopped = true;
+        Release();
+    }
 
     /// <summary>A helper's run: scores blocks until none is left to claim.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -127,6 +148,20 @@ internal sealed class BlockPipeline : IThreadPoolWorkItem
         if (!_stopped)
         {
             StartHelpers();
+        }
+
+        Release();
+    }
+
+    /// <summary>One user lets go of the blocks; the last returns them to the pool.</summary>
+    private void Release()
+    {
+        if (Interlocked.Decrement(ref _references) == 0)
+        {
+            foreach (Slot slot in _slots)
+            {
+                _pool.Return(slot.Block);
+            }
         }
     }
 
@@ -176,6 +211,8 @@ internal sealed class BlockPipeline : IThreadPoolWorkItem
 
             if (Interlocked.CompareExchange(ref _activeHelpers, active + 1, active) == active)
             {
+                // Raised by the consumer or a running helper, each holding a reference: never from zero.
+                Interlocked.Increment(ref _references);
                 Interlocked.Increment(ref _helpersQueued);
                 ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
                 return;

@@ -7,7 +7,7 @@ namespace Backprop.MLNet.MLNet.Scoring;
 /// The buffers of one block of rows scored together: the features (<see cref="BlockFeatures"/>: sparse rows in CSR form,
 /// dense rows dense), the network's scratch, and after <see cref="Score"/> the raw logits and the outputs (in label units
 /// for a standardised regression model) of every row. Owned by one cursor; filled on its thread, scored on one thread
-/// at a time.
+/// at a time, and kept by the model's <see cref="ScoreBlockPool"/> between cursors.
 /// </summary>
 /// <remarks>
 /// The values equal the row-by-row path (<see cref="RowScorer"/> under ML.NET's scorers) bit
@@ -42,6 +42,12 @@ internal sealed class ScoreBlock
 
     /// <summary>Largest number of rows in a block.</summary>
     public int Capacity { get; }
+
+    /// <summary>The model the block scores with.</summary>
+    public BackpropModelParameters Model => _model;
+
+    /// <summary>Bytes of the block's buffers now (features, scratch, logits, outputs).</summary>
+    public long BufferBytes => _features.BufferBytes + _scratch.Bytes + (((long)_logits.Length + _outputValues.Length) * sizeof(float));
 
     /// <summary>Rows in the block scored last (0 before the first).</summary>
     public int Rows { get; private set; }
