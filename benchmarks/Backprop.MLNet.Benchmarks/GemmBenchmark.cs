@@ -57,6 +57,40 @@ internal static class GemmBenchmark
         }
 
         table.Print();
+        Console.WriteLine();
+        PrintForwardShapes(options, relu);
+    }
+
+    /// <summary>
+    /// The forward product of each hidden layer with every dot-product shape the tuner may pick, forced (the table above
+    /// shows the pick): what a new tile is worth on this CPU. Every shape gives the same bits.
+    /// </summary>
+    private static void PrintForwardShapes(BenchmarkOptions options, HiddenActivation relu)
+    {
+        KernelIsa isa = KernelPath.Detected;
+        Console.WriteLine($"Forward product by dot shape ({isa}; every shape gives the same bits):");
+        var table = new Table(["Layer", "shape", .. ThreadCounts.Select(t => $"{t} thread{(t > 1 ? "s" : "")}, GFLOP/s")]);
+        var random = new Random(7);
+        foreach ((int inputs, int outputs) in Layers.Take(2))
+        {
+            float[] a = Fill(random, Batch * inputs, nonNegative: true);
+            float[] w = Fill(random, outputs * inputs, nonNegative: false);
+            float[] bias = Fill(random, outputs, nonNegative: false);
+            float[] z = new float[Batch * outputs];
+            double flop = 2.0 * Batch * inputs * outputs;
+            foreach (DotShape shape in DotShape.Candidates(isa))
+            {
+                table.Add([$"{inputs}→{outputs}", shape.ToString(), .. ThreadCounts.Select(t =>
+                {
+                    using (KernelTuner.Force(shape))
+                    {
+                        return Measure(flop, options.GemmSeconds / 2, () => DenseForwardKernel.Compute(a, Batch, inputs, w, bias, outputs, z, relu, t));
+                    }
+                })]);
+            }
+        }
+
+        table.Print();
     }
 
     /// <summary>
