@@ -38,7 +38,8 @@ public enum DataCaching
     /// is costly to read again (a compressed <c>.idv</c> file, a text file, a database query) costs that once; the file holds
     /// the rows as read (4 bytes per feature, or 8 per non-zero) and is removed when training ends (on Linux and macOS
     /// it has no name from the start, so even a killed process leaves nothing). Writing stops with an
-    /// <see cref="IOException"/> naming the directory before the disk's free space would fall under 1 GiB.
+    /// <see cref="IOException"/> naming the directory before the disk's free space would fall under 1 GiB (<see cref="Auto"/>,
+    /// which knows the rows' size when it turns to the file, does not start a file that would).
     /// </summary>
     Disk = 3,
 }

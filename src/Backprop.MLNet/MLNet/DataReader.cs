@@ -96,8 +96,9 @@ internal static class DataReader
             }
             else
             {
+                // Refused before the first row: dense storage of a known number of rows.
                 features = null;
-                writer?.Start(0);
+                writer?.Start(0, rowCount * RowSpill.BytesPerRow(width, targetWidth, entries: null));
             }
         }
 
@@ -106,6 +107,7 @@ internal static class DataReader
         var rowsPerClass = new long[source.ClassCount];
         long valid = 0, entries = 0, sampleEntries = 0;
         double weightSum = 0;
+        bool denseRows = true;
         long read, skipped;
         using (DataViewRowSource.Cursor cursor = source.Open(shuffleSeed: null))
         {
@@ -114,6 +116,7 @@ internal static class DataReader
                 ReadOnlySpan<float> values = cursor.Values;
                 ReadOnlySpan<int> indices = cursor.Indices;
                 float weight = cursor.ExampleWeight;
+                denseRows = cursor.IsDense;
                 valid++;
                 weightSum += weight;
                 long nonZeros = NonZeros.Count(values);
@@ -146,7 +149,8 @@ internal static class DataReader
                 if (features.GaveUp)
                 {
                     (features, targets, weights) = (null, null, null);
-                    writer?.Start(valid - 1);
+                    long expected = Math.Max(valid, source.KnownRowCount ?? 0);
+                    writer?.Start(valid - 1, expected * RowSpill.BytesPerRow(width, targetWidth, cursor.IsDense ? null : (double)entries / valid));
                     writer?.Append(cursor);
                     continue;
                 }
@@ -171,7 +175,7 @@ internal static class DataReader
         if (streamed && features is not null)
         {
             // The collection gave up only when it was finished (automatic storage's decision at the end of a short pass).
-            writer?.Start(valid);
+            writer?.Start(valid, valid * RowSpill.BytesPerRow(width, targetWidth, denseRows ? null : (double)entries / valid));
         }
 
         bool isSparse = streamed

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Backprop.MLNet.Training.Data;
 
 namespace Backprop.MLNet.MLNet;
@@ -32,9 +33,13 @@ internal sealed class ReadingSpill(DataViewRowSource source, SpillSettings setti
     /// <summary>Why the file could not be written, when an automatic training carried on without it; else null.</summary>
     public string? Failure { get; private set; }
 
-    /// <summary>Starts the file, first writing again the <paramref name="rowsBefore"/> valid rows already read.</summary>
+    /// <summary>
+    /// Starts the file, first writing again the <paramref name="rowsBefore"/> valid rows already read; gives up at once
+    /// (as when writing fails) when the rows' estimated size would not leave the reserve free on the disk.
+    /// </summary>
     /// <param name="rowsBefore">The valid rows read before this one.</param>
-    public void Start(long rowsBefore)
+    /// <param name="estimatedBytes">What the whole file is expected to take, or null when not known.</param>
+    public void Start(long rowsBefore, double? estimatedBytes = null)
     {
         if (_spill is not null || _failed)
         {
@@ -49,6 +54,13 @@ internal sealed class ReadingSpill(DataViewRowSource source, SpillSettings setti
         try
         {
             _spill = RowSpill.Create(settings.Directory, source.InputSize, source.TargetWidth, settings.ReserveBytes, settings.FreeBytes);
+            if (estimatedBytes is { } needed && _spill.FreeBytes() - needed < settings.ReserveBytes)
+            {
+                throw new IOException(
+                    string.Create(CultureInfo.InvariantCulture, $"the rows need about {needed / (1 << 20):N1} MiB, the disk has {_spill.FreeBytes() / (double)(1 << 20):N1} MiB free, ") +
+                    string.Create(CultureInfo.InvariantCulture, $"and at least {settings.ReserveBytes / (double)(1 << 20):N0} MiB are left free"));
+            }
+
             if (rowsBefore == 0)
             {
                 return;

@@ -55,6 +55,9 @@ internal sealed class RowSpill : IDisposable
     /// <summary>Rows written.</summary>
     public long Rows { get; private set; }
 
+    /// <summary>The free space of the file's disk now.</summary>
+    public long FreeBytes() => _freeBytes();
+
     /// <summary>Bytes written (including those still in the write buffer).</summary>
     public long Bytes => _length + _used;
 
@@ -157,6 +160,13 @@ internal sealed class RowSpill : IDisposable
 
     /// <summary>Closes (and so removes) the file.</summary>
     public void Dispose() => _file.Dispose();
+
+    /// <summary>What rows take in the file on average: dense rows all their features, sparse rows <paramref name="entries"/> index/value pairs.</summary>
+    /// <param name="inputSize">Features per row.</param>
+    /// <param name="targetWidth">Target values per row.</param>
+    /// <param name="entries">The mean stored entries of sparse rows, or null for dense rows.</param>
+    public static double BytesPerRow(int inputSize, int targetWidth, double? entries) =>
+        4.0 * (1 + (entries is { } e ? 2 * e : inputSize) + targetWidth + 1 + 2);
 
     private int RowBytes(int count) =>
         4 * (1 + (count < 0 ? InputSize : 2 * count) + TargetWidth + 1 + 2);

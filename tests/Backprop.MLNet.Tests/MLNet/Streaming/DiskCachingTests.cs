@@ -81,6 +81,23 @@ public sealed class DiskCachingTests : IDisposable
     }
 
     [Fact]
+    public void AutoGivesUpTheFileAtOnceWhenTheRowsWouldNotFitTheDisk()
+    {
+        // 5,000 rows of 12 features take about 340 kB in the file; 300 kB free. Auto lets the rows go after the 1,024 that
+        // decide the storage: it must not read them again to write a file that cannot be finished.
+        var ml = new MLContext(seed: 1);
+        var view = new GeneratedDataView(5000);
+        var settings = new SpillSettings(_directory, ReserveBytes: 0, FreeBytes: () => 300_000);
+
+        DataReader.Result read = DataReader.Read(Source(ml, view), DataCaching.Auto, FeatureStorage.Auto, 200_000, "training", true, settings);
+
+        Assert.True(read.Streamed);
+        Assert.Null(read.Spill);
+        Assert.Equal(1, view.Passes);
+        Assert.Contains("the rows need about 0.3 MiB, the disk has 0.3 MiB free", read.SpillFailure, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void TheFileGoesToTheContextsTempFilePathAndIsGoneAfterFit()
     {
         var ml = new MLContext(seed: 1) { TempFilePath = _directory };
