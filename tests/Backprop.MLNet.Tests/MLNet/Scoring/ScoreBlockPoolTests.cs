@@ -24,7 +24,7 @@ public sealed class ScoreBlockPoolTests
     public void ACursorAfterAnotherScoresInItsBlocksAndAllocatesLessThanABlock()
     {
         (BackpropTransformer model, IDataView data, float[] expected) = Trained(rows: 1200);
-        (float[] first, BlockPipeline one) = ReadAll(model.Transform(data));
+        (float[] first, BlockPipeline one) = ScoringThreadsTests.ReadAll(model.Transform(data));
         ScoreBlock[] blocks = one.Blocks.ToArray();
         long blockBytes = blocks[0].BufferBytes;
         int created = model.Model.ScoreBlocks.Created;
@@ -32,7 +32,7 @@ public sealed class ScoreBlockPoolTests
         Assert.True(SpinWait.SpinUntil(() => model.Model.ScoreBlocks.Count == blocks.Length, TimeSpan.FromSeconds(30)), "the blocks did not come back");
 
         long before = GC.GetAllocatedBytesForCurrentThread();
-        (float[] second, BlockPipeline two) = ReadAll(model.Transform(data));
+        (float[] second, BlockPipeline two) = ScoringThreadsTests.ReadAll(model.Transform(data));
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
         Assert.Equal(expected, first);
@@ -49,7 +49,7 @@ public sealed class ScoreBlockPoolTests
     public void TwoOpenCursorsNeverShareABlock()
     {
         (BackpropTransformer model, IDataView data, float[] expected) = Trained(rows: 1200);
-        ReadAll(model.Transform(data)); // fills the pool
+        ScoringThreadsTests.ReadAll(model.Transform(data)); // fills the pool
         IDataView scored = model.Transform(data);
 
         using DataViewRowCursor a = scored.GetRowCursor(scored.Schema), b = scored.GetRowCursor(scored.Schema);
@@ -75,7 +75,7 @@ public sealed class ScoreBlockPoolTests
                 }
             }
 
-            (float[] scores, BlockPipeline pipeline) = ReadAll(scored);
+            (float[] scores, BlockPipeline pipeline) = ScoringThreadsTests.ReadAll(scored);
             Assert.Equal(expected, scores);
             ring = pipeline.Blocks.Count();
         }
@@ -101,22 +101,6 @@ public sealed class ScoreBlockPoolTests
 
         Assert.Equal(sa, sb);
         return (sa.ToArray(), sb.ToArray());
-    }
-
-    private static (float[] Scores, BlockPipeline Pipeline) ReadAll(IDataView scored)
-    {
-        using DataViewRowCursor cursor = scored.GetRowCursor(scored.Schema);
-        BlockPipeline pipeline = Assert.IsType<BlockScoringCursor>(cursor).Pipeline!;
-        ValueGetter<float> getScore = cursor.GetGetter<float>(scored.Schema["Score"]);
-        var scores = new List<float>();
-        float score = 0;
-        while (cursor.MoveNext())
-        {
-            getScore(ref score);
-            scores.Add(score);
-        }
-
-        return (scores.ToArray(), pipeline);
     }
 
     /// <summary>A small model on wide rows, and its scores row by row (PredictionEngine: no blocks).</summary>

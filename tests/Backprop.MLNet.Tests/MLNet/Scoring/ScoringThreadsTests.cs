@@ -159,7 +159,7 @@ public sealed class ScoringThreadsTests
     }
 
     /// <summary>Reads every row of a blocked cursor; returns the scores and the cursor's block pipeline.</summary>
-    private static (float[] Scores, BlockPipeline Pipeline) ReadAll(IDataView scored)
+    internal static (float[] Scores, BlockPipeline Pipeline) ReadAll(IDataView scored)
     {
         using DataViewRowCursor cursor = scored.GetRowCursor(scored.Schema);
         BlockPipeline pipeline = Assert.IsType<BlockScoringCursor>(cursor).Pipeline!;
