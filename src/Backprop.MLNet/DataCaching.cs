@@ -10,7 +10,8 @@ public enum DataCaching
     /// <summary>
     /// In memory when the rows fit half of the memory available to the process (estimated from the row count and the
     /// density of the first rows while they are read), otherwise as <see cref="Disk"/>, and as <see cref="Streaming"/> when
-    /// the temporary file cannot be written (a warning in the log says why). The switch happens during the one reading
+    /// the temporary file cannot be written or its directory keeps files in memory (tmpfs, a RAM disk; a warning in the log
+    /// says why). The switch happens during the one reading
     /// pass: the rows read before it are read again only to be written to the file (usually the first 1,024).
     /// </summary>
     Auto = 0,

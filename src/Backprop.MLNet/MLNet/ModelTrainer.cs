@@ -317,7 +317,7 @@ internal sealed partial class ModelTrainer(IHost host, BackpropTrainer.Options o
     private DataReader.Result ReadRows(IChannel ch, DataViewRowSource source, BackpropTask task, string purpose, DataCaching caching, FeatureStorage storage)
     {
         DataReader.Result read = DataReader.Read(source, caching, storage, ResourceLimits.AvailableMemoryBytes(), purpose, measure: purpose == "training",
-            new SpillSettings(TempDirectory()));
+            SpillSettings.For(TempDirectory()));
         try
         {
             Check(ch, read, task, purpose, caching);

@@ -7,10 +7,28 @@ namespace Backprop.MLNet.MLNet;
 /// <param name="Directory">The directory of the temporary file (ML.NET's <c>MLContext.TempFilePath</c>).</param>
 /// <param name="ReserveBytes">Free space the file leaves on its disk.</param>
 /// <param name="FreeBytes">The disk's free space (null: asked of the file system; tests give their own).</param>
-internal sealed record SpillSettings(string Directory, long ReserveBytes = SpillSettings.DefaultReserveBytes, Func<long>? FreeBytes = null)
+/// <param name="InMemory">Whether the directory's file system keeps its files in memory (Linux's tmpfs, a RAM disk).</param>
+internal sealed record SpillSettings(string Directory, long ReserveBytes = SpillSettings.DefaultReserveBytes, Func<long>? FreeBytes = null, bool InMemory = false)
 {
     /// <summary>The free space left on the disk by default: 1 GiB.</summary>
     public const long DefaultReserveBytes = 1L << 30;
+
+    /// <summary>The settings for <paramref name="directory"/>, with its file system's kind asked of the system.</summary>
+    /// <param name="directory">The directory of the temporary file.</param>
+    public static SpillSettings For(string directory)
+    {
+        bool inMemory;
+        try
+        {
+            inMemory = new DriveInfo(Path.GetFullPath(directory)).DriveType == DriveType.Ram;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            inMemory = false; // a missing directory fails when the file is made, with its own message
+        }
+
+        return new SpillSettings(directory, InMemory: inMemory);
+    }
 }
 
 /// <summary>
@@ -53,6 +71,14 @@ internal sealed class ReadingSpill(DataViewRowSource source, SpillSettings setti
 
         try
         {
+            if (settings.InMemory && !required)
+            {
+                // A file system in memory (tmpfs) would hold the rows in the memory they were let go for not fitting.
+                throw new IOException(
+                    $"'{settings.Directory}' keeps its files in memory (tmpfs or a RAM disk), where the rows would take the memory they do not fit in; " +
+                    "point mlContext.TempFilePath at a directory on disk");
+            }
+
             _spill = RowSpill.Create(settings.Directory, source.InputSize, source.TargetWidth, settings.ReserveBytes, settings.FreeBytes);
             if (estimatedBytes is { } needed && _spill.FreeBytes() - needed < settings.ReserveBytes)
             {

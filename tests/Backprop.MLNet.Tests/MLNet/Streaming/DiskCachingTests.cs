@@ -98,6 +98,26 @@ public sealed class DiskCachingTests : IDisposable
     }
 
     [Fact]
+    public void AutoWritesNoFileToAFileSystemInMemoryButDiskDoesWhenAskedTo()
+    {
+        // tmpfs keeps files in memory: Auto lets the rows go because they do not fit memory, so it must not put them there.
+        var ml = new MLContext(seed: 1);
+        var inMemory = new SpillSettings(_directory, ReserveBytes: 0, InMemory: true);
+        var view = new GeneratedDataView(5000);
+
+        DataReader.Result auto = DataReader.Read(Source(ml, view), DataCaching.Auto, FeatureStorage.Auto, 200_000, "training", true, inMemory);
+        DataReader.Result disk = DataReader.Read(Source(ml, new GeneratedDataView(5000)), DataCaching.Disk, FeatureStorage.Auto, 1L << 30, "training", true, inMemory);
+        using RowSpill spill = disk.Spill!;
+
+        Assert.True(auto.Streamed);
+        Assert.Null(auto.Spill);
+        Assert.Equal(1, view.Passes);
+        Assert.Contains("keeps its files in memory", auto.SpillFailure, StringComparison.Ordinal);
+        Assert.Contains("mlContext.TempFilePath", auto.SpillFailure, StringComparison.Ordinal);
+        Assert.Equal(5000, spill.Rows);
+    }
+
+    [Fact]
     public void TheFileGoesToTheContextsTempFilePathAndIsGoneAfterFit()
     {
         var ml = new MLContext(seed: 1) { TempFilePath = _directory };
