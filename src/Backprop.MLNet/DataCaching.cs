@@ -11,8 +11,8 @@ public enum DataCaching
     /// In memory when the rows fit half of the memory available to the process (estimated from the row count and the
     /// density of the first rows while they are read), otherwise as <see cref="Disk"/>, and as <see cref="Streaming"/> when
     /// the temporary file cannot be written or its directory keeps files in memory (tmpfs, a RAM disk; a warning in the log
-    /// says why). The switch happens during the one reading
-    /// pass: the rows read before it are read again only to be written to the file (usually the first 1,024).
+    /// says why). The switch happens during the one reading pass: the rows read before it are read again only to be
+    /// written to the file (usually the first 1,024).
     /// </summary>
     Auto = 0,
 
@@ -26,9 +26,9 @@ public enum DataCaching
     /// Streamed: every epoch reads the rows from the data view's cursor in minibatches, so memory is bounded by the network,
     /// the optimizer state and a fixed buffer whatever the row count. Shuffling draws every row from a shuffle buffer of
     /// <see cref="BackpropTrainer.Options.ShuffleBufferSize"/> rows and, when the buffer cannot hold every row, reads a
-    /// source that can shuffle (ML.NET's binary <c>.idv</c> files) in its own shuffled order too. Every pass (the statistics, every epoch, the
-    /// validation rows) reads the data again, so a source that is slow to read (a database query, a compressed or text
-    /// file) makes slow epochs: <see cref="Disk"/> reads it once.
+    /// source that can shuffle (ML.NET's binary <c>.idv</c> files) in its own shuffled order too. Every pass (the
+    /// statistics, every epoch, the validation rows) reads the data again, so a source that is slow to read (a database
+    /// query, a compressed or text file) makes slow epochs: <see cref="Disk"/> reads it once.
     /// </summary>
     Streaming = 2,
 
