@@ -75,6 +75,12 @@ internal static class DataReader
 
         int width = source.InputSize;
         int targetWidth = source.TargetWidth;
+        long valid = 0, entries = 0, sampleEntries = 0;
+        bool denseRows = true;
+
+        // What the file of `rows` rows will take, from the rows read so far (dense until a sparse row is seen).
+        double FileBytes(long rows) => rows * RowSpill.BytesPerRow(width, targetWidth, denseRows ? null : (double)entries / valid);
+
         FeatureCollector? features = null;
         GrowableMatrix? targets = null, weights = null;
         if (caching is DataCaching.Auto or DataCaching.Memory)
@@ -98,16 +104,14 @@ internal static class DataReader
             {
                 // Refused before the first row: dense storage of a known number of rows.
                 features = null;
-                writer?.Start(0, rowCount * RowSpill.BytesPerRow(width, targetWidth, entries: null));
+                writer?.Start(0, FileBytes(rowCount));
             }
         }
 
         InputStatistics? statistics = measure ? new InputStatistics(width) : null;
         LabelScaling.Accumulator? labels = measure && source.Task == BackpropTask.Regression ? new LabelScaling.Accumulator(targetWidth) : null;
         var rowsPerClass = new long[source.ClassCount];
-        long valid = 0, entries = 0, sampleEntries = 0;
         double weightSum = 0;
-        bool denseRows = true;
         long read, skipped;
         using (DataViewRowSource.Cursor cursor = source.Open(shuffleSeed: null))
         {
@@ -149,8 +153,7 @@ internal static class DataReader
                 if (features.GaveUp)
                 {
                     (features, targets, weights) = (null, null, null);
-                    long expected = Math.Max(valid, source.KnownRowCount ?? 0);
-                    writer?.Start(valid - 1, expected * RowSpill.BytesPerRow(width, targetWidth, cursor.IsDense ? null : (double)entries / valid));
+                    writer?.Start(valid - 1, FileBytes(Math.Max(valid, source.KnownRowCount ?? 0)));
                     writer?.Append(cursor);
                     continue;
                 }
@@ -175,7 +178,7 @@ internal static class DataReader
         if (streamed && features is not null)
         {
             // The collection gave up only when it was finished (automatic storage's decision at the end of a short pass).
-            writer?.Start(valid, valid * RowSpill.BytesPerRow(width, targetWidth, denseRows ? null : (double)entries / valid));
+            writer?.Start(valid, FileBytes(valid));
         }
 
         bool isSparse = streamed

@@ -80,10 +80,10 @@ internal sealed class ReadingSpill(DataViewRowSource source, SpillSettings setti
             }
 
             _spill = RowSpill.Create(settings.Directory, source.InputSize, source.TargetWidth, settings.ReserveBytes, settings.FreeBytes);
-            if (estimatedBytes is { } needed && _spill.FreeBytes() - needed < settings.ReserveBytes)
+            if (estimatedBytes is { } needed && _spill.FreeBytes() is long free && free - needed < settings.ReserveBytes)
             {
                 throw new IOException(
-                    string.Create(CultureInfo.InvariantCulture, $"the rows need about {needed / (1 << 20):N1} MiB, the disk has {_spill.FreeBytes() / (double)(1 << 20):N1} MiB free, ") +
+                    string.Create(CultureInfo.InvariantCulture, $"the rows need about {needed / (1 << 20):N1} MiB, the disk has {free / (double)(1 << 20):N1} MiB free, ") +
                     string.Create(CultureInfo.InvariantCulture, $"and at least {settings.ReserveBytes / (double)(1 << 20):N0} MiB are left free"));
             }
 

@@ -168,8 +168,8 @@ internal sealed class RowSpill : IDisposable
     public static double BytesPerRow(int inputSize, int targetWidth, double? entries) =>
         4.0 * (1 + (entries is { } e ? 2 * e : inputSize) + targetWidth + 1 + 2);
 
-    private int RowBytes(int count) =>
-        4 * (1 + (count < 0 ? InputSize : 2 * count) + TargetWidth + 1 + 2);
+    /// <summary>The bytes of one row of <paramref name="count"/> stored entries (−1: dense): the count, the features, the targets, the weight, the identity.</summary>
+    private int RowBytes(int count) => (int)BytesPerRow(InputSize, TargetWidth, count < 0 ? null : count);
 
     private static int Put<T>(Span<byte> destination, ReadOnlySpan<T> values)
         where T : unmanaged
