@@ -217,7 +217,7 @@ public class TrainerBehaviourTests
             HiddenLayerSizes = [16],
             MaximumNumberOfEpochs = 100_000,
             Tolerance = 0,
-            Progress = new Callback(r =>
+            Progress = new ProgressCallback(r =>
             {
                 epochsSeen = r.Epoch;
                 if (r.Epoch == 3)
@@ -241,7 +241,7 @@ public class TrainerBehaviourTests
             MaximumNumberOfEpochs = 1_000_000,
             Tolerance = 0,
             BatchSize = 10,
-            Progress = new Callback(_ => started.Set()),
+            Progress = new ProgressCallback(_ => started.Set()),
         });
         IDataView data = MLData.Wave(ml, 2000, seed: 1);
         Task fit = Task.Run(() => trainer.Fit(data));
@@ -254,10 +254,5 @@ public class TrainerBehaviourTests
     private sealed class Collect(List<EpochReport> into) : IProgress<EpochReport>
     {
         public void Report(EpochReport value) => into.Add(value);
-    }
-
-    private sealed class Callback(Action<EpochReport> action) : IProgress<EpochReport>
-    {
-        public void Report(EpochReport value) => action(value);
     }
 }

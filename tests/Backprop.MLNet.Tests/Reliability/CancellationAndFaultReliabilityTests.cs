@@ -28,7 +28,7 @@ public sealed class CancellationAndFaultReliabilityTests
             MaximumNumberOfEpochs = 1_000_000,
             Tolerance = 0,
             Seed = 1,
-            Progress = new Callback(r =>
+            Progress = new ProgressCallback(r =>
             {
                 Volatile.Write(ref lastEpoch, r.Epoch);
                 if (r.Epoch == 3)
@@ -73,11 +73,6 @@ public sealed class CancellationAndFaultReliabilityTests
 
     private static float[] Weights(BackpropModelParameters model) =>
         Enumerable.Range(0, model.LayerCount).SelectMany(l => model.GetWeights(l).Concat(model.GetBiases(l))).ToArray();
-
-    private sealed class Callback(Action<EpochReport> action) : IProgress<EpochReport>
-    {
-        public void Report(EpochReport value) => action(value);
-    }
 
     /// <summary>What a user's data source might throw: its own exception type.</summary>
     private sealed class DataSourceFailedException(string message) : Exception(message);

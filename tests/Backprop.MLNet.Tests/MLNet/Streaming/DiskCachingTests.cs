@@ -130,7 +130,7 @@ public sealed class DiskCachingTests : IDisposable
             MaximumNumberOfEpochs = 2,
             Seed = 1,
             Caching = DataCaching.Disk,
-            Progress = new Callback(_ => openDuringTraining = OpenSpills()),
+            Progress = new ProgressCallback(_ => openDuringTraining = OpenSpills()),
         });
 
         trainer.Fit(new GeneratedDataView(2000));
@@ -185,10 +185,5 @@ public sealed class DiskCachingTests : IDisposable
 
             Assert.False(actual.MoveNext(), "the file holds more rows than the view");
         }
-    }
-
-    private sealed class Callback(Action<EpochReport> action) : IProgress<EpochReport>
-    {
-        public void Report(EpochReport value) => action(value);
     }
 }

@@ -89,7 +89,7 @@ public sealed class StreamingBehaviourTests
             Tolerance = 0,
             Seed = 1,
             Caching = caching,
-            Progress = new Callback(_ => started.Set()),
+            Progress = new ProgressCallback(_ => started.Set()),
         });
         var data = new GeneratedDataView(20_000);
         Task fit = Task.Factory.StartNew(() => trainer.Fit(data), TaskCreationOptions.LongRunning);
@@ -97,10 +97,5 @@ public sealed class StreamingBehaviourTests
         Assert.True(started.Wait(TimeSpan.FromSeconds(60)), "no epoch finished");
         ml.CancelExecution();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => fit.WaitAsync(TimeSpan.FromSeconds(60)));
-    }
-
-    private sealed class Callback(Action<EpochReport> action) : IProgress<EpochReport>
-    {
-        public void Report(EpochReport value) => action(value);
     }
 }
