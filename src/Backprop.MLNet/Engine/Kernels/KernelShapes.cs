@@ -38,16 +38,7 @@ internal readonly record struct GemmShape(int PanelColumns, int TargetTasks)
         };
         int[] panels = isa == KernelIsa.Avx512 ? [4 * width, 2 * width] : [2 * width];
         int[] targets = [16, 1, 8, 32];
-        var shapes = new List<GemmShape>();
-        foreach (int panel in panels)
-        {
-            foreach (int target in targets)
-            {
-                shapes.Add(new(panel, target));
-            }
-        }
-
-        return [.. shapes];
+        return [.. panels.SelectMany(panel => targets.Select(target => new GemmShape(panel, target)))];
     }
 
     /// <inheritdoc />
@@ -87,16 +78,7 @@ internal readonly record struct DotShape(int TileRows, int OutputsPerTask)
     {
         int[] rows = isa == KernelIsa.Avx512 ? [4, 2] : [2];
         int[] outputs = [8, 16, 32];
-        var shapes = new List<DotShape>();
-        foreach (int r in rows)
-        {
-            foreach (int o in outputs)
-            {
-                shapes.Add(new(r, o));
-            }
-        }
-
-        return [.. shapes];
+        return [.. rows.SelectMany(r => outputs.Select(o => new DotShape(r, o)))];
     }
 
     /// <inheritdoc />
