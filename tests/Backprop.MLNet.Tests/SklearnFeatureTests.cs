@@ -13,17 +13,23 @@ public sealed class SklearnFeatureTests : IDisposable
     private static float[] AllParameters(BackpropModelParameters model) =>
         Enumerable.Range(0, model.LayerCount).SelectMany(l => model.GetWeights(l).Concat(model.GetBiases(l))).ToArray();
 
+    /// <summary>
+    /// Saved, loaded and continued equals one go, bit for bit; 64 hidden units put the first layer on training's transposed
+    /// layout (its weights and optimizer state transposed at every start and back at every end).
+    /// </summary>
     [Theory]
-    [InlineData(Solver.Adam)]
-    [InlineData(Solver.Sgd)]
-    public void TenEpochsSavedLoadedAndContinuedEqualTwentyInOneGo(Solver solver)
+    [InlineData(Solver.Adam, 6)]
+    [InlineData(Solver.Sgd, 6)]
+    [InlineData(Solver.Adam, 64)]
+    [InlineData(Solver.Sgd, 64)]
+    public void TenEpochsSavedLoadedAndContinuedEqualTwentyInOneGo(Solver solver, int hidden)
     {
         var ml = new MLContext(seed: 1);
         IDataView data = MLData.ThreeClasses(ml, 90, seed: 4);
         data = ml.Transforms.Conversion.MapValueToKey("Label").Fit(data).Transform(data);
         BackpropTrainer Trainer(int epochs) => ml.MulticlassClassification.Trainers.Backprop(new BackpropTrainer.Options
         {
-            HiddenLayerSizes = [6],
+            HiddenLayerSizes = [hidden],
             Solver = solver,
             LearningRate = 0.01,
             BatchSize = 16,

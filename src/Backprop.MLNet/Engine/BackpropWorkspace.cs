@@ -20,8 +20,10 @@ namespace Backprop.MLNet.Engine;
 /// ∂b_l = Σ_rows Δ_l / n, Δ_L = ŷ − y at the output and Δ_l = (Δ_(l+1)·W_(l+1)) ⊙ f′(z_l) below it.
 /// With sample weights w, every Σ_rows becomes Σ_rows w_i·(…) and n becomes Σ w_i, so a row of
 /// weight 2 counts exactly like that row present twice.
-/// A sparse batch (<see cref="InputBatch.IsSparse"/>) goes through the <see cref="SparseFirstLayer"/> the workspace was
-/// created with, whose weights are then held transposed; every later layer is dense.
+/// Training holds the first layer's weights transposed, [inputs × outputs] (<see cref="FirstLayerTransposed"/>): a dense
+/// batch then goes through the broadcast kernels that read them as stored (the first layer needs no input gradient, and
+/// its forward product runs on the faster broadcast tiles), a sparse batch (<see cref="InputBatch.IsSparse"/>) through the
+/// <see cref="SparseFirstLayer"/> the workspace was created with; every later layer is dense, [outputs × inputs].
 /// </remarks>
 internal sealed class BackpropWorkspace
 {
@@ -36,7 +38,11 @@ internal sealed class BackpropWorkspace
     /// <param name="threads">Maximum threads for the matrix kernels (≥ 1, the calling thread included); results are bit-identical for every value.</param>
     /// <param name="dropout">Dropout of the hidden layers in training passes (<see cref="ComputeLossAndGradient(InputBatch, ReadOnlySpan{float}, float, Span{float}, ReadOnlySpan{float})"/>), or null.</param>
     /// <param name="sparse">The first layer for sparse batches (the network's first weights then transposed), or null for dense batches only.</param>
-    public BackpropWorkspace(Network network, int maxRows, int threads = 1, Dropout? dropout = null, SparseFirstLayer? sparse = null)
+    /// <param name="transposedFirstLayer">
+    /// Whether the network's first weight block holds Wᵀ [inputs × outputs] (implied by <paramref name="sparse"/>); see
+    /// <see cref="FirstLayerTransposed"/>.
+    /// </param>
+    public BackpropWorkspace(Network network, int maxRows, int threads = 1, Dropout? dropout = null, SparseFirstLayer? sparse = null, bool transposedFirstLayer = false)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
@@ -45,6 +51,7 @@ internal sealed class BackpropWorkspace
         Scratch = network.CreateScratch(maxRows);
         _training = TrainingBuffers.Needed(network, dropout) ? new TrainingBuffers(network, maxRows, dropout) : null;
         _sparse = sparse;
+        FirstLayerTransposed = transposedFirstLayer || sparse is not null;
         _rowLoss = new double[maxRows];
         _deltas = new float[network.LayerCount][];
         for (int l = 0; l < _deltas.Length; l++)
@@ -64,6 +71,12 @@ internal sealed class BackpropWorkspace
 
     /// <summary>The forward-pass buffers (outputs, logits and hidden activations of the last pass).</summary>
     public InferenceScratch Scratch { get; }
+
+    /// <summary>
+    /// Whether the network's first weight block is held transposed, [inputs × outputs], as training holds it
+    /// (<see cref="Training.MlpTrainer"/>; <see cref="Sparse.FirstLayerLayout"/> switches a vector between the layouts).
+    /// </summary>
+    public bool FirstLayerTransposed { get; }
 
     /// <summary>The first layer of sparse batches, or null.</summary>
     public SparseFirstLayer? Sparse => _sparse;
@@ -168,7 +181,15 @@ internal sealed class BackpropWorkspace
             {
                 // The layer's input as it was fed forward: after dropout, when there is dropout.
                 ReadOnlySpan<float> a = l == 0 ? x.Dense : dropout is null ? Scratch.HiddenActivations(l - 1) : dropout.Dropped(l - 1, rows * nIn);
-                WeightGradientKernel.Compute(delta, rows, nOut, a, nIn, gw, gb, Threads);
+                if (l == 0 && FirstLayerTransposed)
+                {
+                    WeightGradientKernel.ComputeTransposed(delta, rows, nOut, a, nIn, gw, gb, Threads);
+                }
+                else
+                {
+                    WeightGradientKernel.Compute(delta, rows, nOut, a, nIn, gw, gb, Threads);
+                }
+
                 if (l2 != 0f)
                 {
                     ElementWise.AddScaled(net.WeightsOf(l), l2, gw);
@@ -280,6 +301,10 @@ internal sealed class BackpropWorkspace
             if (l == 0 && x.IsSparse)
             {
                 SparseLayer().Forward(x, z, fused, Threads);
+            }
+            else if (l == 0 && FirstLayerTransposed)
+            {
+                DenseForwardKernel.ComputeTransposed(a, rows, net.LayerInputs(l), net.WeightsOf(l), net.BiasesOf(l), outputs, z, fused, Threads);
             }
             else
             {

@@ -124,7 +124,8 @@ internal sealed class TrainingWarmup : IDisposable
         }
 
         var network = new Network(inputSize, settings.HiddenLayerSizes, settings.OutputSize, settings.Activation, settings.OutputKind);
-        var workspace = new BackpropWorkspace(network, settings.BatchSize, settings.NumberOfThreads);
+        var workspace = new BackpropWorkspace(network, settings.BatchSize, settings.NumberOfThreads,
+            transposedFirstLayer: MlpTrainer.HoldsFirstLayerTransposed(false, network.LayerOutputs(0)));
         var inputs = new float[settings.BatchSize * inputSize];
         var targets = new float[settings.BatchSize * network.TargetWidth];
         workspace.ComputeLossAndGradient(InputBatch.FromDense(inputs, settings.BatchSize, inputSize), targets, 1e-4f, new float[network.ParameterCount]);
@@ -143,7 +144,8 @@ internal sealed class TrainingWarmup : IDisposable
             var network = new Network(width, [.. settings.HiddenLayerSizes.Select(h => Math.Min(h, MaximumWidth))], settings.OutputSize,
                 settings.Activation, settings.OutputKind);
             GlorotInitializer.Initialize(network, new SeededRandom(0));
-            var workspace = new BackpropWorkspace(network, rows);
+            int firstOutputs = settings.HiddenLayerSizes.Count > 0 ? settings.HiddenLayerSizes[0] : settings.OutputSize;
+            var workspace = new BackpropWorkspace(network, rows, transposedFirstLayer: MlpTrainer.HoldsFirstLayerTransposed(false, firstOutputs));
             // The training's own optimizer, on this thread only (the kernel pool is the training's).
             IOptimizer? optimizer = settings.Solver == SolverKind.Lbfgs
                 ? null

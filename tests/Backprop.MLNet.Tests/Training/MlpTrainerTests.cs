@@ -2,6 +2,7 @@ using Backprop.MLNet.Engine;
 using Backprop.MLNet.Engine.Activations;
 using Backprop.MLNet.Engine.Optimizers;
 using Backprop.MLNet.Engine.Outputs;
+using Backprop.MLNet.Engine.Sparse;
 using Backprop.MLNet.Tests.Engine;
 using Backprop.MLNet.Training;
 using Backprop.MLNet.Training.Data;
@@ -100,6 +101,48 @@ public class MlpTrainerTests
         Assert.Equal(accumulated / 7, result.History[0].TrainingLoss);
         Assert.Equal(manual.Parameters, result.Network.Parameters);
         Assert.NotEqual(initial.Parameters, result.Network.Parameters); // the warm-start network is not modified
+    }
+
+    /// <summary>
+    /// A dense first layer of <see cref="MlpTrainer.TransposedFirstLayerOutputs"/> outputs is trained held transposed: an
+    /// epoch equals, bit for bit, the manual loop over a workspace that reads Wᵀ (the network transposed before, back after),
+    /// and the network returned is in the network's own layout. A narrower one is trained as the network holds it.
+    /// </summary>
+    [Fact]
+    public void AWideDenseFirstLayerIsTrainedTransposedAndReturnedInTheNetworkLayout()
+    {
+        Assert.False(MlpTrainer.HoldsFirstLayerTransposed(sparse: false, MlpTrainer.TransposedFirstLayerOutputs - 1));
+        Assert.True(MlpTrainer.HoldsFirstLayerTransposed(sparse: true, 1));
+        int hidden = MlpTrainer.TransposedFirstLayerOutputs;
+        TrainingData data = EasyBinary(23, 3);
+        TrainingSettings settings = Settings() with
+        {
+            HiddenLayerSizes = [hidden],
+            Solver = SolverKind.Sgd,
+            Momentum = 0.5,
+            BatchSize = 10,
+            Shuffle = false,
+            MaximumNumberOfEpochs = 1,
+            LearningRate = 0.3,
+        };
+        Network initial = Network.CreateInitialized(2, [hidden], 1, ActivationKind.Relu, OutputKind.Sigmoid, seed: 8);
+
+        TrainingResult result = MlpTrainer.Train(data, settings with { Activation = ActivationKind.Relu }, resume: new TrainingCheckpoint { Network = initial });
+
+        Network manual = initial.Clone();
+        float[] scratch = FirstLayerLayout.Scratch(manual);
+        FirstLayerLayout.Transpose(manual.Parameters, manual, toTransposed: true, scratch);
+        var workspace = new BackpropWorkspace(manual, 10, transposedFirstLayer: true);
+        var sgd = new SgdOptimizer(manual.ParameterCount, 0.5, nesterov: true);
+        var gradient = new float[manual.ParameterCount];
+        foreach ((int start, int rows) in new[] { (0, 10), (10, 10), (20, 3) })
+        {
+            workspace.ComputeLossAndGradient(data.Features.AsSpan(start * 2, rows * 2), data.Targets.AsSpan(start, rows), rows, (float)settings.L2Regularization, gradient);
+            sgd.Step(manual.Parameters, gradient, 0.3);
+        }
+
+        FirstLayerLayout.Transpose(manual.Parameters, manual, toTransposed: false, scratch);
+        Assert.Equal(manual.Parameters, result.Network.Parameters);
     }
 
     /// <summary>Without shuffling the seed only affects initialisation: from the same initial network, two seeds train identically.</summary>

@@ -76,4 +76,59 @@ internal static unsafe class DenseForwardKernel
             KernelRunner.Run(problem, threads);
         }
     }
+
+    /// <summary>
+    /// The same product over weights held transposed, Wᵀ [inputs × outputs] (training's first layer,
+    /// <see cref="BackpropWorkspace.FirstLayerTransposed"/>): <c>z[r, o] = f(Σ_i a[r, i]·wt[i, o] + bias[o])</c>, on the
+    /// broadcast tiles of <see cref="PanelGemmProblem"/>, which read Wᵀ as it is stored and sum each output as one
+    /// multiply–add chain over i in order (a different order from <see cref="Compute(ReadOnlySpan{float}, int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, int, Span{float}, HiddenActivation?, int)"/>'s lanes, so the two agree to
+    /// rounding). Bit-identical for every thread count and tuned shape.
+    /// </summary>
+    /// <param name="a">Input activations A, shape [rows × inputs].</param>
+    /// <param name="rows">Number of rows (batch size).</param>
+    /// <param name="inputs">Number of layer inputs (fan-in).</param>
+    /// <param name="wt">Weights Wᵀ, shape [inputs × outputs].</param>
+    /// <param name="bias">Biases b, length outputs.</param>
+    /// <param name="outputs">Number of layer outputs (fan-out).</param>
+    /// <param name="z">Destination Z, shape [rows × outputs]; overwritten; must not overlap the inputs.</param>
+    /// <param name="activation">The hidden activation f, or null for none.</param>
+    /// <param name="threads">Maximum threads, the caller included (1 = run on the caller only).</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ComputeTransposed(
+        ReadOnlySpan<float> a,
+        int rows,
+        int inputs,
+        ReadOnlySpan<float> wt,
+        ReadOnlySpan<float> bias,
+        int outputs,
+        Span<float> z,
+        HiddenActivation? activation,
+        int threads = 1)
+    {
+        a = a[..(rows * inputs)];
+        wt = wt[..(inputs * outputs)];
+        bias = bias[..outputs];
+        z = z[..(rows * outputs)];
+        fixed (float* pa = a, pw = wt, pb = bias, pz = z)
+        {
+            var problem = new PanelGemmProblem
+            {
+                A = pa,
+                RowStrideA = inputs,
+                SumStrideA = 1,
+                B = pw,
+                C = pz,
+                Bias = pb,
+                M = rows,
+                N = outputs,
+                K = inputs,
+                Activation = activation,
+                Mode = KernelEpilogue.ModeOf(activation),
+                Isa = KernelPath.Current,
+            };
+            problem.Plan(KernelTuner.ShapeFor(TunedKernel.ForwardPanels, problem, threads, KernelTuner.EnabledOnCurrentThread));
+            KernelRunner.Run(problem, threads);
+        }
+    }
+
 }

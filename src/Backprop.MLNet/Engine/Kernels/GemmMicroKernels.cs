@@ -3,8 +3,8 @@ using System.Runtime.CompilerServices;
 namespace Backprop.MLNet.Engine.Kernels;
 
 /// <summary>
-/// Register-blocked broadcast micro-kernels for C = A·B with B packed as a [k × NR] panel:
-/// <c>c[i, j] = Σ_p a[i·rsA + p·csA]·panel[p·NR + j]</c> for a tile of 6 rows and NR columns.
+/// Register-blocked broadcast micro-kernels for C = A·B over a [k × NR] panel of B, packed or read in place:
+/// <c>c[i, j] = Σ_p a[i·rsA + p·csA]·panel[p·ldb + j]</c> for a tile of 6 rows and NR columns.
 /// The strides let one kernel read A row-major (rsA = lda, csA = 1) or transposed (rsA = 1, csA = lda).
 /// </summary>
 /// <remarks>
@@ -25,7 +25,8 @@ internal static unsafe class GemmMicroKernels
     /// <param name="rsA">Stride between rows of A.</param>
     /// <param name="csA">Stride between successive p in a row of A.</param>
     /// <param name="rows">Valid rows (1–6).</param>
-    /// <param name="panel">Packed B panel [k × 4·width].</param>
+    /// <param name="panel">B panel [k × 4·width], packed or in place.</param>
+    /// <param name="ldb">Stride between the panel's rows.</param>
     /// <param name="k">Length of the sums.</param>
     /// <param name="c">C[0, 0] of the tile.</param>
     /// <param name="ldc">Row stride of C.</param>
@@ -33,7 +34,7 @@ internal static unsafe class GemmMicroKernels
     /// <param name="tile">Scratch [6 × 4·width] for partial tiles.</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Tile6x4<TOps, TVec>(
-        float* a, nint rsA, nint csA, int rows, float* panel, int k, float* c, nint ldc, int columns, float* tile)
+        float* a, nint rsA, nint csA, int rows, float* panel, nint ldb, int k, float* c, nint ldc, int columns, float* tile)
         where TOps : struct, IVectorOps<TVec>
         where TVec : struct
     {
@@ -63,7 +64,7 @@ internal static unsafe class GemmMicroKernels
             c40 = TOps.MultiplyAdd(x, b0, c40); c41 = TOps.MultiplyAdd(x, b1, c41); c42 = TOps.MultiplyAdd(x, b2, c42); c43 = TOps.MultiplyAdd(x, b3, c43);
             x = TOps.Broadcast(a5[off]);
             c50 = TOps.MultiplyAdd(x, b0, c50); c51 = TOps.MultiplyAdd(x, b1, c51); c52 = TOps.MultiplyAdd(x, b2, c52); c53 = TOps.MultiplyAdd(x, b3, c53);
-            b += nr;
+            b += ldb;
             off += csA;
         }
 
@@ -90,7 +91,8 @@ internal static unsafe class GemmMicroKernels
     /// <param name="rsA">Stride between rows of A.</param>
     /// <param name="csA">Stride between successive p in a row of A.</param>
     /// <param name="rows">Valid rows (1–6).</param>
-    /// <param name="panel">Packed B panel [k × 2·width].</param>
+    /// <param name="panel">B panel [k × 2·width], packed or in place.</param>
+    /// <param name="ldb">Stride between the panel's rows.</param>
     /// <param name="k">Length of the sums.</param>
     /// <param name="c">C[0, 0] of the tile.</param>
     /// <param name="ldc">Row stride of C.</param>
@@ -98,7 +100,7 @@ internal static unsafe class GemmMicroKernels
     /// <param name="tile">Scratch [6 × 2·width] for partial tiles.</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Tile6x2<TOps, TVec>(
-        float* a, nint rsA, nint csA, int rows, float* panel, int k, float* c, nint ldc, int columns, float* tile)
+        float* a, nint rsA, nint csA, int rows, float* panel, nint ldb, int k, float* c, nint ldc, int columns, float* tile)
         where TOps : struct, IVectorOps<TVec>
         where TVec : struct
     {
@@ -124,7 +126,7 @@ internal static unsafe class GemmMicroKernels
             c40 = TOps.MultiplyAdd(x, b0, c40); c41 = TOps.MultiplyAdd(x, b1, c41);
             x = TOps.Broadcast(a5[off]);
             c50 = TOps.MultiplyAdd(x, b0, c50); c51 = TOps.MultiplyAdd(x, b1, c51);
-            b += nr;
+            b += ldb;
             off += csA;
         }
 

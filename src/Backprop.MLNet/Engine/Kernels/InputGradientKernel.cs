@@ -70,7 +70,7 @@ internal static unsafe class InputGradientKernel
                 M = rows,
                 N = inputs,
                 K = outputs,
-                Derivative = derivativeOf,
+                Activation = derivativeOf,
                 Mode = mode,
                 Isa = KernelPath.Current,
             };

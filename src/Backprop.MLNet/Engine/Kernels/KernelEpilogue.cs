@@ -45,6 +45,30 @@ internal static unsafe class KernelEpilogue
         }
     }
 
+    /// <summary>
+    /// Effectively computes <c>z[j] = f(z[j] + bias[j])</c> in place for j &lt; count, with f = ReLU or identity: the same
+    /// values as <see cref="BiasAndActivate"/> (one addition, then max(·, 0) with NaN kept), in vectors.
+    /// </summary>
+    /// <param name="z">Raw sums, finished in place.</param>
+    /// <param name="bias">Biases of the same outputs.</param>
+    /// <param name="count">Number of outputs.</param>
+    /// <param name="relu">True to apply max(0, ·).</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void AddBiasAndActivate(float* z, float* bias, int count, bool relu)
+    {
+        int j = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; j <= count - Vector<float>.Count; j += Vector<float>.Count)
+            {
+                Vector<float> value = Vector.Load(z + j) + Vector.Load(bias + j);
+                Vector.Store(relu ? Vector.Max(value, Vector<float>.Zero) : value, z + j);
+            }
+        }
+
+        BiasAndActivate(z + j, bias + j, z + j, count - j, relu);
+    }
+
     /// <summary>Sets <c>g[j] = 0</c> wherever <c>activated[j]</c> is not positive (ReLU′ from its output, f′(0) = 0).</summary>
     /// <param name="activated">ReLU outputs.</param>
     /// <param name="g">Errors, masked in place.</param>

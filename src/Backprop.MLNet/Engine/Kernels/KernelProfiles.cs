@@ -50,13 +50,14 @@ internal unsafe interface IKernelProfile
     /// <param name="rsA">Stride between rows of A.</param>
     /// <param name="csA">Stride between successive summation indices of A.</param>
     /// <param name="rows">Valid rows.</param>
-    /// <param name="panel">Packed B panel [k × <paramref name="panelColumns"/>].</param>
+    /// <param name="panel">The B panel [k × <paramref name="panelColumns"/>]: packed, or in place in B.</param>
+    /// <param name="ldb">Stride between the panel's rows (<paramref name="panelColumns"/> when packed, B's row length in place).</param>
     /// <param name="k">Length of the sums.</param>
     /// <param name="c">C[0, 0] of the tile.</param>
     /// <param name="ldc">Row stride of C.</param>
     /// <param name="columns">Valid columns.</param>
     /// <param name="tile">Scratch [rows × <paramref name="panelColumns"/>].</param>
-    static abstract void GemmTile(int panelColumns, float* a, nint rsA, nint csA, int rows, float* panel, int k, float* c, nint ldc, int columns, float* tile);
+    static abstract void GemmTile(int panelColumns, float* a, nint rsA, nint csA, int rows, float* panel, nint ldb, int k, float* c, nint ldc, int columns, float* tile);
 }
 
 /// <summary>AVX-512: 4 × 4 dot tiles and 6 × 64 broadcast tiles by default (2 × 4 and 6 × 32 for the tuner).</summary>
@@ -92,15 +93,15 @@ internal readonly unsafe struct Avx512Profile : IKernelProfile
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void GemmTile(int panelColumns, float* a, nint rsA, nint csA, int rows, float* panel, int k, float* c, nint ldc, int columns, float* tile)
+    public static void GemmTile(int panelColumns, float* a, nint rsA, nint csA, int rows, float* panel, nint ldb, int k, float* c, nint ldc, int columns, float* tile)
     {
         if (panelColumns == 4 * VectorWidth)
         {
-            GemmMicroKernels.Tile6x4<Vector512Ops, Vector512<float>>(a, rsA, csA, rows, panel, k, c, ldc, columns, tile);
+            GemmMicroKernels.Tile6x4<Vector512Ops, Vector512<float>>(a, rsA, csA, rows, panel, ldb, k, c, ldc, columns, tile);
         }
         else
         {
-            GemmMicroKernels.Tile6x2<Vector512Ops, Vector512<float>>(a, rsA, csA, rows, panel, k, c, ldc, columns, tile);
+            GemmMicroKernels.Tile6x2<Vector512Ops, Vector512<float>>(a, rsA, csA, rows, panel, ldb, k, c, ldc, columns, tile);
         }
     }
 }
@@ -138,15 +139,15 @@ internal readonly unsafe struct Avx2Profile : IKernelProfile
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void GemmTile(int panelColumns, float* a, nint rsA, nint csA, int rows, float* panel, int k, float* c, nint ldc, int columns, float* tile)
+    public static void GemmTile(int panelColumns, float* a, nint rsA, nint csA, int rows, float* panel, nint ldb, int k, float* c, nint ldc, int columns, float* tile)
     {
         if (panelColumns == 4 * VectorWidth)
         {
-            GemmMicroKernels.Tile6x4<Vector256Ops, Vector256<float>>(a, rsA, csA, rows, panel, k, c, ldc, columns, tile);
+            GemmMicroKernels.Tile6x4<Vector256Ops, Vector256<float>>(a, rsA, csA, rows, panel, ldb, k, c, ldc, columns, tile);
         }
         else
         {
-            GemmMicroKernels.Tile6x2<Vector256Ops, Vector256<float>>(a, rsA, csA, rows, panel, k, c, ldc, columns, tile);
+            GemmMicroKernels.Tile6x2<Vector256Ops, Vector256<float>>(a, rsA, csA, rows, panel, ldb, k, c, ldc, columns, tile);
         }
     }
 }
@@ -184,15 +185,15 @@ internal readonly unsafe struct PortableProfile : IKernelProfile
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void GemmTile(int panelColumns, float* a, nint rsA, nint csA, int rows, float* panel, int k, float* c, nint ldc, int columns, float* tile)
+    public static void GemmTile(int panelColumns, float* a, nint rsA, nint csA, int rows, float* panel, nint ldb, int k, float* c, nint ldc, int columns, float* tile)
     {
         if (panelColumns == 4 * VectorWidth)
         {
-            GemmMicroKernels.Tile6x4<Vector128Ops, Vector128<float>>(a, rsA, csA, rows, panel, k, c, ldc, columns, tile);
+            GemmMicroKernels.Tile6x4<Vector128Ops, Vector128<float>>(a, rsA, csA, rows, panel, ldb, k, c, ldc, columns, tile);
         }
         else
         {
-            GemmMicroKernels.Tile6x2<Vector128Ops, Vector128<float>>(a, rsA, csA, rows, panel, k, c, ldc, columns, tile);
+            GemmMicroKernels.Tile6x2<Vector128Ops, Vector128<float>>(a, rsA, csA, rows, panel, ldb, k, c, ldc, columns, tile);
         }
     }
 }

@@ -5,8 +5,9 @@ using Backprop.MLNet.Engine.Parallel;
 namespace Backprop.MLNet.Engine.Kernels;
 
 /// <summary>
-/// C [m × n] = A·B with B row-major [k × n] and A read through strides (row-major or transposed),
-/// optionally finished by C ⊙= f′(activated). Used by both backward products.
+/// C [m × n] = A·B with B row-major [k × n] and A read through strides (row-major or transposed), finished by
+/// nothing, by C ⊙= f′(activated) (the input gradient) or by C = f(C + 1·biasᵀ) (a forward product over weights held
+/// [inputs × outputs], <see cref="DenseForwardKernel.ComputeTransposed"/>). Used by both backward products and that forward one.
 /// </summary>
 /// <remarks>
 /// A task owns one vertical panel of C (<see cref="GemmShape.PanelColumns"/> columns) and one
@@ -45,10 +46,19 @@ internal unsafe struct PanelGemmProblem : ITunableProblem<GemmShape>
     /// <summary>Length of the sums (rows of B).</summary>
     public int K;
 
-    /// <summary>Activation whose derivative multiplies C, or null for none.</summary>
-    public HiddenActivation? Derivative;
+    /// <summary>
+    /// Biases [n] of a forward product: when set, every row of C becomes f(C + bias) with f = <see cref="Activation"/>;
+    /// null for the backward products.
+    /// </summary>
+    public float* Bias;
 
-    /// <summary>How the derivative is applied.</summary>
+    /// <summary>
+    /// With <see cref="Bias"/>, the activation applied to C + bias; without, the activation whose derivative multiplies C;
+    /// null for none.
+    /// </summary>
+    public HiddenActivation? Activation;
+
+    /// <summary>How <see cref="Activation"/> (or its derivative) is applied.</summary>
     public EpilogueMode Mode;
 
     /// <summary>The micro-kernel path (chosen on the calling thread).</summary>
@@ -122,15 +132,26 @@ internal unsafe struct PanelGemmProblem : ITunableProblem<GemmShape>
         int m0 = (task % _chunks) * _chunkRows;
         int m1 = Math.Min(M, m0 + _chunkRows);
         int columns = Math.Min(nr, N - n0);
-        float* panel = arena.Pointer;
-        float* tile = panel + ((nint)K * nr);
-        Pack(panel, nr, n0, columns);
+        // A whole panel is read where B holds it; the right edge's narrower one is copied and zero-padded.
+        bool inPlace = columns == nr;
+        float* tile = arena.Pointer + ((nint)K * nr);
+        float* panel = inPlace ? B + n0 : arena.Pointer;
+        nint ldb = inPlace ? N : nr;
+        if (!inPlace)
+        {
+            Pack(panel, nr, n0, columns);
+        }
+
         for (int m = m0; m < m1; m += GemmMicroKernels.Rows)
         {
             int rows = Math.Min(GemmMicroKernels.Rows, m1 - m);
             float* c = C + ((nint)m * N) + n0;
-            TProfile.GemmTile(nr, A + (m * RowStrideA), RowStrideA, SumStrideA, rows, panel, K, c, N, columns, tile);
-            if (Mode != EpilogueMode.None)
+            TProfile.GemmTile(nr, A + (m * RowStrideA), RowStrideA, SumStrideA, rows, panel, ldb, K, c, N, columns, tile);
+            if (Bias is not null)
+            {
+                FinishForward(c, rows, n0, columns);
+            }
+            else if (Mode != EpilogueMode.None)
             {
                 for (int i = 0; i < rows; i++)
                 {
@@ -141,8 +162,31 @@ internal unsafe struct PanelGemmProblem : ITunableProblem<GemmShape>
                     }
                     else
                     {
-                        Derivative!.MultiplyByDerivative(new ReadOnlySpan<float>(a, columns), new Span<float>(c + ((nint)i * N), columns));
+                        Activation!.MultiplyByDerivative(new ReadOnlySpan<float>(a, columns), new Span<float>(c + ((nint)i * N), columns));
                     }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// A forward tile's rows become f(C + bias). A generic activation sees segments of
+    /// <see cref="ForwardProblem.ActivationSegment"/> outputs counted from output 0 (panels are multiples of it), so what it
+    /// computes does not depend on the panel width the tuner picked.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private readonly void FinishForward(float* c, int rows, int n0, int columns)
+    {
+        float* bias = Bias + n0;
+        for (int i = 0; i < rows; i++)
+        {
+            float* z = c + ((nint)i * N);
+            KernelEpilogue.AddBiasAndActivate(z, bias, columns, Mode == EpilogueMode.Relu);
+            if (Mode == EpilogueMode.Generic)
+            {
+                for (int s = 0; s < columns; s += ForwardProblem.ActivationSegment)
+                {
+                    Activation!.Apply(new Span<float>(z + s, Math.Min(ForwardProblem.ActivationSegment, columns - s)));
                 }
             }
         }

@@ -49,10 +49,60 @@ internal static unsafe class WeightGradientKernel
             KernelRunner.Run(problem, threads);
         }
 
+        BiasGradient(delta, rows, outputs, gb);
+    }
+
+    /// <summary>
+    /// The same gradients for weights held transposed (training's first layer): <c>gwt[i, o] = Σ_r a[r, i]·delta[r, o]</c>
+    /// and <c>gb[o] = Σ_r delta[r, o]</c>. Each element is the same multiply–add chain over r as in
+    /// <see cref="Compute"/>, so it has the same bits there, only at its transposed place.
+    /// </summary>
+    /// <param name="delta">Output errors Δ, shape [rows × outputs].</param>
+    /// <param name="rows">Number of rows (batch size).</param>
+    /// <param name="outputs">Number of layer outputs (fan-out).</param>
+    /// <param name="a">Layer inputs A, shape [rows × inputs].</param>
+    /// <param name="inputs">Number of layer inputs (fan-in).</param>
+    /// <param name="gwt">Destination weight gradient, shape [inputs × outputs]; overwritten.</param>
+    /// <param name="gb">Destination bias gradient, length outputs; overwritten.</param>
+    /// <param name="threads">Maximum threads, the caller included (1 = run on the caller only).</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ComputeTransposed(
+        ReadOnlySpan<float> delta, int rows, int outputs, ReadOnlySpan<float> a, int inputs, Span<float> gwt, Span<float> gb, int threads = 1)
+    {
+        delta = delta[..(rows * outputs)];
+        a = a[..(rows * inputs)];
+        gwt = gwt[..(inputs * outputs)];
+        gb = gb[..outputs];
+        fixed (float* pd = delta, pa = a, pw = gwt)
+        {
+            var problem = new PanelGemmProblem
+            {
+                A = pa,
+                RowStrideA = 1,
+                SumStrideA = inputs,
+                B = pd,
+                C = pw,
+                M = inputs,
+                N = outputs,
+                K = rows,
+                Mode = EpilogueMode.None,
+                Isa = KernelPath.Current,
+            };
+            problem.Plan(KernelTuner.ShapeFor(TunedKernel.WeightGradient, problem, threads, KernelTuner.EnabledOnCurrentThread));
+            KernelRunner.Run(problem, threads);
+        }
+
+        BiasGradient(delta, rows, outputs, gb);
+    }
+
+    /// <summary>gb = Σ_r Δ[r, :], row by row.</summary>
+    private static void BiasGradient(ReadOnlySpan<float> delta, int rows, int outputs, Span<float> gb)
+    {
         gb.Clear();
         for (int r = 0; r < rows; r++)
         {
             ElementWise.Add(delta.Slice(r * outputs, outputs), gb);
         }
     }
+
 }

@@ -27,6 +27,7 @@ internal interface ISolver
 /// <param name="Validation">Validation rows, or null.</param>
 /// <param name="Start">The Stopwatch timestamp training started at.</param>
 /// <param name="SparseLayer">For sparse rows, the first layer (its weights and their optimizer state then transposed); else null.</param>
+/// <param name="FirstLayerTransposed">Whether the network's first weight block and its optimizer state are held transposed (<see cref="MlpTrainer.HoldsFirstLayerTransposed"/>).</param>
 /// <param name="Gradient">A parameter-sized buffer for the gradient (of a minibatch, or of an L-BFGS chunk).</param>
 internal sealed record TrainingRun(
     ITrainingRows Data,
@@ -39,4 +40,5 @@ internal sealed record TrainingRun(
     ITrainingRows? Validation,
     long Start,
     SparseFirstLayer? SparseLayer,
+    bool FirstLayerTransposed,
     float[] Gradient);

@@ -35,7 +35,10 @@ public class BlockedKernelTests
         }
     }
 
-    /// <summary>Z = f(A·Wᵀ + b) for no activation, fused ReLU and a generic one (tanh), 1 and 3 threads.</summary>
+    /// <summary>
+    /// Z = f(A·Wᵀ + b) for no activation, fused ReLU and a generic one (tanh), 1 and 3 threads, from W as the network holds
+    /// it (dot-product tiles) and from Wᵀ as training holds its first layer (broadcast tiles).
+    /// </summary>
     [Theory]
     [MemberData(nameof(Cases))]
     public void ForwardMatchesReference(int isa, int shape)
@@ -43,34 +46,43 @@ public class BlockedKernelTests
         (int rows, int inputs, int outputs) = Shape(shape);
         float[] a = TestData.Uniform(new SeededRandom(1), rows * inputs);
         float[] w = TestData.Uniform(new SeededRandom(2), outputs * inputs);
+        float[] wt = Transpose(w, outputs, inputs);
         float[] b = TestData.Uniform(new SeededRandom(3), outputs);
-        foreach (ActivationKind? kind in new ActivationKind?[] { null, ActivationKind.Relu, ActivationKind.Tanh })
+        foreach ((ActivationKind? kind, int threads, bool transposed) in
+            from kind in new ActivationKind?[] { null, ActivationKind.Relu, ActivationKind.Tanh }
+            from threads in new[] { 1, 3 }
+            from transposed in new[] { false, true }
+            select (kind, threads, transposed))
         {
-            foreach (int threads in new[] { 1, 3 })
+            float[] z = TestData.Uniform(new SeededRandom(4), rows * outputs, 100); // stale contents to overwrite
+            using (KernelPath.Force((KernelIsa)isa))
             {
-                float[] z = TestData.Uniform(new SeededRandom(4), rows * outputs, 100); // stale contents to overwrite
-                using (KernelPath.Force((KernelIsa)isa))
+                HiddenActivation? f = kind is null ? null : HiddenActivation.For(kind.Value);
+                if (transposed)
                 {
-                    HiddenActivation? f = kind is null ? null : HiddenActivation.For(kind.Value);
+                    DenseForwardKernel.ComputeTransposed(a, rows, inputs, wt, b, outputs, z, f, threads);
+                }
+                else
+                {
                     DenseForwardKernel.Compute(a, rows, inputs, w, b, outputs, z, f, threads);
                 }
+            }
 
-                for (int r = 0; r < rows; r++)
+            for (int r = 0; r < rows; r++)
+            {
+                for (int o = 0; o < outputs; o++)
                 {
-                    for (int o = 0; o < outputs; o++)
+                    (double expected, double abs) = KernelReference.Forward(a, w, b, inputs, r, o);
+                    double tolerance = KernelReference.Tolerance(inputs, abs);
+                    if (kind is { } k)
                     {
-                        (double expected, double abs) = KernelReference.Forward(a, w, b, inputs, r, o);
-                        double tolerance = KernelReference.Tolerance(inputs, abs);
-                        if (kind is { } k)
-                        {
-                            expected = KernelReference.Activate(k, expected);
-                            tolerance += 1e-6; // the float32 activation itself
-                        }
-
-                        Assert.True(
-                            Math.Abs(expected - z[(r * outputs) + o]) <= tolerance,
-                            $"{(KernelIsa)isa} {kind} z[{r},{o}] = {z[(r * outputs) + o]}, expected {expected} ± {tolerance}");
+                        expected = KernelReference.Activate(k, expected);
+                        tolerance += 1e-6; // the float32 activation itself
                     }
+
+                    Assert.True(
+                        Math.Abs(expected - z[(r * outputs) + o]) <= tolerance,
+                        $"{(KernelIsa)isa} {kind} {(transposed ? "Wᵀ" : "W")} z[{r},{o}] = {z[(r * outputs) + o]}, expected {expected} ± {tolerance}");
                 }
             }
         }
@@ -118,7 +130,7 @@ public class BlockedKernelTests
         }
     }
 
-    /// <summary>∂W = Δᵀ·A and ∂b = Σ_rows Δ, 1 and 3 threads.</summary>
+    /// <summary>∂W = Δᵀ·A and ∂b = Σ_rows Δ, 1 and 3 threads; for weights held transposed, the same bits at the transposed places.</summary>
     [Theory]
     [MemberData(nameof(Cases))]
     public void WeightGradientMatchesReference(int isa, int shape)
@@ -154,7 +166,31 @@ public class BlockedKernelTests
                         $"{(KernelIsa)isa} gw[{o},{i}] = {gw[(o * inputs) + i]}, expected {expected}");
                 }
             }
+
+            float[] gwt = TestData.Uniform(new SeededRandom(13), outputs * inputs, 100);
+            float[] gbt = TestData.Uniform(new SeededRandom(14), outputs, 100);
+            using (KernelPath.Force((KernelIsa)isa))
+            {
+                WeightGradientKernel.ComputeTransposed(delta, rows, outputs, a, inputs, gwt, gbt, threads);
+            }
+
+            Assert.Equal(Transpose(gw, outputs, inputs), gwt);
+            Assert.Equal(gb, gbt);
         }
+    }
+
+    private static float[] Transpose(float[] matrix, int rows, int columns)
+    {
+        var transposed = new float[matrix.Length];
+        for (int r = 0; r < rows; r++)
+        {
+            for (int c = 0; c < columns; c++)
+            {
+                transposed[(c * rows) + r] = matrix[(r * columns) + c];
+            }
+        }
+
+        return transposed;
     }
 
     /// <summary>Forcing a path only affects the forcing thread and is undone by disposing the scope.</summary>

@@ -25,8 +25,8 @@ public class KernelTunerTests
     }
 
     /// <summary>
-    /// Every candidate shape of the forward, input-gradient and weight-gradient kernels, on 1 and 2 threads, gives the
-    /// bits of the default shape on one thread, for a generic and a ReLU activation.
+    /// Every candidate shape of the forward (over W and over Wᵀ), input-gradient and weight-gradient kernels (over W and Wᵀ),
+    /// on 1 and 2 threads, gives the bits of the default shape on one thread, for a generic and a ReLU activation.
     /// </summary>
     [Theory]
     [MemberData(nameof(OddShapes))]
@@ -39,7 +39,7 @@ public class KernelTunerTests
         float[] delta = TestData.Uniform(new SeededRandom(14), rows * outputs);
         using (KernelPath.Force(isa))
         {
-            int[] expectedForward, expectedInput, expectedWeight;
+            int[] expectedForward, expectedInput, expectedWeight, expectedPanels;
             using (KernelTuner.Force(DotShape.Default(isa)))
             {
                 expectedForward = Forward(a, w, b, rows, inputs, outputs, threads: 1);
@@ -48,6 +48,7 @@ public class KernelTunerTests
             using (KernelTuner.Force(GemmShape.Default(isa)))
             {
                 (expectedInput, expectedWeight) = Backward(a, w, delta, rows, inputs, outputs, threads: 1);
+                expectedPanels = ForwardPanels(a, w, b, rows, inputs, outputs, threads: 1);
             }
 
             foreach (int threads in new[] { 1, 2 })
@@ -67,6 +68,7 @@ public class KernelTunerTests
                         (int[] input, int[] weight) = Backward(a, w, delta, rows, inputs, outputs, threads);
                         Assert.True(expectedInput.AsSpan().SequenceEqual(input), $"input gradient, {shape}, {threads} threads");
                         Assert.True(expectedWeight.AsSpan().SequenceEqual(weight), $"weight gradient, {shape}, {threads} threads");
+                        Assert.True(expectedPanels.AsSpan().SequenceEqual(ForwardPanels(a, w, b, rows, inputs, outputs, threads)), $"forward over Wᵀ, {shape}, {threads} threads");
                     }
                 }
             }
@@ -217,6 +219,30 @@ public class KernelTunerTests
         DenseForwardKernel.Compute(a, rows, inputs, w, b, outputs, tanh, TanhActivation.Instance, threads);
         DenseForwardKernel.Compute(a, rows, inputs, w, b, outputs, relu, ReluActivation.Instance, threads);
         return [.. Bits(tanh), .. Bits(relu)];
+    }
+
+    /// <summary>The forward product over Wᵀ (tanh, ReLU and none) and the weight gradient held transposed.</summary>
+    private static int[] ForwardPanels(float[] a, float[] w, float[] b, int rows, int inputs, int outputs, int threads)
+    {
+        var wt = new float[w.Length];
+        for (int o = 0; o < outputs; o++)
+        {
+            for (int i = 0; i < inputs; i++)
+            {
+                wt[(i * outputs) + o] = w[(o * inputs) + i];
+            }
+        }
+
+        var tanh = new float[rows * outputs];
+        var relu = new float[rows * outputs];
+        var plain = new float[rows * outputs];
+        var gwt = new float[outputs * inputs];
+        var gb = new float[outputs];
+        DenseForwardKernel.ComputeTransposed(a, rows, inputs, wt, b, outputs, tanh, TanhActivation.Instance, threads);
+        DenseForwardKernel.ComputeTransposed(a, rows, inputs, wt, b, outputs, relu, ReluActivation.Instance, threads);
+        DenseForwardKernel.ComputeTransposed(a, rows, inputs, wt, b, outputs, plain, null, threads);
+        WeightGradientKernel.ComputeTransposed(plain, rows, outputs, a, inputs, gwt, gb, threads);
+        return [.. Bits(tanh), .. Bits(relu), .. Bits(plain), .. Bits(gwt), .. Bits(gb)];
     }
 
     private static (int[] Input, int[] Weight) Backward(float[] a, float[] w, float[] delta, int rows, int inputs, int outputs, int threads)
