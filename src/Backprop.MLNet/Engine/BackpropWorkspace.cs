@@ -143,7 +143,37 @@ internal sealed class BackpropWorkspace
     /// <param name="sampleWeights">Per-row weights [rows], or empty for all ones.</param>
     /// <returns>The loss, see the class remarks.</returns>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public double ComputeLossAndGradient(InputBatch x, ReadOnlySpan<float> targets, float l2, Span<float> gradient, ReadOnlySpan<float> sampleWeights = default)
+    public double ComputeLossAndGradient(InputBatch x, ReadOnlySpan<float> targets, float l2, Span<float> gradient, ReadOnlySpan<float> sampleWeights = default) =>
+        LossAndGradient(x, targets, l2, gradient, sampleWeights, finish: true, out _);
+
+    /// <summary>
+    /// The pass of <see cref="ComputeLossAndGradient(InputBatch, ReadOnlySpan{float}, float, Span{float}, ReadOnlySpan{float})"/>
+    /// on a dense batch, leaving the gradient raw: Δᵀ·A for the weights and Δᵀ·1 for the biases, without the L2 term and the
+    /// division by the batch's weight, which the optimizer applies as it steps (<see cref="Optimizers.RawGradient"/>, with
+    /// <paramref name="scale"/>): the same bits, one pass over the gradient fewer.
+    /// </summary>
+    /// <param name="x">The rows, dense.</param>
+    /// <param name="targets">Targets [rows × <see cref="Network.TargetWidth"/>].</param>
+    /// <param name="l2">L2 penalty α, for the loss only.</param>
+    /// <param name="gradient">Destination of the raw gradient, length <see cref="Network.ParameterCount"/>.</param>
+    /// <param name="sampleWeights">Per-row weights [rows], or empty for all ones.</param>
+    /// <param name="scale">1 / the batch's weight (its row count, or Σ w_i), as a float.</param>
+    /// <returns>The loss, see the class remarks.</returns>
+    /// <exception cref="ArgumentException">The batch is sparse (its first layer finishes its own gradient).</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public double ComputeLossAndRawGradient(InputBatch x, ReadOnlySpan<float> targets, float l2, Span<float> gradient, ReadOnlySpan<float> sampleWeights, out float scale)
+    {
+        if (x.IsSparse)
+        {
+            throw new ArgumentException("A sparse batch's first layer finishes its own gradient; use ComputeLossAndGradient.", nameof(x));
+        }
+
+        return LossAndGradient(x, targets, l2, gradient, sampleWeights, finish: false, out scale);
+    }
+
+    /// <summary>The forward and backward pass; with <paramref name="finish"/> the dense layers' gradients are finished here.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private double LossAndGradient(InputBatch x, ReadOnlySpan<float> targets, float l2, Span<float> gradient, ReadOnlySpan<float> sampleWeights, bool finish, out float scale)
     {
         Network net = Network;
         if (gradient.Length != net.ParameterCount)
@@ -153,7 +183,7 @@ internal sealed class BackpropWorkspace
 
         int rows = x.Rows;
         double lossSum = ForwardAndLoss(x, targets, sampleWeights, out double denominator, training: true);
-        float scale = (float)(1.0 / denominator);
+        scale = (float)(1.0 / denominator);
 
         int outputs = net.OutputSize;
         if (!sampleWeights.IsEmpty)
@@ -190,13 +220,16 @@ internal sealed class BackpropWorkspace
                     WeightGradientKernel.Compute(delta, rows, nOut, a, nIn, gw, gb, Threads);
                 }
 
-                if (l2 != 0f)
+                if (finish)
                 {
-                    ElementWise.AddScaled(net.WeightsOf(l), l2, gw);
-                }
+                    if (l2 != 0f)
+                    {
+                        ElementWise.AddScaled(net.WeightsOf(l), l2, gw);
+                    }
 
-                ElementWise.Scale(gw, scale);
-                ElementWise.Scale(gb, scale);
+                    ElementWise.Scale(gw, scale);
+                    ElementWise.Scale(gb, scale);
+                }
             }
 
             if (l > 0)

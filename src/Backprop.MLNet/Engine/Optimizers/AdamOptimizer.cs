@@ -71,8 +71,13 @@ internal sealed class AdamOptimizer : IOptimizer
     public void Step(Span<float> parameters, ReadOnlySpan<float> gradient, double learningRate, ParameterSubset subset) =>
         Step(parameters, gradient, learningRate, subset, lazy: true);
 
+    /// <inheritdoc />
+    /// <remarks>Adam finishes each element of the raw gradient as it reads it, in its own pass (see <see cref="AdamUpdate"/>).</remarks>
+    public void Step(Span<float> parameters, Span<float> rawGradient, double learningRate, in RawGradient finish) =>
+        Step(parameters, rawGradient, learningRate, new ParameterSubset(default, 0, 0), lazy: false, finish);
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private unsafe void Step(Span<float> parameters, ReadOnlySpan<float> gradient, double learningRate, ParameterSubset subset, bool lazy)
+    private unsafe void Step(Span<float> parameters, ReadOnlySpan<float> gradient, double learningRate, ParameterSubset subset, bool lazy, in RawGradient finish = default)
     {
         int n = FirstMoment.Length;
         parameters = parameters[..n];
@@ -80,7 +85,7 @@ internal sealed class AdamOptimizer : IOptimizer
         StepCount++;
         double t = StepCount;
         fixed (float* p = parameters, g = gradient, m = FirstMoment, v = SecondMoment)
-        fixed (int* rows = subset.Rows)
+        fixed (int* rows = subset.Rows, ranges = finish.WeightRanges)
         {
             var update = new AdamUpdate
             {
@@ -99,6 +104,11 @@ internal sealed class AdamOptimizer : IOptimizer
                 OneMinusBeta1 = (float)(1 - Beta1),
                 OneMinusBeta2 = (float)(1 - Beta2),
                 Epsilon = (float)Epsilon,
+                Finishes = finish.WeightRanges is not null,
+                GradientScale = finish.Scale,
+                L2 = finish.L2,
+                WeightRanges = ranges,
+                WeightRangeCount = finish.WeightRanges?.Length / 2 ?? 0,
             };
             KernelRunner.Run(update, Threads);
         }

@@ -9,7 +9,9 @@ namespace Backprop.MLNet.Engine.Optimizers;
 /// threads (each element's update depends on that element only, so the split never changes a result):
 /// m ← β₁m + (1 − β₁)g; v ← β₂v + (1 − β₂)g²; p ← p − η_t·m / (√v + ε), with η_t the bias-corrected step size.
 /// With <see cref="Rows"/> set, only those rows of <see cref="RowWidth"/> floats and the parameters from
-/// <see cref="TailStart"/> on are updated (a lazy step, see <see cref="ParameterSubset"/>).
+/// <see cref="TailStart"/> on are updated (a lazy step, see <see cref="ParameterSubset"/>). With <see cref="Finishes"/>, the
+/// gradient is a raw one, and each element is finished as it is read, g = (g + l2·p)·s on weights and g·s on biases
+/// (<see cref="RawGradient"/>).
 /// </summary>
 internal unsafe struct AdamUpdate : IKernelProblem
 {
@@ -63,6 +65,21 @@ internal unsafe struct AdamUpdate : IKernelProblem
     /// <summary>ε.</summary>
     public float Epsilon;
 
+    /// <summary>Whether <see cref="Gradient"/> is raw and finished here (full steps only).</summary>
+    public bool Finishes;
+
+    /// <summary>The raw gradient's last factor.</summary>
+    public float GradientScale;
+
+    /// <summary>The raw gradient's L2 factor (weights only).</summary>
+    public float L2;
+
+    /// <summary>The weight blocks, [start, end) pairs in increasing order (<see cref="RawGradient.WeightRanges"/>).</summary>
+    public int* WeightRanges;
+
+    /// <summary>Number of pairs in <see cref="WeightRanges"/>.</summary>
+    public int WeightRangeCount;
+
     /// <inheritdoc />
     public readonly int TaskCount => RowTasks + ((Count - TailStart + ChunkFloats - 1) / ChunkFloats);
 
@@ -82,8 +99,8 @@ internal unsafe struct AdamUpdate : IKernelProblem
         int rowTasks = RowTasks;
         if (task < rowTasks)
         {
-            int end = Math.Min(RowCount, (task + 1) * RowsPerTask);
-            for (int r = task * RowsPerTask; r < end; r++)
+            int lastRow = Math.Min(RowCount, (task + 1) * RowsPerTask);
+            for (int r = task * RowsPerTask; r < lastRow; r++)
             {
                 int first = Rows[r] * RowWidth;
                 Update(first, first + RowWidth);
@@ -93,13 +110,54 @@ internal unsafe struct AdamUpdate : IKernelProblem
         }
 
         int start = TailStart + ((task - rowTasks) * ChunkFloats);
-        Update(start, Math.Min(Count, start + ChunkFloats));
+        int end = Math.Min(Count, start + ChunkFloats);
+        if (!Finishes)
+        {
+            Update(start, end);
+            return;
+        }
+
+        // The chunk cut where weights (with the L2 term) and biases (without) meet.
+        for (int r = 0; r < WeightRangeCount && start < end; r++)
+        {
+            int weightsStart = WeightRanges[2 * r], weightsEnd = WeightRanges[(2 * r) + 1];
+            if (weightsEnd <= start)
+            {
+                continue;
+            }
+
+            if (start < weightsStart)
+            {
+                Update(start, Math.Min(end, weightsStart), 0f);
+                start = Math.Min(end, weightsStart);
+            }
+
+            if (start < end)
+            {
+                Update(start, Math.Min(end, weightsEnd), L2);
+                start = Math.Min(end, weightsEnd);
+            }
+        }
+
+        if (start < end)
+        {
+            Update(start, end, 0f);
+        }
     }
 
-    /// <summary>Updates parameters [<paramref name="start"/>, <paramref name="end"/>).</summary>
+    /// <summary>Updates parameters [<paramref name="start"/>, <paramref name="end"/>) from a finished gradient.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private readonly void Update(int start, int end)
+    private readonly void Update(int start, int end) => Update(start, end, 0f, finishes: false);
+
+    /// <summary>Updates parameters [<paramref name="start"/>, <paramref name="end"/>) from a raw gradient, finished with <paramref name="l2"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private readonly void Update(int start, int end, float l2) => Update(start, end, l2, finishes: true);
+
+    /// <summary>Updates parameters [<paramref name="start"/>, <paramref name="end"/>); with <paramref name="finishes"/> the gradient is finished as read.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private readonly void Update(int start, int end, float l2, bool finishes)
     {
+        bool decays = finishes && l2 != 0f;
         int i = start;
 
         // The same operations in the same order in every lane as in the scalar tail (no fused multiply-add),
@@ -112,9 +170,16 @@ internal unsafe struct AdamUpdate : IKernelProblem
             var c2 = Vector512.Create(OneMinusBeta2);
             var eps = Vector512.Create(Epsilon);
             var step = Vector512.Create(StepSize);
+            var scale = Vector512.Create(GradientScale);
+            var decay = Vector512.Create(l2);
             for (; i <= end - Vector512<float>.Count; i += Vector512<float>.Count)
             {
                 var g = Vector512.Load(Gradient + i);
+                if (finishes)
+                {
+                    g = (decays ? (Vector512.Load(Parameters + i) * decay) + g : g) * scale;
+                }
+
                 var m = (b1 * Vector512.Load(FirstMoment + i)) + (c1 * g);
                 var v = (b2 * Vector512.Load(SecondMoment + i)) + (c2 * g * g);
                 m.Store(FirstMoment + i);
@@ -130,9 +195,16 @@ internal unsafe struct AdamUpdate : IKernelProblem
             var c2 = Vector256.Create(OneMinusBeta2);
             var eps = Vector256.Create(Epsilon);
             var step = Vector256.Create(StepSize);
+            var scale = Vector256.Create(GradientScale);
+            var decay = Vector256.Create(l2);
             for (; i <= end - Vector256<float>.Count; i += Vector256<float>.Count)
             {
                 var g = Vector256.Load(Gradient + i);
+                if (finishes)
+                {
+                    g = (decays ? (Vector256.Load(Parameters + i) * decay) + g : g) * scale;
+                }
+
                 var m = (b1 * Vector256.Load(FirstMoment + i)) + (c1 * g);
                 var v = (b2 * Vector256.Load(SecondMoment + i)) + (c2 * g * g);
                 m.Store(FirstMoment + i);
@@ -144,6 +216,10 @@ internal unsafe struct AdamUpdate : IKernelProblem
         for (; i < end; i++)
         {
             float g = Gradient[i];
+            if (finishes)
+            {
+                g = (decays ? (Parameters[i] * l2) + g : g) * GradientScale;
+            }
             float m = (Beta1 * FirstMoment[i]) + (OneMinusBeta1 * g);
             float v = (Beta2 * SecondMoment[i]) + (OneMinusBeta2 * g * g);
             FirstMoment[i] = m;

@@ -27,6 +27,21 @@ internal interface IOptimizer
     /// <param name="subset">The elements to update.</param>
     void Step(Span<float> parameters, ReadOnlySpan<float> gradient, double learningRate, ParameterSubset subset);
 
+    /// <summary>
+    /// A step from a raw gradient, finished by <paramref name="finish"/>: the bits of
+    /// <see cref="Step(Span{float}, ReadOnlySpan{float}, double)"/> on the finished gradient. This default finishes the
+    /// gradient in place first; an optimizer may finish it within its own pass instead.
+    /// </summary>
+    /// <param name="parameters">The parameters to update (length <see cref="ParameterCount"/>).</param>
+    /// <param name="rawGradient">The raw gradient (same length); it may be overwritten.</param>
+    /// <param name="learningRate">The current learning rate.</param>
+    /// <param name="finish">How the raw gradient becomes the gradient.</param>
+    void Step(Span<float> parameters, Span<float> rawGradient, double learningRate, in RawGradient finish)
+    {
+        finish.FinishInPlace(rawGradient, parameters);
+        Step(parameters, rawGradient, learningRate);
+    }
+
     /// <summary>Forgets all accumulated state (velocities, moments, step count).</summary>
     void Reset();
 

@@ -36,6 +36,7 @@ internal sealed class StochasticSolver : ISolver
         history.AddRange(resume?.History ?? []);
         float[]? bestParameters = settings.EarlyStopping ? (float[])network.Parameters.Clone() : null;
         float l2 = (float)settings.L2Regularization;
+        int[] weightRanges = RawGradient.WeightRangesOf(network);
         long samplesSeen = resume?.SamplesSeen ?? 0;
         int firstEpoch = history.Count + 1;
         TimeSpan before = history.Count == 0 ? TimeSpan.Zero : history[^1].Elapsed;
@@ -53,6 +54,16 @@ internal sealed class StochasticSolver : ISolver
                 if (batchWeight == 0)
                 {
                     continue; // Only zero-weight rows: nothing to learn from this batch.
+                }
+
+                if (sparse is null)
+                {
+                    // Dense rows: the optimizer finishes the raw gradient (L2 term, 1 / batch weight) in its own pass.
+                    double loss = workspace.ComputeLossAndRawGradient(batch.Inputs, batch.Targets, l2, gradient, batch.Weights, out float scale);
+                    Divergence.ThrowIfNotFinite(loss, epoch);
+                    accumulated += loss * batchWeight;
+                    optimizer.Step(network.Parameters, gradient, learningRate, new RawGradient(weightRanges, l2, scale));
+                    continue;
                 }
 
                 double batchLoss = workspace.ComputeLossAndGradient(batch.Inputs, batch.Targets, l2, gradient, batch.Weights);
