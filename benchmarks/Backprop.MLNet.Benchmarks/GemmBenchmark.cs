@@ -7,7 +7,8 @@ namespace Backprop.MLNet.Benchmarks;
 /// <summary>
 /// The internal matrix kernels at FMNIST-MLP's shapes, batch 128: for each layer (in → out) the forward product
 /// Z = f(A·Wᵀ + b), the input gradient G = (Δ·W) ⊙ f′(A) and the weight gradient ∂W = Δᵀ·A (+ ∂b), each
-/// 2·128·in·out FLOP, on 1 and 2 threads. The activation fusions are those training uses (ReLU on hidden layers).
+/// 2·128·in·out FLOP, on 1 and 2 threads; for the first layer also the forward product and weight gradient over the
+/// transposed weights training holds it in. The activation fusions are those training uses (ReLU on hidden layers).
 /// </summary>
 internal static class GemmBenchmark
 {
@@ -48,6 +49,26 @@ internal static class GemmBenchmark
             table.Add([$"{layer} forward Z = {(hiddenOutput ? "relu(" : "(")}A·Wᵀ + b)", $"{Batch}×{inputs} · {inputs}×{outputs}",
                 .. ThreadCounts.Select(t => Measure(flop, options.GemmSeconds,
                     () => DenseForwardKernel.Compute(a, Batch, inputs, w, bias, outputs, z, hiddenOutput ? relu : null, t)))]);
+            if (l == 0)
+            {
+                // Training holds a first layer this wide transposed and runs its products on Wᵀ (MlpTrainer.HoldsFirstLayerTransposed).
+                float[] wt = new float[w.Length];
+                for (int o = 0; o < outputs; o++)
+                {
+                    for (int i = 0; i < inputs; i++)
+                    {
+                        wt[(i * outputs) + o] = w[(o * inputs) + i];
+                    }
+                }
+
+                table.Add([$"{layer} forward over Wᵀ (training's layout)", $"{Batch}×{inputs} · {inputs}×{outputs}",
+                    .. ThreadCounts.Select(t => Measure(flop, options.GemmSeconds,
+                        () => DenseForwardKernel.ComputeTransposed(a, Batch, inputs, wt, bias, outputs, z, relu, t)))]);
+                table.Add([$"{layer} weight grad ∂Wᵀ = Aᵀ·Δ (training's layout)", $"{inputs}×{Batch} · {Batch}×{outputs}",
+                    .. ThreadCounts.Select(t => Measure(flop, options.GemmSeconds,
+                        () => WeightGradientKernel.ComputeTransposed(delta, Batch, outputs, a, inputs, gw, gb, t)))]);
+            }
+
             table.Add([$"{layer} input grad G = Δ·W{(l > 0 ? " ⊙ relu′(A)" : " (not run in training)")}", $"{Batch}×{outputs} · {outputs}×{inputs}",
                 .. ThreadCounts.Select(t => Measure(flop, options.GemmSeconds,
                     () => InputGradientKernel.Compute(delta, Batch, outputs, w, inputs, g, l > 0 ? relu : null, a, t)))]);
