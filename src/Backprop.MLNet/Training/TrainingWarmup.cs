@@ -161,6 +161,7 @@ internal sealed class TrainingWarmup : IDisposable
             var weights = new float[rows];
             Array.Fill(weights, 1f);
             var gradient = new float[network.ParameterCount];
+            int[] weightRanges = RawGradient.WeightRangesOf(network);
             InputBatch batch = InputBatch.FromDense(inputs, rows, width);
             hold?.WaitOne();
             for (int step = 0; step < Steps + pacedSteps && !_stop; step++)
@@ -170,9 +171,19 @@ internal sealed class TrainingWarmup : IDisposable
                     Thread.Sleep(PacedStepMilliseconds);
                 }
 
-                // Alternate weighted and unweighted rows, as either may come; then the update and a validation-style pass.
-                workspace.ComputeLossAndGradient(batch, targets, 1e-4f, gradient, step % 2 == 0 ? default : weights);
-                optimizer?.Step(network.Parameters, gradient, 1e-3);
+                // Alternate weighted and unweighted rows, as either may come; then the update and a validation-style pass. A
+                // minibatch step goes the way training's goes on dense rows (a raw gradient the optimizer finishes), L-BFGS's
+                // through the finished gradient.
+                if (optimizer is null)
+                {
+                    workspace.ComputeLossAndGradient(batch, targets, 1e-4f, gradient, step % 2 == 0 ? default : weights);
+                }
+                else
+                {
+                    workspace.ComputeLossAndRawGradient(batch, targets, 1e-4f, gradient, step % 2 == 0 ? default : weights, out float scale);
+                    optimizer.Step(network.Parameters, gradient, 1e-3, new RawGradient(weightRanges, 1e-4f, scale));
+                }
+
                 workspace.ComputeLoss(batch, targets, 1e-4f);
                 CompletedSteps = step + 1;
                 if (step == Steps - 1 && !_stop)
