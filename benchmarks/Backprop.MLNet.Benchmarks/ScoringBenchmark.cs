@@ -16,7 +16,6 @@ namespace Backprop.MLNet.Benchmarks;
 internal static class ScoringBenchmark
 {
     private const int Repeats = 15;
-    private const int WarmupRuns = 10;
     private const int WarmupCalls = 100_000;
     private const int SingleRowCalls = 20_000;
 
@@ -140,10 +139,7 @@ internal static class ScoringBenchmark
 
     private static void Add(Table table, string name, Action action)
     {
-        for (int i = 0; i < WarmupRuns; i++)
-        {
-            action();
-        }
+        SteadyState.WarmUp(action);
 
         var ms = new double[Repeats];
         for (int i = 0; i < Repeats; i++)
