@@ -9,12 +9,13 @@ namespace Backprop.MLNet.Training;
 /// network that could never be trained is refused at once.
 /// </summary>
 /// <remarks>
-/// The estimate (bytes) effectively computes 4 · (P · (1 + B) + 3 · R · Σ widths), where P is the number of parameters,
+/// The estimate (bytes) effectively computes 4 · (P · (1 + B) + 3 · R · Σ widths + T), where P is the number of parameters,
 /// B the parameter-sized float buffers the solver keeps besides the weights, and R the rows of one forward/backward pass
 /// (the minibatch, or the L-BFGS chunk), whose activations, errors and inputs are kept per layer. B is read off the
 /// engine: the gradient, the optimizer's state (<see cref="SgdOptimizer.StateBuffers"/>, <see cref="AdamOptimizer.StateBuffers"/>)
 /// and the best epoch's weights; for L-BFGS the chunk gradient and the minimizer's own buffers
-/// (<see cref="LbfgsMinimizer.FloatsPerParameter"/>).
+/// (<see cref="LbfgsMinimizer.FloatsPerParameter"/>). T counts the transposed copies of the weights of the layers whose forward
+/// product runs on one (<see cref="Engine.BackpropWorkspace.TransposesForward"/>).
 /// </remarks>
 internal static class TrainingMemory
 {
@@ -50,6 +51,15 @@ internal static class TrainingMemory
             units += width;
         }
 
-        return 4 * (((double)Parameters(widths) * (1 + buffers)) + (3.0 * rows * units));
+        double copies = 0;
+        for (int l = 2; l < widths.Count; l++)
+        {
+            if (Engine.BackpropWorkspace.TransposesForward(widths[l - 1], widths[l]))
+            {
+                copies += (double)widths[l - 1] * widths[l];
+            }
+        }
+
+        return 4 * (((double)Parameters(widths) * (1 + buffers)) + (3.0 * rows * units) + copies);
     }
 }

@@ -117,6 +117,25 @@ public sealed class ResourceBoundsReliabilityTests(Xunit.Abstractions.ITestOutpu
     }
 
     /// <summary>
+    /// The estimate counts the transposed copy a layer after the first keeps for its forward product (100 → 100: 10,000
+    /// floats), and no copy for a layer the rule leaves alone (100 → 10), exactly.
+    /// </summary>
+    [Fact]
+    public void MemoryEstimateCountsTheTransposedForwardCopies()
+    {
+        // The formula of TrainingMemory's remarks written out: parameters and their buffers, three row-sized buffers per layer
+        // width, and the copy.
+        double Bytes(int[] widths) => Backprop.MLNet.Training.TrainingMemory.Bytes(widths, Backprop.MLNet.Training.SolverKind.Sgd, 8);
+        Assert.True(Backprop.MLNet.Engine.BackpropWorkspace.TransposesForward(100, 100));
+        Assert.False(Backprop.MLNet.Engine.BackpropWorkspace.TransposesForward(100, 10));
+        double parameters(int[] widths) => (double)Backprop.MLNet.Training.TrainingMemory.Parameters(widths);
+        int[] withCopy = [20, 100, 100, 10], without = [20, 100, 10];
+        const int Buffers = 1 + 1 + 1; // gradient, SGD's velocity, the best epoch's weights
+        Assert.Equal(4 * ((parameters(withCopy) * (1 + Buffers)) + (3.0 * 8 * 230) + (100 * 100)), Bytes(withCopy));
+        Assert.Equal(4 * ((parameters(without) * (1 + Buffers)) + (3.0 * 8 * 130)), Bytes(without));
+    }
+
+    /// <summary>
     /// After warm-up, an epoch allocates only its <see cref="EpochReport"/> (≈ 64 B), its log message (one formatted
     /// string of ≈ 130 characters, ≈ 300 B, plus ML.NET's channel message) and the history list's growth. Training
     /// N and 2N epochs (50 minibatches each) on the same data through the ML.NET API, the difference per extra epoch
