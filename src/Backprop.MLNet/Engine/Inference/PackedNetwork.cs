@@ -12,10 +12,11 @@ namespace Backprop.MLNet.Engine.Inference;
 /// accumulators with no horizontal sums (see <see cref="PanelMicroKernels"/>).
 /// </summary>
 /// <remarks>
-/// <para>Training keeps using <see cref="Network.Forward"/>, whose dot-product kernels read the weights where the
-/// optimizers write them. Prediction (ML.NET's row mapper, block scoring, <c>PredictionEngine</c>) uses this copy,
-/// built once per model: the two sum the same products in a different order, so they agree to float rounding,
-/// while one row gives the same bits alone as inside any batch, on any thread count.</para>
+/// <para>Training keeps its own kernels, which read the weights where the optimizers write them (the first layer held
+/// transposed, the others as the network holds them or through a transposed copy per pass, see
+/// <see cref="BackpropWorkspace"/>). Prediction (ML.NET's row mapper, block scoring, <c>PredictionEngine</c>) uses this
+/// copy, built once per model, which skips zero inputs: the two may sum the same products in a different order, so they
+/// agree to float rounding, while one row gives the same bits alone as inside any batch, on any thread count.</para>
 /// <para>One row alone is a matrix–vector product whose time is spent streaming the weights from cache; this
 /// layout lets it read only the panel rows of inputs that are not zero (zero pixels, one-hot features, and the
 /// hidden units ReLU switched off), which is exact. A sparse batch (<see cref="InputBatch"/> in CSR form) is read the
