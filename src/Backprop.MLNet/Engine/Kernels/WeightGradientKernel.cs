@@ -24,33 +24,8 @@ internal static unsafe class WeightGradientKernel
     /// <param name="threads">Maximum threads, the caller included (1 = run on the caller only).</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Compute(
-        ReadOnlySpan<float> delta, int rows, int outputs, ReadOnlySpan<float> a, int inputs, Span<float> gw, Span<float> gb, int threads = 1)
-    {
-        delta = delta[..(rows * outputs)];
-        a = a[..(rows * inputs)];
-        gw = gw[..(outputs * inputs)];
-        gb = gb[..outputs];
-        fixed (float* pd = delta, pa = a, pw = gw)
-        {
-            var problem = new PanelGemmProblem
-            {
-                A = pd,
-                RowStrideA = 1,
-                SumStrideA = outputs,
-                B = pa,
-                C = pw,
-                M = outputs,
-                N = inputs,
-                K = rows,
-                Mode = EpilogueMode.None,
-                Isa = KernelPath.Current,
-            };
-            problem.Plan(KernelTuner.ShapeFor(TunedKernel.WeightGradient, problem, threads, KernelTuner.EnabledOnCurrentThread));
-            KernelRunner.Run(problem, threads);
-        }
-
-        BiasGradient(delta, rows, outputs, gb);
-    }
+        ReadOnlySpan<float> delta, int rows, int outputs, ReadOnlySpan<float> a, int inputs, Span<float> gw, Span<float> gb, int threads = 1) =>
+        Product(delta, rows, outputs, a, inputs, gw, gb, threads, transposed: false);
 
     /// <summary>
     /// The same gradients for weights held transposed (training's first layer): <c>gwt[i, o] = Σ_r a[r, i]·delta[r, o]</c>
@@ -67,23 +42,32 @@ internal static unsafe class WeightGradientKernel
     /// <param name="threads">Maximum threads, the caller included (1 = run on the caller only).</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ComputeTransposed(
-        ReadOnlySpan<float> delta, int rows, int outputs, ReadOnlySpan<float> a, int inputs, Span<float> gwt, Span<float> gb, int threads = 1)
+        ReadOnlySpan<float> delta, int rows, int outputs, ReadOnlySpan<float> a, int inputs, Span<float> gwt, Span<float> gb, int threads = 1) =>
+        Product(delta, rows, outputs, a, inputs, gwt, gb, threads, transposed: true);
+
+    /// <summary>
+    /// Both layouts: the product C = Δᵀ·A [outputs × inputs] reads Δ transposed, Cᵀ = Aᵀ·Δ [inputs × outputs] reads A
+    /// transposed; either way each element is one multiply–add chain over the rows, and ∂b is summed row by row.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Product(
+        ReadOnlySpan<float> delta, int rows, int outputs, ReadOnlySpan<float> a, int inputs, Span<float> gw, Span<float> gb, int threads, bool transposed)
     {
         delta = delta[..(rows * outputs)];
         a = a[..(rows * inputs)];
-        gwt = gwt[..(inputs * outputs)];
+        gw = gw[..(outputs * inputs)];
         gb = gb[..outputs];
-        fixed (float* pd = delta, pa = a, pw = gwt)
+        fixed (float* pd = delta, pa = a, pw = gw)
         {
             var problem = new PanelGemmProblem
             {
-                A = pa,
+                A = transposed ? pa : pd,
                 RowStrideA = 1,
-                SumStrideA = inputs,
-                B = pd,
+                SumStrideA = transposed ? inputs : outputs,
+                B = transposed ? pd : pa,
                 C = pw,
-                M = inputs,
-                N = outputs,
+                M = transposed ? inputs : outputs,
+                N = transposed ? outputs : inputs,
                 K = rows,
                 Mode = EpilogueMode.None,
                 Isa = KernelPath.Current,
@@ -92,17 +76,10 @@ internal static unsafe class WeightGradientKernel
             KernelRunner.Run(problem, threads);
         }
 
-        BiasGradient(delta, rows, outputs, gb);
-    }
-
-    /// <summary>gb = Σ_r Δ[r, :], row by row.</summary>
-    private static void BiasGradient(ReadOnlySpan<float> delta, int rows, int outputs, Span<float> gb)
-    {
         gb.Clear();
         for (int r = 0; r < rows; r++)
         {
             ElementWise.Add(delta.Slice(r * outputs, outputs), gb);
         }
     }
-
 }
