@@ -220,6 +220,7 @@ internal unsafe struct AdamUpdate : IKernelProblem
             {
                 g = (decays ? (Parameters[i] * l2) + g : g) * GradientScale;
             }
+
             float m = (Beta1 * FirstMoment[i]) + (OneMinusBeta1 * g);
             float v = (Beta2 * SecondMoment[i]) + (OneMinusBeta2 * g * g);
             FirstMoment[i] = m;
