@@ -13,14 +13,15 @@ internal sealed partial class BackpropWorkspace
     /// transposed copy made for each pass (<see cref="MatrixTranspose"/>) and the broadcast tiles
     /// (<see cref="DenseForwardKernel.ComputeTransposed"/>) rather than on the dot-product tiles: for layers of at least 64
     /// outputs (one AVX-512 panel) and at most 256 inputs, where short dot products spend much of their time on horizontal
-    /// sums and tails (measured at batch 128 on 2 threads: 256 → 128 in 38 µs against 60, 100 → 100 in 20 against 62; for
-    /// 512 → 256 the copy costs more than it saves, 148 against 133). A rule of the shape only, so the bits never depend on
-    /// timing.
+    /// sums and tails, in workspaces for at least 32 rows, where the copy is paid back (measured on 2 threads: 256 → 128 at
+    /// 128 rows 38 µs against 60, at 32 rows 15 against 16, at 8 rows 10 against 6; 100 → 100 at 128 rows 20 against 62;
+    /// 512 → 256 at 128 rows 148 against 133). A rule of the shapes only, so the bits never depend on timing.
     /// </summary>
     /// <param name="inputs">The layer's inputs.</param>
     /// <param name="outputs">The layer's outputs.</param>
+    /// <param name="maxRows">The most rows a pass of the workspace takes (the minibatch size).</param>
     /// <returns>Whether the forward product goes through a transposed copy.</returns>
-    public static bool TransposesForward(int inputs, int outputs) => outputs >= 64 && inputs <= 256;
+    public static bool TransposesForward(int inputs, int outputs, int maxRows) => outputs >= 64 && inputs <= 256 && maxRows >= 32;
 
     /// <summary>Forward pass plus per-row loss and output δ; returns Σ w_i·ℓ_i and the normaliser (rows or Σ w_i).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

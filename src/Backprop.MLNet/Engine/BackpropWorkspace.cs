@@ -55,7 +55,7 @@ internal sealed partial class BackpropWorkspace
         _transposedWeights = new float[network.LayerCount][];
         for (int l = 1; l < network.LayerCount; l++)
         {
-            if (TransposesForward(network.LayerInputs(l), network.LayerOutputs(l)))
+            if (TransposesForward(network.LayerInputs(l), network.LayerOutputs(l), maxRows))
             {
                 _transposedWeights[l] = new float[network.WeightCount(l)];
             }

@@ -54,7 +54,7 @@ internal static class TrainingMemory
         double copies = 0;
         for (int l = 2; l < widths.Count; l++)
         {
-            if (Engine.BackpropWorkspace.TransposesForward(widths[l - 1], widths[l]))
+            if (Engine.BackpropWorkspace.TransposesForward(widths[l - 1], widths[l], (int)Math.Min(rows, int.MaxValue)))
             {
                 copies += (double)widths[l - 1] * widths[l];
             }

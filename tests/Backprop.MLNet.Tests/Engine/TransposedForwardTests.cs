@@ -12,12 +12,13 @@ namespace Backprop.MLNet.Tests.Engine;
 public class TransposedForwardTests
 {
     [Fact]
-    public void TheRuleTakesShortWideLayersOnly()
+    public void TheRuleTakesShortWideLayersOfLargeEnoughBatchesOnly()
     {
-        Assert.True(BackpropWorkspace.TransposesForward(100, 100));
-        Assert.True(BackpropWorkspace.TransposesForward(256, 128));
-        Assert.False(BackpropWorkspace.TransposesForward(512, 256));
-        Assert.False(BackpropWorkspace.TransposesForward(100, 10));
+        Assert.True(BackpropWorkspace.TransposesForward(100, 100, 32));
+        Assert.True(BackpropWorkspace.TransposesForward(256, 128, 128));
+        Assert.False(BackpropWorkspace.TransposesForward(512, 256, 128));
+        Assert.False(BackpropWorkspace.TransposesForward(100, 10, 128));
+        Assert.False(BackpropWorkspace.TransposesForward(100, 100, 31));
     }
 
     [Theory]
@@ -27,8 +28,8 @@ public class TransposedForwardTests
     {
         // 20 → 100 → 100 → 3: the second layer (100 → 100) goes through the copy.
         Network network = Network.CreateInitialized(20, [100, 100], 3, ActivationKind.Tanh, OutputKind.Softmax, seed: 4);
-        Assert.True(BackpropWorkspace.TransposesForward(network.LayerInputs(1), network.LayerOutputs(1)));
         const int Rows = 37;
+        Assert.True(BackpropWorkspace.TransposesForward(network.LayerInputs(1), network.LayerOutputs(1), Rows));
         float[] x = TestData.Uniform(new SeededRandom(5), Rows * 20);
         var workspace = new BackpropWorkspace(network, Rows, threads);
         for (int pass = 0; pass < 3; pass++)

@@ -117,22 +117,23 @@ public sealed class ResourceBoundsReliabilityTests(Xunit.Abstractions.ITestOutpu
     }
 
     /// <summary>
-    /// The estimate counts the transposed copy a layer after the first keeps for its forward product (100 → 100: 10,000
-    /// floats), and no copy for a layer the rule leaves alone (100 → 10), exactly.
+    /// The estimate counts the transposed copy a layer after the first keeps for its forward product (100 → 100 at 40 rows:
+    /// 10,000 floats), and no copy for a layer or a batch size the rule leaves alone (100 → 10; 8 rows), exactly.
     /// </summary>
     [Fact]
     public void MemoryEstimateCountsTheTransposedForwardCopies()
     {
         // The formula of TrainingMemory's remarks written out: parameters and their buffers, three row-sized buffers per layer
         // width, and the copy.
-        double Bytes(int[] widths) => Backprop.MLNet.Training.TrainingMemory.Bytes(widths, Backprop.MLNet.Training.SolverKind.Sgd, 8);
-        Assert.True(Backprop.MLNet.Engine.BackpropWorkspace.TransposesForward(100, 100));
-        Assert.False(Backprop.MLNet.Engine.BackpropWorkspace.TransposesForward(100, 10));
+        double Bytes(int[] widths) => Backprop.MLNet.Training.TrainingMemory.Bytes(widths, Backprop.MLNet.Training.SolverKind.Sgd, 40);
+        Assert.True(Backprop.MLNet.Engine.BackpropWorkspace.TransposesForward(100, 100, 40));
+        Assert.False(Backprop.MLNet.Engine.BackpropWorkspace.TransposesForward(100, 10, 40));
         double parameters(int[] widths) => (double)Backprop.MLNet.Training.TrainingMemory.Parameters(widths);
         int[] withCopy = [20, 100, 100, 10], without = [20, 100, 10];
         const int Buffers = 1 + 1 + 1; // gradient, SGD's velocity, the best epoch's weights
-        Assert.Equal(4 * ((parameters(withCopy) * (1 + Buffers)) + (3.0 * 8 * 230) + (100 * 100)), Bytes(withCopy));
-        Assert.Equal(4 * ((parameters(without) * (1 + Buffers)) + (3.0 * 8 * 130)), Bytes(without));
+        Assert.Equal(4 * ((parameters(withCopy) * (1 + Buffers)) + (3.0 * 40 * 230) + (100 * 100)), Bytes(withCopy));
+        Assert.Equal(4 * ((parameters(without) * (1 + Buffers)) + (3.0 * 40 * 130)), Bytes(without));
+        Assert.Equal(4 * ((parameters(withCopy) * (1 + Buffers)) + (3.0 * 8 * 230)), Backprop.MLNet.Training.TrainingMemory.Bytes(withCopy, Backprop.MLNet.Training.SolverKind.Sgd, 8));
     }
 
     /// <summary>
