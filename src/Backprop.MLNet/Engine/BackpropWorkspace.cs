@@ -82,7 +82,7 @@ internal sealed partial class BackpropWorkspace
 
     /// <summary>
     /// Whether the network's first weight block is held transposed, [inputs × outputs], as training holds it
-    /// (<see cref="Training.MlpTrainer"/>; <see cref="Sparse.FirstLayerLayout"/> switches a vector between the layouts).
+    /// (<see cref="Training.MlpTrainer"/>; <see cref="FirstLayerLayout"/> switches a vector between the layouts).
     /// </summary>
     public bool FirstLayerTransposed { get; }
 

@@ -31,7 +31,7 @@ internal static class GlorotInitializer
     /// <param name="random">The generator to draw from.</param>
     /// <param name="transposedFirstLayer">
     /// Write the first layer's weights transposed, [inputs × outputs], as sparse training holds them
-    /// (<see cref="Sparse.FirstLayerLayout"/>): the same draws in the same order, each at its transposed place.
+    /// (<see cref="FirstLayerLayout"/>): the same draws in the same order, each at its transposed place.
     /// </param>
     public static void Initialize(Network network, SeededRandom random, bool transposedFirstLayer = false)
     {

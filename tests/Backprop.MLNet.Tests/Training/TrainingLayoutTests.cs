@@ -2,7 +2,6 @@ using Backprop.MLNet.Engine;
 using Backprop.MLNet.Engine.Activations;
 using Backprop.MLNet.Engine.Optimizers;
 using Backprop.MLNet.Engine.Outputs;
-using Backprop.MLNet.Engine.Sparse;
 using Backprop.MLNet.Tests.Engine;
 using Backprop.MLNet.Training;
 using Backprop.MLNet.Training.Data;

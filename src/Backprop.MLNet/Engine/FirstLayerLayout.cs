@@ -1,11 +1,12 @@
 using System.Runtime.CompilerServices;
 
-namespace Backprop.MLNet.Engine.Sparse;
+namespace Backprop.MLNet.Engine;
 
 /// <summary>
 /// Switches the first weight block of a parameter-shaped vector between the network's layout, row-major
-/// [outputs × inputs], and the layout of sparse training, [inputs × outputs] (see <see cref="SparseFirstLayer"/>). The
-/// optimizers are element-wise, so they run on either layout unchanged; only the first layer's kernels care.
+/// [outputs × inputs], and the layout training holds it in, [inputs × outputs] (sparse rows, see
+/// <see cref="Sparse.SparseFirstLayer"/>, and wide dense first layers, see <see cref="Training.MlpTrainer.HoldsFirstLayerTransposed"/>).
+/// The optimizers are element-wise, so they run on either layout unchanged; only the first layer's kernels care.
 /// </summary>
 internal static class FirstLayerLayout
 {
