@@ -18,10 +18,12 @@ namespace Backprop.MLNet.Engine;
 /// ∂b_l = Σ_rows Δ_l / n, Δ_L = ŷ − y at the output and Δ_l = (Δ_(l+1)·W_(l+1)) ⊙ f′(z_l) below it.
 /// With sample weights w, every Σ_rows becomes Σ_rows w_i·(…) and n becomes Σ w_i, so a row of
 /// weight 2 counts exactly like that row present twice.
-/// Training holds the first layer's weights transposed, [inputs × outputs] (<see cref="FirstLayerTransposed"/>): a dense
-/// batch then goes through the broadcast kernels that read them as stored (the first layer needs no input gradient, and
-/// its forward product runs on the faster broadcast tiles), a sparse batch (<see cref="InputBatch.IsSparse"/>) through the
-/// <see cref="SparseFirstLayer"/> the workspace was created with; every later layer is dense, [outputs × inputs].
+/// Training may hold the first layer's weights transposed, [inputs × outputs] (<see cref="FirstLayerTransposed"/>: always
+/// for sparse rows, for dense ones when the layer is wide enough): a dense batch then goes through the broadcast kernels
+/// that read them as stored (the first layer needs no input gradient, and its forward product runs on the faster
+/// broadcast tiles), a sparse batch (<see cref="InputBatch.IsSparse"/>) through the <see cref="SparseFirstLayer"/> the
+/// workspace was created with; every later layer is dense, [outputs × inputs], its forward product read through a
+/// transposed copy when <see cref="TransposesForward"/> says so.
 /// </remarks>
 internal sealed partial class BackpropWorkspace
 {

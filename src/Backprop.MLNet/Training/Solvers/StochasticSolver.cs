@@ -56,20 +56,19 @@ internal sealed class StochasticSolver : ISolver
                     continue; // Only zero-weight rows: nothing to learn from this batch.
                 }
 
-                if (sparse is null)
-                {
-                    // Dense rows: the optimizer finishes the raw gradient (L2 term, 1 / batch weight) in its own pass.
-                    double loss = workspace.ComputeLossAndRawGradient(batch.Inputs, batch.Targets, l2, gradient, batch.Weights, out float scale);
-                    Divergence.ThrowIfNotFinite(loss, epoch);
-                    accumulated += loss * batchWeight;
-                    optimizer.Step(network.Parameters, gradient, learningRate, new RawGradient(weightRanges, l2, scale));
-                    continue;
-                }
-
-                double batchLoss = workspace.ComputeLossAndGradient(batch.Inputs, batch.Targets, l2, gradient, batch.Weights);
+                // Dense rows leave the gradient raw, and the optimizer finishes it (L2 term, 1 / batch weight) in its own pass;
+                // a sparse first layer finishes its own.
+                float scale = 0f;
+                double batchLoss = sparse is null
+                    ? workspace.ComputeLossAndRawGradient(batch.Inputs, batch.Targets, l2, gradient, batch.Weights, out scale)
+                    : workspace.ComputeLossAndGradient(batch.Inputs, batch.Targets, l2, gradient, batch.Weights);
                 Divergence.ThrowIfNotFinite(batchLoss, epoch);
                 accumulated += batchLoss * batchWeight;
-                if (sparse is { Lazy: true })
+                if (sparse is null)
+                {
+                    optimizer.Step(network.Parameters, gradient, learningRate, new RawGradient(weightRanges, l2, scale));
+                }
+                else if (sparse.Lazy)
                 {
                     // Lazy: the first layer's rows of the inputs this batch holds, and everything after the first weight block.
                     optimizer.Step(network.Parameters, gradient, learningRate, new ParameterSubset(sparse.Touched, network.LayerOutputs(0), network.BiasOffset(0)));
