@@ -56,9 +56,11 @@ internal static class FmnistBenchmark
         GC.Collect();
         GC.WaitForPendingFinalizers();
         long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        long? faultsBefore = MemoryReadout.MinorFaults();
         var fitClock = Stopwatch.StartNew();
         BackpropTransformer model = trainer.Fit(train);
         fitClock.Stop();
+        long? faults = MemoryReadout.MinorFaults() - faultsBefore;
         long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
         using var process = Process.GetCurrentProcess();
         process.Refresh();
@@ -135,6 +137,7 @@ internal static class FmnistBenchmark
         table.Add("PredictionEngine.Predict latency, p90 / p99", $"{Stats.Quantile(latencies, 0.9):F2} / {Stats.Quantile(latencies, 0.99):F2} µs  ({latencies.Length:N0} calls after {LatencyWarmupCalls:N0} untimed)");
         table.Add("Peak working set (process, after training)", Stats.Mebibytes(peakWorkingSet));
         table.Add("Allocated during Fit", Stats.Mebibytes(allocated));
+        table.Add("Minor page faults during Fit", faults is long f ? $"{f:N0}  (transparent huge pages: {MemoryReadout.TransparentHugePages()})" : "-");
         table.Add("Kernel tuner", KernelTuner.Enabled ? $"on, {KernelTuner.Choices.Count} size classes tuned in {KernelTuner.SpentMilliseconds:F1} ms (below)" : $"off ({KernelTuner.EnvironmentVariable}): default shapes");
         table.Print();
         foreach (string choice in KernelTuner.Choices)

@@ -56,6 +56,40 @@ internal static class MemoryReadout
         return File.Exists(loadavg) ? string.Join(' ', File.ReadAllText(loadavg).Split(' ').Take(3)) : "-";
     }
 
+    /// <summary>
+    /// Minor page faults of this process so far (field 10 of <c>/proc/self/stat</c>: first writes to fresh memory among
+    /// them), or null where there is no such file.
+    /// </summary>
+    /// <returns>The count, or null.</returns>
+    public static long? MinorFaults()
+    {
+        const string stat = "/proc/self/stat";
+        if (!File.Exists(stat))
+        {
+            return null;
+        }
+
+        // The command name (field 2) is in parentheses and may hold spaces; the fields after it are counted from its end.
+        string text = File.ReadAllText(stat);
+        string[] fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
+        return long.Parse(fields[7], CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The transparent-huge-page setting of the kernel (the bracketed word of its sysfs file), or "-".</summary>
+    /// <returns>E.g. "madvise".</returns>
+    public static string TransparentHugePages()
+    {
+        const string setting = "/sys/kernel/mm/transparent_hugepage/enabled";
+        if (!File.Exists(setting))
+        {
+            return "-";
+        }
+
+        string text = File.ReadAllText(setting);
+        int open = text.IndexOf('['), close = text.IndexOf(']');
+        return open >= 0 && close > open ? text[(open + 1)..close] : text.Trim();
+    }
+
     /// <summary>The heap hard limit asked for in the environment, as written there, or null.</summary>
     /// <returns>The value of <see cref="HeapHardLimitVariable"/>.</returns>
     public static string? HeapHardLimitSetting() => Environment.GetEnvironmentVariable(HeapHardLimitVariable);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Backprop.MLNet.Engine.Sparse;
 using Backprop.MLNet.Training.Data;
+using Backprop.MLNet.Engine;
 
 namespace Backprop.MLNet.MLNet;
 
@@ -153,8 +154,8 @@ internal sealed class FeatureCollector
         }
 
         Array.Resize(ref _rowStarts, _rows + 1);
-        Array.Resize(ref _indices, (int)_entries);
-        Array.Resize(ref _values, (int)_entries);
+        LargeArrays.Resize(ref _indices, (int)_entries);
+        LargeArrays.Resize(ref _values, (int)_entries);
         return (null, new SparseRows(_rowStarts, _indices, _values, _width));
     }
 
@@ -243,8 +244,8 @@ internal sealed class FeatureCollector
         }
 
         CheckFits(8.0 * target, "sparse");
-        Array.Resize(ref _indices, (int)target);
-        Array.Resize(ref _values, (int)target);
+        LargeArrays.Resize(ref _indices, (int)target);
+        LargeArrays.Resize(ref _values, (int)target);
     }
 
     /// <summary>Lets the rows go: the data does not fit, and the reading pass goes on for streaming.</summary>

@@ -1,3 +1,5 @@
+using Backprop.MLNet.Engine;
+
 namespace Backprop.MLNet.MLNet;
 
 /// <summary>A row-major float matrix that grows by doubling while rows are appended.</summary>
@@ -5,7 +7,7 @@ namespace Backprop.MLNet.MLNet;
 /// <param name="capacity">Rows to make room for at once.</param>
 internal sealed class GrowableMatrix(int width, int capacity)
 {
-    private float[] _values = new float[(long)width * capacity <= Array.MaxLength ? width * capacity : width];
+    private float[] _values = LargeArrays.Allocate<float>((long)width * capacity <= Array.MaxLength ? width * capacity : width);
 
     /// <summary>Rows appended so far.</summary>
     public int Rows { get; private set; }
@@ -22,7 +24,7 @@ internal sealed class GrowableMatrix(int width, int capacity)
                 throw Errors.NoData($"the feature matrix would exceed {Array.MaxLength} values", "Train on a sample of the rows.");
             }
 
-            Array.Resize(ref _values, (int)grown);
+            LargeArrays.Resize(ref _values, (int)grown);
         }
 
         Span<float> row = _values.AsSpan(Rows * width, width);
@@ -47,7 +49,7 @@ internal sealed class GrowableMatrix(int width, int capacity)
     {
         if (_values.Length != Rows * width)
         {
-            Array.Resize(ref _values, Rows * width);
+            LargeArrays.Resize(ref _values, Rows * width);
         }
 
         return _values;

@@ -1,3 +1,5 @@
+using Backprop.MLNet.Engine;
+
 namespace Backprop.MLNet.Training.Data;
 
 /// <summary>
@@ -36,7 +38,7 @@ internal sealed class ShuffleBuffer
         _width = width;
         _targetWidth = targetWidth;
         _sparse = sparse;
-        _dense = sparse ? [] : new float[checked(capacity * width)];
+        _dense = sparse ? [] : LargeArrays.Allocate<float>(checked(capacity * width));
         _indices = sparse ? new int[capacity][] : [];
         _values = sparse ? new float[capacity][] : [];
         _lengths = sparse ? new int[capacity] : [];

@@ -98,8 +98,8 @@ internal sealed class SparseRows
             starts[k + 1] = checked(starts[k] + RowStarts[rows[k] + 1] - RowStarts[rows[k]]);
         }
 
-        var indices = new int[starts[^1]];
-        var values = new float[starts[^1]];
+        int[] indices = LargeArrays.Allocate<int>(starts[^1]);
+        float[] values = LargeArrays.Allocate<float>(starts[^1]);
         for (int k = 0; k < rows.Length; k++)
         {
             int from = RowStarts[rows[k]], length = RowStarts[rows[k] + 1] - from;

@@ -159,7 +159,7 @@ internal sealed class TrainingData : ITrainingRows
             return new TrainingData(sparse.Select(rows), targets, width, weights);
         }
 
-        var features = new float[(long)rows.Length * InputSize];
+        float[] features = LargeArrays.Allocate<float>((long)rows.Length * InputSize);
         for (int k = 0; k < rows.Length; k++)
         {
             Features.AsSpan(rows[k] * InputSize, InputSize).CopyTo(features.AsSpan(k * InputSize));
