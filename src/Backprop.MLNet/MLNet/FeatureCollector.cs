@@ -1,7 +1,7 @@
 using System.Globalization;
+using Backprop.MLNet.Engine;
 using Backprop.MLNet.Engine.Sparse;
 using Backprop.MLNet.Training.Data;
-using Backprop.MLNet.Engine;
 
 namespace Backprop.MLNet.MLNet;
 
