@@ -50,5 +50,5 @@ internal static class FirstLayerLayout
 
     /// <summary>A scratch buffer for <see cref="Transpose"/> of <paramref name="network"/>'s first weight block.</summary>
     /// <param name="network">The network.</param>
-    public static float[] Scratch(Network network) => new float[network.WeightCount(0)];
+    public static float[] Scratch(Network network) => LargeArrays.Allocate<float>(network.WeightCount(0));
 }

@@ -4,8 +4,9 @@ namespace Backprop.MLNet.Engine;
 
 /// <summary>
 /// Allocates the arrays that hold a whole data set (the feature matrix read for training, its sparse rows, the rows kept
-/// apart for validation, a streamed epoch's shuffling pool) and, on Linux, asks the kernel to back them with transparent
-/// huge pages before anything is written to them.
+/// apart for validation, a streamed epoch's shuffling pool) or a whole network (its parameters, the gradient, the
+/// optimizer's state, a transposed first layer) and, on Linux, asks the kernel to back them with transparent huge pages
+/// before anything is written to them.
 /// </summary>
 /// <remarks>
 /// <para>The first write to each 4 KiB page of fresh memory is a page fault. On this project's virtual machines one costs
@@ -38,6 +39,18 @@ internal static partial class LargeArrays
         var array = new T[length];
         AdviseHugePages(array);
         return array;
+    }
+
+    /// <summary>A copy of <paramref name="source"/> through <see cref="Allocate{T}(long)"/>.</summary>
+    /// <typeparam name="T">An unmanaged element type.</typeparam>
+    /// <param name="source">The array to copy.</param>
+    /// <returns>The copy.</returns>
+    public static T[] Copy<T>(T[] source)
+        where T : unmanaged
+    {
+        T[] copy = Allocate<T>(source.Length);
+        source.AsSpan().CopyTo(copy);
+        return copy;
     }
 
     /// <summary>

@@ -79,7 +79,7 @@ internal sealed class Network
             }
         }
 
-        Parameters = new float[offset];
+        Parameters = LargeArrays.Allocate<float>(offset);
     }
 
     /// <summary>Widths of all layers, input first and output last.</summary>

@@ -88,7 +88,7 @@ internal static class MlpTrainer
         }
 
         ISolver solver = settings.Solver == SolverKind.Lbfgs ? new LbfgsSolver() : new StochasticSolver();
-        var gradient = new float[network.ParameterCount];
+        float[] gradient = LargeArrays.Allocate<float>(network.ParameterCount);
         if (!HoldsFirstLayerTransposed(data.IsSparse, network.LayerOutputs(0)))
         {
             return solver.Train(new TrainingRun(data, settings, network, random, resume, onEpoch, checkAlive, validation, start, null, false, gradient));
@@ -107,7 +107,7 @@ internal static class MlpTrainer
         }
 
         TrainingCheckpoint? transposedResume = resume?.Optimizer is { } resumedState
-            ? resume.WithOptimizer(Transposed(resumedState with { Buffers = [.. resumedState.Buffers.Select(b => (float[])b.Clone())] }, network, true, scratch))
+            ? resume.WithOptimizer(Transposed(resumedState with { Buffers = [.. resumedState.Buffers.Select(LargeArrays.Copy)] }, network, true, scratch))
             : resume;
         TrainingResult result = solver.Train(new TrainingRun(data, settings, network, random, transposedResume, onEpoch, checkAlive, validation, start, sparse, true, gradient));
         FirstLayerLayout.Transpose(network.Parameters, network, toTransposed: false, scratch);

@@ -1,16 +1,20 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Backprop.MLNet.Engine;
+using Backprop.MLNet.Engine.Activations;
+using Backprop.MLNet.Engine.Optimizers;
+using Backprop.MLNet.Engine.Outputs;
 using Backprop.MLNet.MLNet;
 using Backprop.MLNet.Training.Data;
 
 namespace Backprop.MLNet.Tests.Engine;
 
 /// <summary>
-/// The arrays that hold a data set ask Linux for transparent huge pages: the kernel's own record of each mapping
-/// (<c>/proc/self/smaps</c>, flag <c>hg</c> = MADV_HUGEPAGE given) shows the advice on a large array's memory, not on a small
-/// one's, and on the arrays the reading pass and the validation split allocate. Values are untouched by any of it.
-/// Where the kernel has no transparent huge pages (or on another system) the advice is refused and nothing else changes.
+/// The arrays that hold a data set or a wide network ask Linux for transparent huge pages: the kernel's own record of
+/// each mapping (<c>/proc/self/smaps</c>, flag <c>hg</c> = MADV_HUGEPAGE given) shows the advice on a large array's
+/// memory, not on a small one's, and on the arrays the reading pass, the validation split, a wide network and its
+/// optimizer allocate. Values are untouched by any of it. Where the kernel has no transparent huge pages (or on another
+/// system) the advice is refused and nothing else changes.
 /// </summary>
 public sealed class LargeArraysTests
 {
@@ -66,6 +70,25 @@ public sealed class LargeArraysTests
         TrainingData selected = data.Select(kept);
         Assert.Equal(KernelHasHugePages, AdvisedForHugePages(selected.Features));
         Assert.Equal(kept[^1], selected.Features[((long)(kept.Length - 1) * width) + (kept[^1] % width)]);
+    }
+
+    [Fact]
+    public void AWideNetworkItsGradientScratchAndItsOptimizerStateAreAdvised()
+    {
+        var network = new Network(30_000, [100], 1, ActivationKind.Relu, OutputKind.Sigmoid);
+        Assert.True(network.ParameterCount * sizeof(float) >= LargeArrays.MinimumBytes);
+        Assert.Equal(KernelHasHugePages, AdvisedForHugePages(network.Parameters));
+        Assert.Equal(KernelHasHugePages, AdvisedForHugePages(FirstLayerLayout.Scratch(network)));
+        var adam = new AdamOptimizer(network.ParameterCount, 0.9, 0.999, 1e-8);
+        Assert.Equal(KernelHasHugePages, AdvisedForHugePages(adam.FirstMoment));
+        Assert.Equal(KernelHasHugePages, AdvisedForHugePages(adam.SecondMoment));
+        Assert.Equal(KernelHasHugePages, AdvisedForHugePages(new SgdOptimizer(network.ParameterCount, 0.9, false).Velocity));
+        float[] copy = LargeArrays.Copy(network.Parameters);
+        Assert.Equal(KernelHasHugePages, AdvisedForHugePages(copy));
+        Assert.Equal(network.Parameters, copy);
+
+        // A small network's arrays are left alone.
+        Assert.False(AdvisedForHugePages(new Network(20, [100], 1, ActivationKind.Relu, OutputKind.Sigmoid).Parameters));
     }
 
     /// <summary>Whether the kernel's mapping that holds the array's first whole 2 MiB page carries the MADV_HUGEPAGE flag.</summary>

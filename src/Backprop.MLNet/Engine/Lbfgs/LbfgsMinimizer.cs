@@ -69,18 +69,18 @@ internal sealed class LbfgsMinimizer : ILineFunction
         ArgumentOutOfRangeException.ThrowIfLessThan(memory, 1);
         ParameterCount = parameterCount;
         Memory = memory;
-        _x = new float[parameterCount];
-        _gradient = new float[parameterCount];
-        _trial = new float[parameterCount];
-        _trialGradient = new float[parameterCount];
-        _best = new float[parameterCount];
-        _direction = new double[parameterCount];
+        _x = LargeArrays.Allocate<float>(parameterCount);
+        _gradient = LargeArrays.Allocate<float>(parameterCount);
+        _trial = LargeArrays.Allocate<float>(parameterCount);
+        _trialGradient = LargeArrays.Allocate<float>(parameterCount);
+        _best = LargeArrays.Allocate<float>(parameterCount);
+        _direction = LargeArrays.Allocate<double>(parameterCount);
         _s = new double[memory][];
         _y = new double[memory][];
         for (int i = 0; i < memory; i++)
         {
-            _s[i] = new double[parameterCount];
-            _y[i] = new double[parameterCount];
+            _s[i] = LargeArrays.Allocate<double>(parameterCount);
+            _y[i] = LargeArrays.Allocate<double>(parameterCount);
         }
 
         _rho = new double[memory];

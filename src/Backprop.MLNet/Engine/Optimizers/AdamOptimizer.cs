@@ -35,8 +35,8 @@ internal sealed class AdamOptimizer : IOptimizer
             throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "Epsilon must be positive.");
         }
 
-        FirstMoment = new float[parameterCount];
-        SecondMoment = new float[parameterCount];
+        FirstMoment = LargeArrays.Allocate<float>(parameterCount);
+        SecondMoment = LargeArrays.Allocate<float>(parameterCount);
         Beta1 = beta1;
         Beta2 = beta2;
         Epsilon = epsilon;

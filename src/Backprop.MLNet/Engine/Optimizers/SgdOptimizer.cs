@@ -24,7 +24,7 @@ internal sealed class SgdOptimizer : IOptimizer
             throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "Momentum must be in [0, 1].");
         }
 
-        Velocity = new float[parameterCount];
+        Velocity = LargeArrays.Allocate<float>(parameterCount);
         Momentum = momentum;
         Nesterov = nesterov;
     }

@@ -81,7 +81,7 @@ internal sealed class LbfgsSolver : ISolver
         }
 
         var minimizer = new LbfgsMinimizer(network.ParameterCount);
-        var parameters = (float[])network.Parameters.Clone();
+        float[] parameters = LargeArrays.Copy(network.Parameters);
         LbfgsResult result = minimizer.Minimize(parameters, Objective, settings.MaximumNumberOfEpochs, settings.MaximumNumberOfLossEvaluations,
             settings.Tolerance, FunctionTolerance, OnIteration, checkAlive);
         if (result.StopReason == LbfgsStopReason.NonFiniteStart)

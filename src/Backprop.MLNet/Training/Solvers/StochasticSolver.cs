@@ -34,7 +34,7 @@ internal sealed class StochasticSolver : ISolver
         var schedule = new LearningRateController(settings, resume);
         var history = new List<EpochRecord>(Math.Min((resume?.History.Count ?? 0) + settings.MaximumNumberOfEpochs, 4096));
         history.AddRange(resume?.History ?? []);
-        float[]? bestParameters = settings.EarlyStopping ? (float[])network.Parameters.Clone() : null;
+        float[]? bestParameters = settings.EarlyStopping ? LargeArrays.Copy(network.Parameters) : null;
         float l2 = (float)settings.L2Regularization;
         int[] weightRanges = RawGradient.WeightRangesOf(network);
         long samplesSeen = resume?.SamplesSeen ?? 0;
