@@ -32,11 +32,13 @@ internal sealed class TrainingWarmup : IDisposable
     /// Steps run after those, one every <see cref="PacedStepMilliseconds"/>, while the warm-up is not stopped. The runtime
     /// only starts counting calls once no new method has been compiled for 100 ms, and promotes a routine in two stages (an
     /// instrumented one, then the optimised one), each after 30 counted calls; these steps keep calling the routines until
-    /// both stages are done, which takes the reading pass's first second or so, at a few percent of one core.
+    /// both stages are done. At one step a millisecond (a tenth of a core or so) the 60 counted calls take 60 ms; at one
+    /// every 5 ms they took 300 ms, more than was left of FMNIST's reading pass once its pages came 2 MiB at a time, and
+    /// the first epoch paid for the rest (benchmarks/README.md, "Huge pages for the data").
     /// </summary>
-    internal const int PacedSteps = 400;
+    internal const int PacedSteps = 2000;
 
-    private const int PacedStepMilliseconds = 5;
+    private const int PacedStepMilliseconds = 1;
 
     /// <summary>The largest network (and minibatch) the warm-up runs at the training's own sizes: 4M floats, 16 MB.</summary>
     private const long MaximumTunedParameters = 1L << 22;

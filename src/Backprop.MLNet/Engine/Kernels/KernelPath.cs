@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -35,7 +36,11 @@ internal static class KernelPath
     public static KernelIsa Detected { get; } = Detect();
 
     /// <summary>The path kernels started on this thread use: the forced one, else <see cref="Detected"/>.</summary>
-    public static KernelIsa Current => t_forced ?? Detected;
+    public static KernelIsa Current
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        get => t_forced ?? Detected;
+    }
 
     /// <summary>True when <paramref name="isa"/> can run on this processor.</summary>
     /// <param name="isa">The instruction set to check.</param>

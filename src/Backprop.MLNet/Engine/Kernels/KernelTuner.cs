@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using Backprop.MLNet.Engine.Parallel;
 
 namespace Backprop.MLNet.Engine.Kernels;
@@ -83,6 +84,7 @@ internal static class KernelTuner
     /// <exception cref="InvalidOperationException">The environment variable holds something other than on or off.</exception>
     public static bool EnabledOnCurrentThread
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         get
         {
             if (t_forcedEnabled is { } forced)
@@ -129,6 +131,7 @@ internal static class KernelTuner
     /// <param name="threads">Threads it will run on.</param>
     /// <param name="enabled">Whether tuning is allowed (<see cref="EnabledOnCurrentThread"/>).</param>
     /// <returns>The shape to plan the product with.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static GemmShape ShapeFor(TunedKernel kernel, in PanelGemmProblem problem, int threads, bool enabled)
     {
         if (t_forcedGemm is { } forced)
@@ -153,6 +156,7 @@ internal static class KernelTuner
     /// <param name="threads">Threads it will run on.</param>
     /// <param name="enabled">Whether tuning is allowed (<see cref="EnabledOnCurrentThread"/>).</param>
     /// <returns>The shape to plan the product with.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static DotShape ShapeFor(in ForwardProblem problem, int threads, bool enabled)
     {
         if (t_forcedDot is { } forced)

@@ -64,15 +64,18 @@ internal sealed class AdamOptimizer : IOptimizer
     public int ParameterCount => FirstMoment.Length;
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Step(Span<float> parameters, ReadOnlySpan<float> gradient, double learningRate) =>
         Step(parameters, gradient, learningRate, new ParameterSubset(default, 0, 0), lazy: false);
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Step(Span<float> parameters, ReadOnlySpan<float> gradient, double learningRate, ParameterSubset subset) =>
         Step(parameters, gradient, learningRate, subset, lazy: true);
 
     /// <inheritdoc />
     /// <remarks>Adam finishes each element of the raw gradient as it reads it, in its own pass (see <see cref="AdamUpdate"/>).</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Step(Span<float> parameters, Span<float> rawGradient, double learningRate, in RawGradient finish) =>
         Step(parameters, rawGradient, learningRate, new ParameterSubset(default, 0, 0), lazy: false, finish);
 

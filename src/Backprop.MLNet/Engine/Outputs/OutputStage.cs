@@ -57,6 +57,7 @@ internal unsafe struct OutputStage : IKernelProblem
     /// <param name="targetWidth">Target values per row.</param>
     /// <param name="activate">Whether to compute ŷ here (<see cref="OutputLayer.ActivatesRowByRow"/>).</param>
     /// <param name="threads">Threads, the caller included.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(OutputLayer output, ReadOnlySpan<float> logits, Span<float> predicted, ReadOnlySpan<float> targets, Span<float> delta,
         Span<double> rowLoss, int rows, int outputs, int targetWidth, bool activate, int threads)
     {

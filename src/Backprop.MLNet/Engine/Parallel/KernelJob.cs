@@ -33,13 +33,25 @@ internal sealed class KernelJob<TProblem> : KernelJob
     public TProblem Problem;
 
     /// <summary>The calling thread's reusable job of this type.</summary>
-    public static KernelJob<TProblem> ForCurrentThread => t_instance ??= new KernelJob<TProblem>();
+    public static KernelJob<TProblem> ForCurrentThread
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        get => t_instance ??= new KernelJob<TProblem>();
+    }
 
     /// <inheritdoc />
-    public override int TaskCount => Problem.TaskCount;
+    public override int TaskCount
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        get => Problem.TaskCount;
+    }
 
     /// <inheritdoc />
-    public override int ArenaFloats => Problem.ArenaFloats;
+    public override int ArenaFloats
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        get => Problem.ArenaFloats;
+    }
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -29,7 +29,11 @@ internal sealed unsafe class PackBuffer
     public static PackBuffer None { get; } = new();
 
     /// <summary>The calling thread's buffer (created on first use).</summary>
-    public static PackBuffer ForCurrentThread => t_current ??= new PackBuffer();
+    public static PackBuffer ForCurrentThread
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        get => t_current ??= new PackBuffer();
+    }
 
     /// <summary>Grows the buffer (discarding its contents) so that it holds at least <paramref name="floats"/> values.</summary>
     /// <param name="floats">Required length.</param>

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Backprop.MLNet.Engine;
 
 namespace Backprop.MLNet.Training.Data;
@@ -31,6 +32,7 @@ internal readonly ref struct Minibatch
     /// <summary>Σ weights of the batch (its row count when unweighted).</summary>
     public double WeightSum
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         get
         {
             if (Weights.IsEmpty)
