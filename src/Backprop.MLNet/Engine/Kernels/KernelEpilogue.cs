@@ -22,6 +22,7 @@ internal static unsafe class KernelEpilogue
 {
     /// <summary>Which epilogue an activation needs (null means none).</summary>
     /// <param name="activation">The hidden activation, or null.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static EpilogueMode ModeOf(HiddenActivation? activation) => activation?.Kind switch
     {
         null or ActivationKind.Identity => EpilogueMode.None,

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Backprop.MLNet.Engine.Kernels;
 
 /// <summary>
@@ -15,6 +16,7 @@ internal readonly record struct GemmShape(int PanelColumns, int TargetTasks)
     /// <summary>The shape used when tuning is off (the kernels' fixed shape before the tuner).</summary>
     /// <param name="isa">The micro-kernel path.</param>
     /// <returns>The path's default.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static GemmShape Default(KernelIsa isa) => isa switch
     {
         KernelIsa.Avx512 => new(Avx512Profile.GemmColumns, 16),
@@ -62,6 +64,7 @@ internal readonly record struct DotShape(int TileRows, int OutputsPerTask)
     /// <summary>The shape used when tuning is off (the kernel's fixed shape before the tuner).</summary>
     /// <param name="isa">The micro-kernel path.</param>
     /// <returns>The path's default.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static DotShape Default(KernelIsa isa) => isa switch
     {
         KernelIsa.Avx512 => new(Avx512Profile.DotRows, ForwardProblem.ActivationSegment),

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Backprop.MLNet.Engine.Kernels;
 
 namespace Backprop.MLNet.Engine.Optimizers;
@@ -18,6 +19,7 @@ internal readonly struct RawGradient
     /// <param name="weightRanges">The weight blocks, [start, end) pairs in parameter order (<see cref="WeightRangesOf"/>); the rest are biases.</param>
     /// <param name="l2">The L2 factor α (0 for none).</param>
     /// <param name="scale">The last factor, 1 / the minibatch's weight.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public RawGradient(int[] weightRanges, float l2, float scale)
     {
         WeightRanges = weightRanges;
