@@ -133,6 +133,14 @@ internal unsafe struct PanelForwardProblem : IKernelProblem
         float* weights = Packed + Layer.PanelOffset(panel);
         float* bias = Packed + Layer.BiasOffset + column;
         bool relu = Mode == EpilogueMode.Relu;
+        // A CSR row is one row: its kernel holds only as many accumulators as vectors per call, and each is one chain of
+        // dependent multiply-adds, so it takes the most the kernel has (4) whatever the tile width of the dense path; with
+        // 2 (AVX2's tile width) a row waited on the multiply-add latency and read its list of inputs twice as often.
+        if (RowStarts != null)
+        {
+            vectorsPerCall = RowVectors(width / TOps.Width);
+        }
+
         int step = vectorsPerCall == 0 ? width : vectorsPerCall * TOps.Width;
         int vectors = step / TOps.Width;
         for (int c = 0; c < width; c += step)
@@ -176,6 +184,15 @@ internal unsafe struct PanelForwardProblem : IKernelProblem
             }
         }
     }
+
+    /// <summary>
+    /// Vectors per call of a CSR row over a panel of <paramref name="panelVectors"/> vectors: the whole panel when the
+    /// kernel holds it (1–4), else the largest of 4, 2, 1 that divides it (so calls never read past the panel).
+    /// </summary>
+    /// <param name="panelVectors">The panel's width in vectors.</param>
+    /// <returns>Vectors per call.</returns>
+    internal static int RowVectors(int panelVectors) =>
+        panelVectors <= 4 ? panelVectors : panelVectors % 4 == 0 ? 4 : panelVectors % 2 == 0 ? 2 : 1;
 
     /// <summary>Dispatches one CSR row to the sparse kernel specialised for <paramref name="vectors"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

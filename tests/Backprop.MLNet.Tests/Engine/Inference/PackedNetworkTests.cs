@@ -215,6 +215,27 @@ public class PackedNetworkTests
         Assert.Equal(7L * (((panels - 1) * 64) + lastWidth), layer.BiasOffset);
     }
 
+    /// <summary>
+    /// A sparse row takes as many vectors per call as the kernel holds (4) and as divide its panel (16, 32, 48 or 64
+    /// outputs: 1–4 vectors of 16, 2–8 of 8, 4–16 of 4), so a call never reads past the panel; AVX2's 64-output panel
+    /// goes in two calls of 4, not four of 2 as its dense tiles do.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(2, 2)]
+    [InlineData(3, 3)]
+    [InlineData(4, 4)]
+    [InlineData(6, 2)]
+    [InlineData(8, 4)]
+    [InlineData(12, 4)]
+    [InlineData(16, 4)]
+    public void ASparseRowTakesTheMostVectorsThatDivideItsPanel(int panelVectors, int perCall)
+    {
+        int got = PanelForwardProblem.RowVectors(panelVectors);
+        Assert.Equal(perCall, got);
+        Assert.Equal(0, panelVectors % got);
+    }
+
     /// <summary>A layout larger than the limit is refused (prediction then uses the training layout); at the limit it is built.</summary>
     [Fact]
     public void TryCreateRefusesALayoutOverTheLimit()
