@@ -97,13 +97,13 @@ internal unsafe struct PanelForwardProblem : IKernelProblem
         switch (Isa)
         {
             case KernelIsa.Avx512:
-                RunPanel<Vector512Ops, System.Runtime.Intrinsics.Vector512<float>>(panel, first, end, tileRows: 6, vectorsPerCall: 0);
+                RunPanel<Vector512Ops, System.Runtime.Intrinsics.Vector512<float>>(panel, first, end, tileRows: 6, tileVectors: 0);
                 break;
             case KernelIsa.Avx2:
-                RunPanel<Vector256Ops, System.Runtime.Intrinsics.Vector256<float>>(panel, first, end, tileRows: 6, vectorsPerCall: 2);
+                RunPanel<Vector256Ops, System.Runtime.Intrinsics.Vector256<float>>(panel, first, end, tileRows: 6, tileVectors: 2);
                 break;
             default:
-                RunPanel<Vector128Ops, System.Runtime.Intrinsics.Vector128<float>>(panel, first, end, tileRows: 3, vectorsPerCall: 4);
+                RunPanel<Vector128Ops, System.Runtime.Intrinsics.Vector128<float>>(panel, first, end, tileRows: 3, tileVectors: 4);
                 break;
         }
 
@@ -119,11 +119,12 @@ internal unsafe struct PanelForwardProblem : IKernelProblem
     }
 
     /// <summary>
-    /// Rows [<paramref name="first"/>, <paramref name="end"/>) of one panel, in calls of <paramref name="vectorsPerCall"/>
-    /// vectors of outputs (0: the whole panel in one call).
+    /// Rows [<paramref name="first"/>, <paramref name="end"/>) of one panel: dense rows in tiles of <paramref name="tileRows"/>
+    /// rows × <paramref name="tileVectors"/> vectors of outputs (0: the whole panel), CSR rows in calls of
+    /// <see cref="RowVectors"/> vectors.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private readonly void RunPanel<TOps, TVec>(int panel, int first, int end, int tileRows, int vectorsPerCall)
+    private readonly void RunPanel<TOps, TVec>(int panel, int first, int end, int tileRows, int tileVectors)
         where TOps : struct, IVectorOps<TVec>
         where TVec : struct
     {
@@ -136,13 +137,8 @@ internal unsafe struct PanelForwardProblem : IKernelProblem
         // A CSR row is one row: its kernel holds only as many accumulators as vectors per call, and each is one chain of
         // dependent multiply-adds, so it takes the most the kernel has (4) whatever the tile width of the dense path; with
         // 2 (AVX2's tile width) a row waited on the multiply-add latency and read its list of inputs twice as often.
-        if (RowStarts != null)
-        {
-            vectorsPerCall = RowVectors(width / TOps.Width);
-        }
-
-        int step = vectorsPerCall == 0 ? width : vectorsPerCall * TOps.Width;
-        int vectors = step / TOps.Width;
+        int vectors = RowStarts != null ? RowVectors(width / TOps.Width) : tileVectors == 0 ? width / TOps.Width : tileVectors;
+        int step = vectors * TOps.Width;
         for (int c = 0; c < width; c += step)
         {
             float* w = weights + c;

@@ -130,5 +130,4 @@ internal static unsafe class DenseForwardKernel
             KernelRunner.Run(problem, threads);
         }
     }
-
 }
