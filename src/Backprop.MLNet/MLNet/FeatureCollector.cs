@@ -153,7 +153,7 @@ internal sealed class FeatureCollector
             return (_dense!.Take(), null);
         }
 
-        Array.Resize(ref _rowStarts, _rows + 1);
+        LargeArrays.Resize(ref _rowStarts, _rows + 1);
         LargeArrays.Resize(ref _indices, (int)_entries);
         LargeArrays.Resize(ref _values, (int)_entries);
         return (null, new SparseRows(_rowStarts, _indices, _values, _width));
@@ -164,7 +164,7 @@ internal sealed class FeatureCollector
     {
         if (_rows + 1 >= _rowStarts.Length)
         {
-            Array.Resize(ref _rowStarts, (int)Math.Min(int.MaxValue - 1L, Math.Max(_rowStarts.Length * 2L, _rows + 2L)));
+            LargeArrays.Resize(ref _rowStarts, (int)Math.Min(int.MaxValue - 1L, Math.Max(_rowStarts.Length * 2L, _rows + 2L)));
         }
 
         EnsureEntries(_entries + values.Length);
@@ -189,7 +189,7 @@ internal sealed class FeatureCollector
             CheckFits(EstimatedSparseBytes(), "sparse");
             if (_expectedRows + 1 > _rowStarts.Length)
             {
-                Array.Resize(ref _rowStarts, (int)Math.Min(int.MaxValue - 1L, _expectedRows + 1));
+                LargeArrays.Resize(ref _rowStarts, (int)Math.Min(int.MaxValue - 1L, _expectedRows + 1));
             }
 
             return;

@@ -92,7 +92,7 @@ internal sealed class SparseRows
     /// <param name="rows">Row numbers.</param>
     public SparseRows Select(ReadOnlySpan<int> rows)
     {
-        var starts = new int[rows.Length + 1];
+        int[] starts = LargeArrays.Allocate<int>(rows.Length + 1);
         for (int k = 0; k < rows.Length; k++)
         {
             starts[k + 1] = checked(starts[k] + RowStarts[rows[k] + 1] - RowStarts[rows[k]]);
