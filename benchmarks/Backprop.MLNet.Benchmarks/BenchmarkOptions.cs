@@ -49,6 +49,12 @@ internal sealed class BenchmarkOptions
     /// </summary>
     public bool Pipeline { get; private init; }
 
+    /// <summary>
+    /// fmnist trains and scores from ML.NET binary <c>.idv</c> files (written once into <see cref="StreamDataDirectory"/>, as the
+    /// stream workload's) instead of from in-memory views (<c>--from-idv</c>): what a user who saved the data sees.
+    /// </summary>
+    public bool FromIdv { get; private init; }
+
     /// <summary>Training seeds (0 to Seeds − 1) the rawscale workload averages over.</summary>
     public int Seeds { get; private init; } = 10;
 
@@ -121,7 +127,7 @@ internal sealed class BenchmarkOptions
         int rows = 20_000, seeds = 10;
         string? trainer = null;
         var backpropSettings = new List<string>();
-        bool pipeline = false, verifyData = false;
+        bool pipeline = false, verifyData = false, fromIdv = false;
         string part = "all", streamDataDirectory = DefaultStreamDataDirectory;
         long bigRows = 21_500_000, ratioRows = 1_000_000;
         int heapLimit = 1024, repeats = 1;
@@ -130,10 +136,11 @@ internal sealed class BenchmarkOptions
         for (int i = 1; i < args.Length; i++)
         {
             string name = args[i];
-            if (name is "--pipeline" or "--verify-data")
+            if (name is "--pipeline" or "--verify-data" or "--from-idv")
             {
                 pipeline |= name == "--pipeline";
                 verifyData |= name == "--verify-data";
+                fromIdv |= name == "--from-idv";
                 continue;
             }
 
@@ -234,6 +241,7 @@ internal sealed class BenchmarkOptions
             Epochs = epochs,
             GemmSeconds = gemmSeconds,
             LatencyCalls = latencyCalls,
+            FromIdv = fromIdv,
             Seed = seed,
             DataDirectory = dataDirectory,
             Rows = rows,
