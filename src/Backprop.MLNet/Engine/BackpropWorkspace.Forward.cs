@@ -131,7 +131,7 @@ internal sealed partial class BackpropWorkspace
         Span<float> result = Scratch.OutputsBuffer.AsSpan(0, rows * net.OutputSize);
         if (activateOutputs)
         {
-            net.OutputLayer.Activate(a, result, net.OutputSize);
+            net.OutputLayer.ActivateInTraining(a, result, net.OutputSize);
         }
 
         Scratch.Rows = rows;

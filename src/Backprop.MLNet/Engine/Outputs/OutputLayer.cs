@@ -30,10 +30,24 @@ internal abstract class OutputLayer
     public abstract void Activate(ReadOnlySpan<float> logits, Span<float> outputs, int width);
 
     /// <summary>
+    /// The activation training computes its loss and output error from: <see cref="Activate"/> unless an output has one of
+    /// its own. Softmax and sigmoid have (on <see cref="Exponential"/>, compiled optimised at first use): their
+    /// <see cref="Activate"/> keeps System.Numerics.Tensors' routines, whose bits saved models' predictions are held to,
+    /// while training's first epoch is faster without them. Training's values are within one unit in the last place of the
+    /// exact ones; the float routines of <see cref="Activate"/> differ from them by up to a few dozen units in the last place
+    /// for small softmax probabilities.
+    /// Must give each row the same bits however rows are grouped into calls (training activates rows in parallel groups).
+    /// </summary>
+    /// <param name="logits">rows × <paramref name="width"/> logits, row-major.</param>
+    /// <param name="outputs">rows × <paramref name="width"/> destination; must not overlap <paramref name="logits"/>.</param>
+    /// <param name="width">Number of outputs per row.</param>
+    public virtual void ActivateInTraining(ReadOnlySpan<float> logits, Span<float> outputs, int width) => Activate(logits, outputs, width);
+
+    /// <summary>
     /// Computes the loss of one row and writes its output error δ = ŷ − y.
     /// </summary>
     /// <param name="logits">The row's logits (width values).</param>
-    /// <param name="outputs">The row's outputs ŷ produced by <see cref="Activate"/> (width values).</param>
+    /// <param name="outputs">The row's outputs ŷ produced by <see cref="ActivateInTraining"/> (width values).</param>
     /// <param name="targets">The row's targets (<see cref="TargetWidth"/> values).</param>
     /// <param name="delta">Destination for δ = ŷ − y (width values).</param>
     /// <returns>The row's unweighted loss, in double precision.</returns>

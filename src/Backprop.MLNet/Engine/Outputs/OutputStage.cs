@@ -111,7 +111,7 @@ internal unsafe struct OutputStage : IKernelProblem
             var predicted = new Span<float>(Predicted + ((long)r * Outputs), Outputs);
             if (Activate)
             {
-                Output.Activate(logits, predicted, Outputs);
+                Output.ActivateInTraining(logits, predicted, Outputs);
             }
 
             RowLoss[r] = Output.RowLossAndDelta(logits, predicted, new ReadOnlySpan<float>(Targets + ((long)r * TargetWidth), TargetWidth),

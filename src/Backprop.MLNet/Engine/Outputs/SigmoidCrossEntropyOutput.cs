@@ -1,5 +1,7 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Backprop.MLNet.Engine.Outputs;
 
@@ -29,6 +31,34 @@ internal sealed class SigmoidCrossEntropyOutput : OutputLayer
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Activate(ReadOnlySpan<float> logits, Span<float> outputs, int width) =>
         TensorPrimitives.Sigmoid(logits, outputs[..logits.Length]);
+
+    /// <summary>
+    /// Training's sigmoid: ŷ = 1 / (1 + e^−z) in double precision on <see cref="Exponential"/>, rounded to float once (the
+    /// same bits for a value wherever it sits in the span and on every machine).
+    /// </summary>
+    /// <param name="logits">The logits, any number of rows.</param>
+    /// <param name="outputs">The probabilities, at least as long as <paramref name="logits"/>.</param>
+    /// <param name="width">Outputs per row (the values are independent of it).</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public override void ActivateInTraining(ReadOnlySpan<float> logits, Span<float> outputs, int width)
+    {
+        outputs = outputs[..logits.Length];
+        ref float zs = ref MemoryMarshal.GetReference(logits);
+        ref float ps = ref MemoryMarshal.GetReference(outputs);
+        int j = 0;
+        for (; j + 4 <= logits.Length; j += 4)
+        {
+            Vector128<float> z = Vector128.LoadUnsafe(ref zs, (nuint)j);
+            Vector256<double> e = Exponential.Of(-Vector256.Create(Vector128.WidenLower(z), Vector128.WidenUpper(z)));
+            Vector256<double> y = Vector256<double>.One / (Vector256<double>.One + e);
+            Vector128.Narrow(y.GetLower(), y.GetUpper()).StoreUnsafe(ref ps, (nuint)j);
+        }
+
+        for (; j < logits.Length; j++)
+        {
+            outputs[j] = (float)(1.0 / (1.0 + Exponential.Of(-(double)logits[j])));
+        }
+    }
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -38,7 +38,7 @@ public class OutputStageTests
         var expectedOutputs = new float[rows * width];
         var expectedDelta = new float[rows * width];
         var expectedLoss = new double[rows];
-        output.Activate(logits, expectedOutputs, width);
+        output.ActivateInTraining(logits, expectedOutputs, width);
         for (int r = 0; r < rows; r++)
         {
             expectedLoss[r] = output.RowLossAndDelta(logits.AsSpan(r * width, width), expectedOutputs.AsSpan(r * width, width),
@@ -51,7 +51,7 @@ public class OutputStageTests
             var outputs = new float[rows * width];
             if (!output.ActivatesRowByRow)
             {
-                output.Activate(logits, outputs, width);
+                output.ActivateInTraining(logits, outputs, width);
             }
 
             var delta = new float[rows * width];
