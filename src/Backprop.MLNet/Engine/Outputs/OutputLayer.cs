@@ -33,9 +33,8 @@ internal abstract class OutputLayer
     /// The activation training computes its loss and output error from: <see cref="Activate"/> unless an output has one of
     /// its own. Softmax and sigmoid have (on <see cref="Exponential"/>, compiled optimised at first use): their
     /// <see cref="Activate"/> keeps System.Numerics.Tensors' routines, whose bits saved models' predictions are held to,
-    /// while training's first epoch is faster without them. Training's values are within one unit in the last place of the
-    /// exact ones; the float routines of <see cref="Activate"/> differ from them by up to a few dozen units in the last place
-    /// for small softmax probabilities.
+    /// while training's first epoch is faster without them. The two are as accurate as each other (for softmax the float
+    /// difference z − max dominates both) and differ in the last bits.
     /// Must give each row the same bits however rows are grouped into calls (training activates rows in parallel groups).
     /// </summary>
     /// <param name="logits">rows × <paramref name="width"/> logits, row-major.</param>

@@ -33,8 +33,9 @@ internal sealed class SigmoidCrossEntropyOutput : OutputLayer
         TensorPrimitives.Sigmoid(logits, outputs[..logits.Length]);
 
     /// <summary>
-    /// Training's sigmoid: ŷ = 1 / (1 + e^−z) in double precision on <see cref="Exponential"/>, rounded to float once (the
-    /// same bits for a value wherever it sits in the span and on every machine).
+    /// Training's sigmoid on <see cref="Exponential"/>: with e = e^(−|z|), ŷ = 1 / (1 + e) for z ≥ 0 and e / (1 + e) below,
+    /// in float (only e^x of x ≤ 0 is asked for, so nothing overflows); the same bits for a value wherever it sits in the
+    /// span and on every machine.
     /// </summary>
     /// <param name="logits">The logits, any number of rows.</param>
     /// <param name="outputs">The probabilities, at least as long as <paramref name="logits"/>.</param>
@@ -42,22 +43,40 @@ internal sealed class SigmoidCrossEntropyOutput : OutputLayer
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void ActivateInTraining(ReadOnlySpan<float> logits, Span<float> outputs, int width)
     {
-        outputs = outputs[..logits.Length];
         ref float zs = ref MemoryMarshal.GetReference(logits);
-        ref float ps = ref MemoryMarshal.GetReference(outputs);
+        ref float ps = ref MemoryMarshal.GetReference(outputs[..logits.Length]);
         int j = 0;
-        for (; j + 4 <= logits.Length; j += 4)
+        if (Vector512.IsHardwareAccelerated)
         {
-            Vector128<float> z = Vector128.LoadUnsafe(ref zs, (nuint)j);
-            Vector256<double> e = Exponential.Of(-Vector256.Create(Vector128.WidenLower(z), Vector128.WidenUpper(z)));
-            Vector256<double> y = Vector256<double>.One / (Vector256<double>.One + e);
-            Vector128.Narrow(y.GetLower(), y.GetUpper()).StoreUnsafe(ref ps, (nuint)j);
+            for (; j + 16 <= logits.Length; j += 16)
+            {
+                Vector512<float> z = Vector512.LoadUnsafe(ref zs, (nuint)j);
+                Vector512<float> e = Exponential.Of(-Vector512.Abs(z));
+                Vector512<float> numerator = Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(z, Vector512<float>.Zero), Vector512<float>.One, e);
+                (numerator / (Vector512<float>.One + e)).StoreUnsafe(ref ps, (nuint)j);
+            }
         }
 
-        for (; j < logits.Length; j++)
+        for (; j + 8 <= logits.Length; j += 8)
         {
-            outputs[j] = (float)(1.0 / (1.0 + Exponential.Of(-(double)logits[j])));
+            Sigmoid(Vector256.LoadUnsafe(ref zs, (nuint)j)).StoreUnsafe(ref ps, (nuint)j);
         }
+
+        int rest = logits.Length - j;
+        if (rest > 0)
+        {
+            RowTail.Store(Sigmoid(RowTail.Load(logits[j..], 0f)), outputs[j..]);
+        }
+    }
+
+    /// <summary>Eight lanes of <see cref="ActivateInTraining"/>.</summary>
+    /// <param name="z">Logits.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Sigmoid(Vector256<float> z)
+    {
+        Vector256<float> e = Exponential.Of(-Vector256.Abs(z));
+        Vector256<float> numerator = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(z, Vector256<float>.Zero), Vector256<float>.One, e);
+        return numerator / (Vector256<float>.One + e);
     }
 
     /// <inheritdoc />

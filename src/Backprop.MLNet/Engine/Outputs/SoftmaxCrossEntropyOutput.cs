@@ -53,10 +53,10 @@ internal sealed class SoftmaxCrossEntropyOutput : OutputLayer
     }
 
     /// <summary>
-    /// Training's row-wise softmax: the same formula, in double precision on <see cref="Exponential"/>. Effectively computes
-    /// e_j = e^(z_j − m) with z_j − m exact in double, Σ e_j in a fixed order (four running sums over whole groups of four,
-    /// added pairwise, then the rest in index order), and ŷ_j = e_j / Σ with e_j rounded to float first: within a unit in
-    /// the last place of the exact softmax, the largest term exactly 1 before the division, the same bits on every machine.
+    /// Training's row-wise softmax: the same formula on <see cref="Exponential"/>. Effectively computes d_j = z_j − m,
+    /// e_j = e^(d_j), Σ e_j as eight running sums (one per index modulo 8, in index order) added pairwise, and
+    /// ŷ_j = e_j / Σ, all in float: the same bits on every machine and vector width, each row's independent of the rows
+    /// around it.
     /// </summary>
     /// <param name="logits">rows × <paramref name="width"/> logits.</param>
     /// <param name="outputs">rows × <paramref name="width"/> probabilities.</param>
@@ -76,39 +76,91 @@ internal sealed class SoftmaxCrossEntropyOutput : OutputLayer
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ActivateRow(ReadOnlySpan<float> z, Span<float> p)
     {
-        double max = Max(z);
         ref float zs = ref MemoryMarshal.GetReference(z);
         ref float ps = ref MemoryMarshal.GetReference(p);
         int width = z.Length, j = 0;
-        Vector256<double> sums = Vector256<double>.Zero, m = Vector256.Create(max);
-        for (; j + 4 <= width; j += 4)
+
+        // Which of the largest values m is (±0, a NaN's payload) changes no result: e^(±0) = 1, and a NaN logit makes Σ and
+        // so the whole row NaN whatever m is.
+        float max = RowMax(z, ref zs);
+        Vector256<float> m = Vector256.Create(max), sums = Vector256<float>.Zero;
+        if (Vector512.IsHardwareAccelerated)
         {
-            Vector128<float> row = Vector128.LoadUnsafe(ref zs, (nuint)j);
-            Vector256<double> e = Exponential.Of(Vector256.Create(Vector128.WidenLower(row), Vector128.WidenUpper(row)) - m);
+            // Sixteen at a time, the running sums fed the lower eight then the upper eight: the eight-wide loop's order.
+            Vector512<float> m16 = Vector512.Create(max);
+            for (; j + 16 <= width; j += 16)
+            {
+                Vector512<float> e = Exponential.Of(Vector512.LoadUnsafe(ref zs, (nuint)j) - m16);
+                sums += e.GetLower();
+                sums += e.GetUpper();
+                e.StoreUnsafe(ref ps, (nuint)j);
+            }
+        }
+
+        for (; j + 8 <= width; j += 8)
+        {
+            Vector256<float> e = Exponential.Of(Vector256.LoadUnsafe(ref zs, (nuint)j) - m);
             sums += e;
-            Vector128.Narrow(e.GetLower(), e.GetUpper()).StoreUnsafe(ref ps, (nuint)j);
+            e.StoreUnsafe(ref ps, (nuint)j);
         }
 
-        double sum = (sums[0] + sums[1]) + (sums[2] + sums[3]);
-        for (; j < width; j++)
+        int rest = width - j;
+        if (rest > 0)
         {
-            double e = Exponential.Of(z[j] - max);
-            sum += e;
-            p[j] = (float)e;
+            // The last 1–7 logits in a vector padded with −∞, whose exponentials are exactly 0 and add nothing to the sums.
+            Vector256<float> e = Exponential.Of(RowTail.Load(z[j..], float.NegativeInfinity) - m);
+            sums += e;
+            RowTail.Store(e, p[j..]);
         }
 
-        Vector256<double> total = Vector256.Create(sum);
-        for (j = 0; j + 4 <= width; j += 4)
+        Vector256<float> total = Vector256.Create(((sums[0] + sums[1]) + (sums[2] + sums[3])) + ((sums[4] + sums[5]) + (sums[6] + sums[7])));
+        j = 0;
+        if (Vector512.IsHardwareAccelerated)
         {
-            Vector128<float> e = Vector128.LoadUnsafe(ref ps, (nuint)j);
-            Vector256<double> q = Vector256.Create(Vector128.WidenLower(e), Vector128.WidenUpper(e)) / total;
-            Vector128.Narrow(q.GetLower(), q.GetUpper()).StoreUnsafe(ref ps, (nuint)j);
+            Vector512<float> total16 = Vector512.Create(total, total);
+            for (; j + 16 <= width; j += 16)
+            {
+                (Vector512.LoadUnsafe(ref ps, (nuint)j) / total16).StoreUnsafe(ref ps, (nuint)j);
+            }
         }
 
-        for (; j < width; j++)
+        for (; j + 8 <= width; j += 8)
         {
-            p[j] = (float)(p[j] / sum);
+            (Vector256.LoadUnsafe(ref ps, (nuint)j) / total).StoreUnsafe(ref ps, (nuint)j);
         }
+
+        if (rest > 0)
+        {
+            RowTail.Store(RowTail.Load(p[j..], 1f) / total, p[j..]);
+        }
+    }
+
+    /// <summary>The largest logit, eight at a time when there are eight (softmax's m, see <see cref="ActivateRow"/>).</summary>
+    /// <param name="z">At least one logit.</param>
+    /// <param name="zs">The first of them.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float RowMax(ReadOnlySpan<float> z, ref float zs)
+    {
+        int j = 0;
+        float max = z[0];
+        if (z.Length >= 8)
+        {
+            Vector256<float> lanes = Vector256.LoadUnsafe(ref zs);
+            for (j = 8; j + 8 <= z.Length; j += 8)
+            {
+                lanes = Vector256.Max(lanes, Vector256.LoadUnsafe(ref zs, (nuint)j));
+            }
+
+            Vector128<float> halves = Vector128.Max(lanes.GetLower(), lanes.GetUpper());
+            max = Math.Max(Math.Max(halves[0], halves[1]), Math.Max(halves[2], halves[3]));
+        }
+
+        for (; j < z.Length; j++)
+        {
+            max = Math.Max(max, z[j]);
+        }
+
+        return max;
     }
 
     /// <summary>The largest value, NaN if any is NaN (the value TensorPrimitives.Max gives, +0 above −0).</summary>
