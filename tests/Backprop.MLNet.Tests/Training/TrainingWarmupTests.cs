@@ -45,8 +45,10 @@ public class TrainingWarmupTests
         warmup.Join();
         Assert.Null(warmup.Failure);
         Assert.Equal(TrainingWarmup.Steps, warmup.CompletedSteps);
-        // One minibatch at the training's own sizes, so that the kernels' shapes are chosen before training (not for L-BFGS).
+        // One minibatch at the training's own sizes, so that the kernels' shapes are chosen before training, and one small
+        // training through the solver itself (not for L-BFGS).
         Assert.Equal(solver != SolverKind.Lbfgs, warmup.TunedRealShapes);
+        Assert.Equal(solver != SolverKind.Lbfgs, warmup.RehearsedSolver);
     }
 
     /// <summary>A network too large to copy for tuning (a text model's wide first layer) is warmed up small only.</summary>
