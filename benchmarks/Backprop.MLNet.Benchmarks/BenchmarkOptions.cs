@@ -5,7 +5,7 @@ namespace Backprop.MLNet.Benchmarks;
 /// <summary>The command line: a workload and its options, each checked as it is read.</summary>
 internal sealed class BenchmarkOptions
 {
-    private static readonly string[] Workloads = ["fmnist", "digits", "gemm", "all", "samestart", "scoring", "text", "rawscale", "sparsetrain", "sparsescoring", "stream", "help"];
+    private static readonly string[] Workloads = ["fmnist", "digits", "gemm", "all", "samestart", "scoring", "text", "rawscale", "sparsetrain", "sparsescoring", "stream", "outputs", "help"];
 
     /// <summary>The trainers the text workload knows, for <c>--trainer</c>.</summary>
     public static readonly string[] TextTrainers = ["sdca", "lightgbm", "backprop"];

@@ -7,7 +7,8 @@ namespace Backprop.MLNet.Benchmarks;
 /// public ML.NET API), <c>digits</c> (a small real data set with default options), <c>gemm</c> (the internal matrix
 /// kernels at FMNIST-MLP's shapes), <c>scoring</c> (where prediction time goes), <c>all</c> (those four), and, run
 /// only by name, <c>samestart</c>, <c>text</c> (a wide sparse text workload, three trainers), <c>rawscale</c>
-/// (raw, unnormalised tabular features), <c>sparsescoring</c> (scoring sparse rows of a 100,000-input model) and <c>stream</c>
+/// (raw, unnormalised tabular features), <c>sparsescoring</c> (scoring sparse rows of a 100,000-input model), <c>outputs</c>
+/// (training's output activations against prediction's) and <c>stream</c>
 /// (streaming training against in memory: memory under a heap limit, epoch times, accuracy).
 /// </summary>
 internal static class Program
@@ -31,6 +32,7 @@ internal static class Program
                    with NormalizeMeanVariance (fixZero true, then false), and LightGbm (not in all)
           sparsescoring  a binary 100,000-100-1 model on sparse rows of ~100 non-zeros: PredictionEngine
                    latency and Transform rows/s, with the bytes each allocates (not in all)
+          outputs  training's softmax and sigmoid against prediction's, 128 rows of 1 to 1,000 outputs (not in all)
 
           stream   streaming training (Caching = Streaming, and Disk) against in memory, each run in a child process (not in all):
                    big    a synthetic data set 8x the 1 GiB GC heap its children may use, from .idv and CSV
@@ -136,6 +138,11 @@ internal static class Program
         if (options.Workload is "stream")
         {
             return StreamBenchmark.Run(options);
+        }
+
+        if (options.Workload is "outputs")
+        {
+            OutputsBenchmark.Run(options);
         }
 
         if (options.Workload is "sparsescoring")
