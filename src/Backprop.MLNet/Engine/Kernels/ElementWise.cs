@@ -14,9 +14,10 @@ namespace Backprop.MLNet.Engine.Kernels;
 /// Why not <c>TensorPrimitives</c>: its routines are generic methods the runtime compiles on first use, first as
 /// unoptimised (tier-0) code, and replaces with optimised code only after 30 calls and a pause, on a background thread
 /// that competes with training for the cores; the first epoch paid for it (measured: most of the first epoch's extra time
-/// on FMNIST-MLP). These methods are compiled optimised at their first call. Reductions, whose result depends on the
-/// order of the sum (<c>Sum</c>, <c>SumOfSquares</c>), and <c>Exp</c>, whose bits are its own, stay with
-/// <c>TensorPrimitives</c>; the training's warm-up (<c>Training.TrainingWarmup</c>) calls them early.
+/// on FMNIST-MLP). These methods are compiled optimised at their first call. Training's output activations have an
+/// exponential of their own for the same reason (<c>Outputs.Exponential</c>). What stays with <c>TensorPrimitives</c>
+/// (the reported loss's <c>SumOfSquares</c>, the tanh and sigmoid hidden activations) the training's warm-up
+/// (<c>Training.TrainingWarmup</c>) calls early.
 /// </remarks>
 internal static class ElementWise
 {
