@@ -50,10 +50,7 @@ internal sealed class SigmoidCrossEntropyOutput : OutputLayer
         {
             for (; j + 16 <= logits.Length; j += 16)
             {
-                Vector512<float> z = Vector512.LoadUnsafe(ref zs, (nuint)j);
-                Vector512<float> e = Exponential.Of(-Vector512.Abs(z));
-                Vector512<float> numerator = Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(z, Vector512<float>.Zero), Vector512<float>.One, e);
-                (numerator / (Vector512<float>.One + e)).StoreUnsafe(ref ps, (nuint)j);
+                Sigmoid(Vector512.LoadUnsafe(ref zs, (nuint)j)).StoreUnsafe(ref ps, (nuint)j);
             }
         }
 
@@ -67,6 +64,16 @@ internal sealed class SigmoidCrossEntropyOutput : OutputLayer
         {
             RowTail.Store(Sigmoid(RowTail.Load(logits[j..], 0f)), outputs[j..]);
         }
+    }
+
+    /// <summary>Sixteen lanes of <see cref="ActivateInTraining"/>.</summary>
+    /// <param name="z">Logits.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Sigmoid(Vector512<float> z)
+    {
+        Vector512<float> e = Exponential.Of(-Vector512.Abs(z));
+        Vector512<float> numerator = Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(z, Vector512<float>.Zero), Vector512<float>.One, e);
+        return numerator / (Vector512<float>.One + e);
     }
 
     /// <summary>Eight lanes of <see cref="ActivateInTraining"/>.</summary>
