@@ -32,7 +32,7 @@ internal static class Program
                    with NormalizeMeanVariance (fixZero true, then false), and LightGbm (not in all)
           sparsescoring  a binary 100,000-100-1 model on sparse rows of ~100 non-zeros: PredictionEngine
                    latency and Transform rows/s, with the bytes each allocates (not in all)
-          outputs  training's softmax and sigmoid against prediction's, 128 rows of 1 to 1,000 outputs (not in all)
+          outputs  training's softmax, sigmoid and tanh against prediction's, 128 rows of 1 to 1,000 units (not in all)
 
           stream   streaming training (Caching = Streaming, and Disk) against in memory, each run in a child process (not in all):
                    big    a synthetic data set 8x the 1 GiB GC heap its children may use, from .idv and CSV

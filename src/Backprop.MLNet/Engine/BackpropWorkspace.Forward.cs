@@ -99,7 +99,7 @@ internal sealed partial class BackpropWorkspace
             int outputs = net.LayerOutputs(l);
             Span<float> z = (l == last ? Scratch.LogitsBuffer : Scratch.HiddenBuffer(l)).AsSpan(0, rows * outputs);
             bool keepZ = l != last && buffers is { KeepsPreActivations: true };
-            HiddenActivation? fused = l == last || keepZ ? null : net.HiddenFunction;
+            HiddenActivation? fused = l == last || keepZ ? null : net.HiddenFunction.InTraining;
             if (l == 0 && x.IsSparse)
             {
                 SparseLayer().Forward(x, z, fused, Threads);
@@ -122,7 +122,7 @@ internal sealed partial class BackpropWorkspace
             if (keepZ)
             {
                 z.CopyTo(buffers!.PreActivation(l, z.Length));
-                net.HiddenFunction.Apply(z);
+                net.HiddenFunction.InTraining.Apply(z);
             }
 
             a = l != last && buffers?.Dropout is { } dropout ? dropout.Apply(l, z) : z;

@@ -20,6 +20,14 @@ internal abstract class HiddenActivation
     public abstract void Apply(Span<float> values);
 
     /// <summary>
+    /// The activation training applies: this one, unless the function has a form of its own for training (tanh and sigmoid:
+    /// on the engine's exponential, compiled optimised at first call, where <see cref="Apply"/> keeps
+    /// System.Numerics.Tensors' routines, whose bits saved models' predictions are held to and whose tiered compilation the
+    /// first epoch paid for). The same <see cref="Kind"/> and derivative; values within a few units in the last place.
+    /// </summary>
+    public virtual HiddenActivation InTraining => this;
+
+    /// <summary>
     /// Multiplies every element of <paramref name="delta"/> by f′ evaluated at the same position,
     /// with f′ expressed from the activation output a = f(z) (so no pre-activation is kept).
     /// </summary>
