@@ -1,6 +1,5 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using Backprop.MLNet.Engine.Outputs;
 
@@ -55,66 +54,50 @@ internal sealed class TanhActivation : HiddenActivation
         public override ActivationKind Kind => ActivationKind.Tanh;
 
         /// <inheritdoc />
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public override void Apply(Span<float> values)
-        {
-            ref float vs = ref MemoryMarshal.GetReference(values);
-            int j = 0;
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (; j + 16 <= values.Length; j += 16)
-                {
-                    Of(Vector512.LoadUnsafe(ref vs, (nuint)j)).StoreUnsafe(ref vs, (nuint)j);
-                }
-            }
-
-            for (; j + 8 <= values.Length; j += 8)
-            {
-                Of(Vector256.LoadUnsafe(ref vs, (nuint)j)).StoreUnsafe(ref vs, (nuint)j);
-            }
-
-            if (j < values.Length)
-            {
-                RowTail.Store(Of(RowTail.Load(values[j..], 0f)), values[j..]);
-            }
-        }
+        public override void Apply(Span<float> values) => VectorMap.Apply<Function>(values, values);
 
         /// <inheritdoc />
         public override void MultiplyByDerivative(ReadOnlySpan<float> activated, Span<float> delta) =>
             TanhActivation.Instance.MultiplyByDerivative(activated, delta);
 
-        /// <summary>Sixteen lanes of <see cref="Apply"/>.</summary>
-        /// <param name="z">Arguments.</param>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector512<float> Of(Vector512<float> z)
+        /// <summary>tanh on vectors, for <see cref="VectorMap"/> (a struct, so that each call is compiled for it and inlined).</summary>
+        private readonly struct Function : IVectorFunction
         {
-            Vector512<float> x = Vector512.Create(-2f) * Vector512.Abs(z);
-            Vector512<float> q = (Vector512.Create(1f / 5040) * x) + Vector512.Create(1f / 720);
-            q = (q * x) + Vector512.Create(1f / 120);
-            q = (q * x) + Vector512.Create(1f / 24);
-            q = (q * x) + Vector512.Create(1f / 6);
-            q = (q * x) + Vector512.Create(1f / 2);
-            q = (q * x) + Vector512<float>.One;
-            Vector512<float> m = Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512.Create(-HalfLn2)), q * x, Exponential.Of(x) - Vector512<float>.One);
-            Vector512<float> t = -m / (Vector512.Create(2f) + m);
-            return (t.AsInt32() | (z.AsInt32() & Vector512.Create(int.MinValue))).AsSingle();
-        }
+            /// <summary>Sixteen lanes of <see cref="Apply"/>.</summary>
+            /// <param name="z">Arguments.</param>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            public static Vector512<float> Of(Vector512<float> z)
+            {
+                Vector512<float> x = Vector512.Create(-2f) * Vector512.Abs(z);
+                Vector512<float> q = (Vector512.Create(1f / 5040) * x) + Vector512.Create(1f / 720);
+                q = (q * x) + Vector512.Create(1f / 120);
+                q = (q * x) + Vector512.Create(1f / 24);
+                q = (q * x) + Vector512.Create(1f / 6);
+                q = (q * x) + Vector512.Create(1f / 2);
+                q = (q * x) + Vector512<float>.One;
+                Vector512<float> nearZero = Vector512.GreaterThan(x, Vector512.Create(-HalfLn2));
+                Vector512<float> m = Vector512.ConditionalSelect(nearZero, q * x, Exponential.Of(x) - Vector512<float>.One);
+                Vector512<float> t = -m / (Vector512.Create(2f) + m);
+                return (t.AsInt32() | (z.AsInt32() & Vector512.Create(int.MinValue))).AsSingle();
+            }
 
-        /// <summary>Eight lanes of <see cref="Apply"/>.</summary>
-        /// <param name="z">Arguments.</param>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector256<float> Of(Vector256<float> z)
-        {
-            Vector256<float> x = Vector256.Create(-2f) * Vector256.Abs(z);
-            Vector256<float> q = (Vector256.Create(1f / 5040) * x) + Vector256.Create(1f / 720);
-            q = (q * x) + Vector256.Create(1f / 120);
-            q = (q * x) + Vector256.Create(1f / 24);
-            q = (q * x) + Vector256.Create(1f / 6);
-            q = (q * x) + Vector256.Create(1f / 2);
-            q = (q * x) + Vector256<float>.One;
-            Vector256<float> m = Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256.Create(-HalfLn2)), q * x, Exponential.Of(x) - Vector256<float>.One);
-            Vector256<float> t = -m / (Vector256.Create(2f) + m);
-            return (t.AsInt32() | (z.AsInt32() & Vector256.Create(int.MinValue))).AsSingle();
+            /// <summary>Eight lanes of <see cref="Apply"/>.</summary>
+            /// <param name="z">Arguments.</param>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            public static Vector256<float> Of(Vector256<float> z)
+            {
+                Vector256<float> x = Vector256.Create(-2f) * Vector256.Abs(z);
+                Vector256<float> q = (Vector256.Create(1f / 5040) * x) + Vector256.Create(1f / 720);
+                q = (q * x) + Vector256.Create(1f / 120);
+                q = (q * x) + Vector256.Create(1f / 24);
+                q = (q * x) + Vector256.Create(1f / 6);
+                q = (q * x) + Vector256.Create(1f / 2);
+                q = (q * x) + Vector256<float>.One;
+                Vector256<float> nearZero = Vector256.GreaterThan(x, Vector256.Create(-HalfLn2));
+                Vector256<float> m = Vector256.ConditionalSelect(nearZero, q * x, Exponential.Of(x) - Vector256<float>.One);
+                Vector256<float> t = -m / (Vector256.Create(2f) + m);
+                return (t.AsInt32() | (z.AsInt32() & Vector256.Create(int.MinValue))).AsSingle();
+            }
         }
     }
 }

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace Backprop.MLNet.Engine.Outputs;
@@ -14,48 +13,31 @@ internal static class Logistic
     /// <summary>Writes σ(z) of every value.</summary>
     /// <param name="values">The arguments.</param>
     /// <param name="results">At least as long as <paramref name="values"/>; may be the same span.</param>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Apply(ReadOnlySpan<float> values, Span<float> results)
+    public static void Apply(ReadOnlySpan<float> values, Span<float> results) => VectorMap.Apply<Function>(values, results);
+
+    /// <summary>σ on vectors, for <see cref="VectorMap"/>.</summary>
+    private readonly struct Function : IVectorFunction
     {
-        ref float zs = ref MemoryMarshal.GetReference(values);
-        ref float ps = ref MemoryMarshal.GetReference(results[..values.Length]);
-        int j = 0;
-        if (Vector512.IsHardwareAccelerated)
+        /// <summary>Sixteen lanes of <see cref="Apply"/>.</summary>
+        /// <param name="z">Arguments.</param>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Of(Vector512<float> z)
         {
-            for (; j + 16 <= values.Length; j += 16)
-            {
-                Of(Vector512.LoadUnsafe(ref zs, (nuint)j)).StoreUnsafe(ref ps, (nuint)j);
-            }
+            Vector512<float> e = Exponential.Of(-Vector512.Abs(z));
+            Vector512<float> nonNegative = Vector512.GreaterThanOrEqual(z, Vector512<float>.Zero);
+            Vector512<float> numerator = Vector512.ConditionalSelect(nonNegative, Vector512<float>.One, e);
+            return numerator / (Vector512<float>.One + e);
         }
 
-        for (; j + 8 <= values.Length; j += 8)
+        /// <summary>Eight lanes of <see cref="Apply"/>.</summary>
+        /// <param name="z">Arguments.</param>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Of(Vector256<float> z)
         {
-            Of(Vector256.LoadUnsafe(ref zs, (nuint)j)).StoreUnsafe(ref ps, (nuint)j);
+            Vector256<float> e = Exponential.Of(-Vector256.Abs(z));
+            Vector256<float> nonNegative = Vector256.GreaterThanOrEqual(z, Vector256<float>.Zero);
+            Vector256<float> numerator = Vector256.ConditionalSelect(nonNegative, Vector256<float>.One, e);
+            return numerator / (Vector256<float>.One + e);
         }
-
-        if (j < values.Length)
-        {
-            RowTail.Store(Of(RowTail.Load(values[j..], 0f)), results[j..values.Length]);
-        }
-    }
-
-    /// <summary>Sixteen lanes of <see cref="Apply"/>.</summary>
-    /// <param name="z">Arguments.</param>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Of(Vector512<float> z)
-    {
-        Vector512<float> e = Exponential.Of(-Vector512.Abs(z));
-        Vector512<float> numerator = Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(z, Vector512<float>.Zero), Vector512<float>.One, e);
-        return numerator / (Vector512<float>.One + e);
-    }
-
-    /// <summary>Eight lanes of <see cref="Apply"/>.</summary>
-    /// <param name="z">Arguments.</param>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Of(Vector256<float> z)
-    {
-        Vector256<float> e = Exponential.Of(-Vector256.Abs(z));
-        Vector256<float> numerator = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(z, Vector256<float>.Zero), Vector256<float>.One, e);
-        return numerator / (Vector256<float>.One + e);
     }
 }
