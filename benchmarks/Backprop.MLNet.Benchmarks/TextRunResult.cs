@@ -56,6 +56,9 @@ internal sealed record TextRunResult
     /// <summary>Backprop only: the median epoch's seconds (from its TrainingHistory).</summary>
     public double? SecondsPerEpoch { get; init; }
 
+    /// <summary>The first epoch's time over the median epoch's (issue 13's target: at most 1.2); null for the baselines.</summary>
+    public double? FirstEpochRatio { get; init; }
+
     /// <summary>Backprop only: epochs run.</summary>
     public int? Epochs { get; init; }
 

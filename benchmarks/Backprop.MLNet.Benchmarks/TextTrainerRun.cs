@@ -107,6 +107,7 @@ internal static class TextTrainerRun
             PositiveRate = positives / (double)split.Train.Length,
             FitSeconds = fitSeconds,
             SecondsPerEpoch = epochSeconds is { Length: > 0 } ? Stats.Median(epochSeconds) : null,
+            FirstEpochRatio = epochSeconds is { Length: > 0 } ? epochSeconds[0] / Stats.Median(epochSeconds) : null,
             Epochs = history?.Count,
             SetupSeconds = history is { Count: > 0 } ? fitSeconds - history[^1].Elapsed.TotalSeconds : null,
             PeakWorkingSetBeforeFit = peakBeforeFit,
@@ -270,6 +271,7 @@ internal static class TextTrainerRun
         if (r.Epochs is not null)
         {
             table.Add("Epochs, s/epoch (median), setup", $"{r.Epochs}, {r.SecondsPerEpoch:F2} s, {r.SetupSeconds:F2} s");
+            table.Add("First epoch / median epoch", $"{r.FirstEpochRatio:F2}");
         }
 
         if (r.Storage is not null)

@@ -47,7 +47,9 @@ internal sealed partial class ModelTrainer(IHost host, BackpropTrainer.Options o
 
         using IChannel ch = _host.Start("Training");
         // Compiles the training path on an idle core while the rows are read (see TrainingWarmup); stopped when training starts.
-        using TrainingWarmup? warmup = TrainingWarmup.Start(settings, inputSize);
+        // Rows may come sparse when asked for, or with automatic storage when they are wide (one-hot and text features).
+        bool mayBeSparse = _options.FeatureStorage == FeatureStorage.Sparse || (_options.FeatureStorage == FeatureStorage.Auto && inputSize >= TrainingWarmup.WideInputs);
+        using TrainingWarmup? warmup = TrainingWarmup.Start(settings, inputSize, mayBeSparse);
         ClassValues? classes = task == BackpropTask.MulticlassClassification ? ClassValues.Of(labelColumn) : null;
         if (initialModel is not null && task == BackpropTask.MulticlassClassification)
         {

@@ -51,6 +51,28 @@ public class TrainingWarmupTests
         Assert.Equal(solver != SolverKind.Lbfgs, warmup.RehearsedSolver);
     }
 
+    /// <summary>
+    /// When the rows may come sparse, the solver is rehearsed on sparse rows too (wide inputs and narrow ones, fewer than the
+    /// eight non-zeros a row it uses), for every minibatch solver; never when they are dense.
+    /// </summary>
+    [Theory]
+    [InlineData(0, 100_000)]
+    [InlineData(1, 5)]
+    [InlineData(2, 3_000)]
+    [InlineData(3, 100_000)]
+    public void RehearsesSparseRowsWhenTheyMayCome(int kind, int inputSize)
+    {
+        (ActivationKind activation, OutputKind output, int outputs, SolverKind solver) = Kinds[kind];
+        TrainingSettings settings = Settings(activation, output, outputs, solver) with { HiddenLayerSizes = [100] };
+        TrainingWarmup sparse = TrainingWarmup.Begin(settings, inputSize, sparse: true, pacedSteps: 0);
+        sparse.Join();
+        Assert.Null(sparse.Failure);
+        Assert.Equal(solver != SolverKind.Lbfgs, sparse.RehearsedSparse);
+        TrainingWarmup dense = TrainingWarmup.Begin(settings, inputSize, sparse: false, pacedSteps: 0);
+        dense.Join();
+        Assert.False(dense.RehearsedSparse);
+    }
+
     /// <summary>A network too large to copy for tuning (a text model's wide first layer) is warmed up small only.</summary>
     [Fact]
     public void DoesNotCopyALargeNetwork()
@@ -69,8 +91,8 @@ public class TrainingWarmupTests
     {
         TrainingSettings settings = Settings(ActivationKind.Relu, OutputKind.Softmax, 10, SolverKind.Adam);
         using var hold = new ManualResetEvent(false);
-        TrainingWarmup stopped = TrainingWarmup.Begin(settings, inputSize: 50, hold, pacedSteps: 3);
-        TrainingWarmup running = TrainingWarmup.Begin(settings, inputSize: 50, hold, pacedSteps: 3);
+        TrainingWarmup stopped = TrainingWarmup.Begin(settings, inputSize: 50, hold: hold, pacedSteps: 3);
+        TrainingWarmup running = TrainingWarmup.Begin(settings, inputSize: 50, hold: hold, pacedSteps: 3);
         stopped.Dispose();
         hold.Set();
         stopped.Join();
