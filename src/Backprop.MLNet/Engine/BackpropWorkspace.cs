@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using Backprop.MLNet.Engine.Inference;
 using Backprop.MLNet.Engine.Kernels;
@@ -276,13 +275,12 @@ internal sealed partial class BackpropWorkspace
             return 0;
         }
 
-        // Only the reported loss uses this (the gradient's L2 term is l2·W), so float SIMD sums per layer suffice:
-        // a relative error of ~1e-7·√n on the penalty, far below what the stopping rule can see.
+        // Only the reported loss uses this (the gradient's L2 term is l2·W).
         double sum = 0;
         Network net = Network;
         for (int l = 0; l < net.LayerCount; l++)
         {
-            sum += l == 0 && _sparse is not null ? _sparse.SumOfSquares : TensorPrimitives.SumOfSquares(net.WeightsOf(l));
+            sum += l == 0 && _sparse is not null ? _sparse.SumOfSquares : ElementWise.SumOfSquares(net.WeightsOf(l));
         }
 
         return sum;

@@ -65,7 +65,7 @@ internal sealed class TanhActivation : HiddenActivation
         {
             /// <summary>Sixteen lanes of <see cref="Apply"/>.</summary>
             /// <param name="z">Arguments.</param>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
             public static Vector512<float> Of(Vector512<float> z)
             {
                 Vector512<float> x = Vector512.Create(-2f) * Vector512.Abs(z);
@@ -83,7 +83,7 @@ internal sealed class TanhActivation : HiddenActivation
 
             /// <summary>Eight lanes of <see cref="Apply"/>.</summary>
             /// <param name="z">Arguments.</param>
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
             public static Vector256<float> Of(Vector256<float> z)
             {
                 Vector256<float> x = Vector256.Create(-2f) * Vector256.Abs(z);

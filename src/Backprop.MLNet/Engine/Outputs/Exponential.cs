@@ -22,7 +22,8 @@ namespace Backprop.MLNet.Engine.Outputs;
 /// two stages of tiered compilation, each after a pause in which the process compiles nothing new; training's first steps
 /// always compile something new, so softmax ran unoptimised into the first epoch and its promotion competed with training
 /// for the cores (benchmarks/README.md, "The first epoch's softmax"). These methods are inlined into their callers, which
-/// are compiled optimised at first call.</para>
+/// are compiled optimised at first call, and are compiled optimised themselves where the JIT does not inline them (a
+/// caller holding several copies runs out of its inlining budget).</para>
 /// </remarks>
 internal static class Exponential
 {
@@ -54,7 +55,7 @@ internal static class Exponential
     /// <summary>e^<paramref name="x"/> (see the class summary): the definition the vector forms follow lane by lane.</summary>
     /// <param name="x">Any float; NaN gives NaN.</param>
     /// <returns>e^x, 0 below <see cref="Lowest"/>.</returns>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     public static float Of(float x)
     {
         float c = x < Lowest ? Lowest : x;
@@ -78,7 +79,7 @@ internal static class Exponential
     /// <summary>e^x of each lane (see the class summary).</summary>
     /// <param name="x">Eight floats.</param>
     /// <returns>Each lane exactly as <see cref="Of(float)"/> gives it.</returns>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector256<float> Of(Vector256<float> x)
     {
         Vector256<float> lowest = Vector256.Create(Lowest), highest = Vector256.Create(Highest), shift = Vector256.Create(RoundingShift);
@@ -103,7 +104,7 @@ internal static class Exponential
     /// <summary>e^x of each lane (see the class summary).</summary>
     /// <param name="x">Sixteen floats.</param>
     /// <returns>Each lane exactly as <see cref="Of(float)"/> gives it (and as <see cref="Of(Vector256{float})"/> does).</returns>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector512<float> Of(Vector512<float> x)
     {
         Vector512<float> lowest = Vector512.Create(Lowest), highest = Vector512.Create(Highest), shift = Vector512.Create(RoundingShift);

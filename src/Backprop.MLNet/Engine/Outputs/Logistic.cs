@@ -13,6 +13,7 @@ internal static class Logistic
     /// <summary>Writes σ(z) of every value.</summary>
     /// <param name="values">The arguments.</param>
     /// <param name="results">At least as long as <paramref name="values"/>; may be the same span.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Apply(ReadOnlySpan<float> values, Span<float> results) => VectorMap.Apply<Function>(values, results);
 
     /// <summary>σ on vectors, for <see cref="VectorMap"/>.</summary>
@@ -20,7 +21,7 @@ internal static class Logistic
     {
         /// <summary>Sixteen lanes of <see cref="Apply"/>.</summary>
         /// <param name="z">Arguments.</param>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         public static Vector512<float> Of(Vector512<float> z)
         {
             Vector512<float> e = Exponential.Of(-Vector512.Abs(z));
@@ -31,7 +32,7 @@ internal static class Logistic
 
         /// <summary>Eight lanes of <see cref="Apply"/>.</summary>
         /// <param name="z">Arguments.</param>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         public static Vector256<float> Of(Vector256<float> z)
         {
             Vector256<float> e = Exponential.Of(-Vector256.Abs(z));

@@ -14,7 +14,7 @@ internal static unsafe class RowTail
     /// <summary>The values (1 to 7 of them) in the first lanes, <paramref name="fill"/> in the others.</summary>
     /// <param name="values">The row's last values.</param>
     /// <param name="fill">The value of the lanes past the end.</param>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     public static Vector256<float> Load(ReadOnlySpan<float> values, float fill)
     {
         if (Avx.IsSupported)
@@ -35,7 +35,7 @@ internal static unsafe class RowTail
     /// <summary>Writes the first <c>destination.Length</c> lanes (1 to 7) of <paramref name="vector"/>.</summary>
     /// <param name="vector">The values.</param>
     /// <param name="destination">The row's last values.</param>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     public static void Store(Vector256<float> vector, Span<float> destination)
     {
         if (Avx.IsSupported)
@@ -55,6 +55,6 @@ internal static unsafe class RowTail
 
     /// <summary>All bits set in the first <paramref name="count"/> lanes.</summary>
     /// <param name="count">Lanes selected.</param>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static Vector256<float> Mask(int count) => Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(count)).AsSingle();
 }

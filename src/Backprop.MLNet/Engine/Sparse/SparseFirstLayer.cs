@@ -78,7 +78,7 @@ internal sealed unsafe class SparseFirstLayer
         {
             if (!Lazy)
             {
-                return System.Numerics.Tensors.TensorPrimitives.SumOfSquares(_network.WeightsOf(0));
+                return ElementWise.SumOfSquares(_network.WeightsOf(0));
             }
 
             if (!_valid)
@@ -154,10 +154,10 @@ internal sealed unsafe class SparseFirstLayer
         s.Clear();
         for (int r = 0; r < x.Rows; r++)
         {
-            System.Numerics.Tensors.TensorPrimitives.Add(s, delta.Slice(r * outputs, outputs), s);
+            ElementWise.Add(delta.Slice(r * outputs, outputs), s);
         }
 
-        System.Numerics.Tensors.TensorPrimitives.Multiply(s, scale, biasGradient);
+        ElementWise.Multiply(s, scale, biasGradient);
         Sync(); // consumes the rows saved at the last update before the touched list is rebuilt
         _columns.Build(x);
         if (Lazy)
@@ -219,7 +219,7 @@ internal sealed unsafe class SparseFirstLayer
         {
             int input = _columns.Touched[t];
             ReadOnlySpan<float> row = weights.Slice(input * outputs, outputs);
-            squares += System.Numerics.Tensors.TensorPrimitives.SumOfSquares(row);
+            squares += ElementWise.SumOfSquares(row);
             if (_shift is not null && _shift[input] != 0f)
             {
                 if (_saved.Length < (saved + 1) * outputs)
@@ -269,7 +269,7 @@ internal sealed unsafe class SparseFirstLayer
             double squares = 0;
             for (int t = 0; t < _pendingCount; t++)
             {
-                squares += System.Numerics.Tensors.TensorPrimitives.SumOfSquares(weights.Slice(_columns.Touched[t] * outputs, outputs));
+                squares += ElementWise.SumOfSquares(weights.Slice(_columns.Touched[t] * outputs, outputs));
             }
 
             _sumOfSquares += squares - _pendingSquares;
@@ -278,8 +278,8 @@ internal sealed unsafe class SparseFirstLayer
         for (int t = 0; t < _savedCount; t++)
         {
             int input = _savedInputs[t];
-            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(_saved.AsSpan(t * outputs, outputs), -_shift![input], _offset, _offset);
-            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(weights.Slice(input * outputs, outputs), _shift[input], _offset, _offset);
+            ElementWise.AddScaled(_saved.AsSpan(t * outputs, outputs), -_shift![input], _offset);
+            ElementWise.AddScaled(weights.Slice(input * outputs, outputs), _shift[input], _offset);
         }
 
         _savedCount = _pendingCount = 0;
@@ -288,11 +288,11 @@ internal sealed unsafe class SparseFirstLayer
     /// <summary>Adds (sign 1) or removes (sign −1) one transposed row's share of u and Σ W².</summary>
     private void Accumulate(int input, ReadOnlySpan<float> row, int sign)
     {
-        _sumOfSquares += sign * (double)System.Numerics.Tensors.TensorPrimitives.SumOfSquares(row);
+        _sumOfSquares += sign * ElementWise.SumOfSquares(row);
         float shift = _shift is null ? 0f : _shift[input];
         if (shift != 0f)
         {
-            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(row, sign * shift, _offset, _offset);
+            ElementWise.AddScaled(row, sign * shift, _offset);
         }
     }
 }

@@ -76,7 +76,7 @@ internal unsafe struct SparseForwardProblem : IKernelProblem
             if (Mode == EpilogueMode.Relu)
             {
                 var row = new Span<float>(z, n);
-                System.Numerics.Tensors.TensorPrimitives.Max(row, 0f, row);
+                ElementWise.Relu(row);
             }
             else if (Mode == EpilogueMode.Generic)
             {

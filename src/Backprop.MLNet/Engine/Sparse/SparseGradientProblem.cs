@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Backprop.MLNet.Engine.Kernels;
 using Backprop.MLNet.Engine.Parallel;
 
 namespace Backprop.MLNet.Engine.Sparse;
@@ -91,7 +92,7 @@ internal unsafe struct SparseGradientProblem : IKernelProblem
     internal readonly void Start(int input, float* g, int n)
     {
         var row = new Span<float>(g, n);
-        System.Numerics.Tensors.TensorPrimitives.Multiply(new ReadOnlySpan<float>(TransposedWeights + ((nint)input * n), n), Scale * L2, row);
+        ElementWise.Multiply(new ReadOnlySpan<float>(TransposedWeights + ((nint)input * n), n), Scale * L2, row);
         if (Shift is not null && Shift[input] != 0f)
         {
             ScaledAdd.Run(-Scale * Shift[input], DeltaSum, g, n);

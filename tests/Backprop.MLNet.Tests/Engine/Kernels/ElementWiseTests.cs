@@ -85,6 +85,63 @@ public class ElementWiseTests
         }
     }
 
+    /// <summary>
+    /// Multiply equals Multiply by a scalar into another span; Relu equals Max(x, 0) on every value, NaN (kept), −0 (made +0)
+    /// and infinities included (the sparse first layer's steps, which used those routines).
+    /// </summary>
+    [Fact]
+    public void MultiplyAndReluEqualTensorPrimitives()
+    {
+        foreach (int n in Lengths)
+        {
+            float[] x = Values(n, 8);
+            if (n > 4)
+            {
+                x[1] = float.NaN;
+                x[2] = -0f;
+                x[3] = float.NegativeInfinity;
+                x[4] = float.PositiveInfinity;
+            }
+
+            var expected = new float[n];
+            TensorPrimitives.Multiply(x, -3.75e-2f, expected);
+            var multiplied = new float[n];
+            ElementWise.Multiply(x, -3.75e-2f, multiplied);
+            AssertSameBits(expected, multiplied, "Multiply");
+
+            TensorPrimitives.Max(x, 0f, expected);
+            float[] rectified = (float[])x.Clone();
+            ElementWise.Relu(rectified);
+            AssertSameBits(expected, rectified, "Relu");
+        }
+    }
+
+    /// <summary>
+    /// SumOfSquares is the double-precision sum rounded to float: within half a unit in the last place of a float, plus
+    /// 10⁻¹² for the double sum's order, of the sum in index order, up to 100,003 values; the same bits on every call; and
+    /// it overflows to ∞ as a float sum did for weights that have diverged (the divergence check relies on it).
+    /// </summary>
+    [Fact]
+    public void SumOfSquaresIsAccurateAndOverflowsLikeAFloatSum()
+    {
+        foreach (int n in Lengths.Append(100_003))
+        {
+            float[] x = Values(n, 9);
+            double reference = 0;
+            foreach (float v in x)
+            {
+                reference += (double)v * v;
+            }
+
+            float sum = ElementWise.SumOfSquares(x);
+            Assert.True(Math.Abs(sum - reference) <= (Math.ScaleB(1.0, -24) + 1e-12) * reference, $"length {n}: {sum:R} against {reference:R}");
+            Assert.Equal(BitConverter.SingleToInt32Bits(sum), BitConverter.SingleToInt32Bits(ElementWise.SumOfSquares(x)));
+        }
+
+        Assert.Equal(float.PositiveInfinity, ElementWise.SumOfSquares([1e30f, 2f, -1e25f, 3f, 4f]));
+        Assert.True(float.IsNaN(ElementWise.SumOfSquares([1f, float.NaN, 2f, 3f, 4f, 5f])));
+    }
+
     /// <summary>AddScaled rounds the product before the sum: a fused multiply-add would differ on these values.</summary>
     [Fact]
     public void AddScaledIsNotFused()
