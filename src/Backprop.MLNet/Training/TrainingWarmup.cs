@@ -157,8 +157,8 @@ internal sealed class TrainingWarmup : IDisposable
     /// trainer and the solver themselves and on the training's thread count, so that what only a whole training runs is
     /// compiled here rather than at the start of the first epoch: the solver's loop, the minibatch source and its gather,
     /// the optimizer's step over the kernel pool, the epoch's end, the inputs' standardisation (measured on FMNIST: 22 ms
-    /// of compilation on the training thread as the first epoch began, 8 ms with this). Only for minibatch solvers; stops at the next minibatch once the warm-up
-    /// is stopped, so that it never holds the kernel pool while training waits for it.
+    /// of compilation on the training thread as the first epoch began, 5 ms with this). Only for minibatch solvers; stops
+    /// at the next minibatch once the warm-up is stopped, so that it never holds the kernel pool while training waits for it.
     /// </summary>
     /// <param name="settings">The training's settings.</param>
     /// <param name="width">The warm-up network's input width.</param>

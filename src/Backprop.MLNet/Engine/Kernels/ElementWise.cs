@@ -51,30 +51,11 @@ internal static class ElementWise
         }
     }
 
-    /// <summary>Effectively computes <c>x[i] = x[i] · factor</c>.</summary>
+    /// <summary>Effectively computes <c>x[i] = x[i] · factor</c> (<see cref="Multiply"/> in place).</summary>
     /// <param name="x">Values, scaled in place.</param>
     /// <param name="factor">The factor.</param>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Scale(Span<float> x, float factor)
-    {
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            Span<Vector<float>> vx = MemoryMarshal.Cast<float, Vector<float>>(x);
-            var f = new Vector<float>(factor);
-            for (int v = 0; v < vx.Length; v++)
-            {
-                vx[v] *= f;
-            }
-
-            i = vx.Length * Vector<float>.Count;
-        }
-
-        for (; i < x.Length; i++)
-        {
-            x[i] *= factor;
-        }
-    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+    public static void Scale(Span<float> x, float factor) => Multiply(x, factor, x);
 
     /// <summary>Effectively computes <c>accumulator[i] = x[i] · factor + accumulator[i]</c>, rounding the product and the sum each (not fused).</summary>
     /// <param name="x">Values.</param>
