@@ -125,6 +125,49 @@ public class FeatureStorageTests
         });
     }
 
+    /// <summary>A row of <see cref="WideWidth"/> sparse features.</summary>
+    public sealed class WideRow
+    {
+        [VectorType(WideWidth)] public VBuffer<float> Features { get; set; }
+        public bool Label { get; set; }
+    }
+
+    /// <summary>Features of <see cref="WideRow"/>: with 100 hidden units, 2.2 million parameters (8.8 MB).</summary>
+    private const int WideWidth = 22_000;
+
+    /// <summary>
+    /// A network large enough to be prepared while the rows are read (<see cref="Training.TrainingPreparation"/>: a parameter
+    /// array of 8 MiB or more, and two threads) is, as the log says, and trains the model a one-thread training, which prepares
+    /// nothing, trains: the same scores bit for bit.
+    /// </summary>
+    [Fact]
+    public void AWideNetworkPreparedWhileReadingTrainsTheSameModel()
+    {
+        var ml = new MLContext(seed: 1);
+        var messages = new List<string>();
+        ml.Log += (_, e) => messages.Add(e.Message);
+        var random = new Random(8);
+        IDataView data = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 300).Select(r =>
+        {
+            int[] indices = [.. Enumerable.Range(0, 8).Select(_ => random.Next(WideWidth)).Distinct().Order()];
+            return new WideRow { Features = new VBuffer<float>(WideWidth, indices.Length, [.. indices.Select(i => 1f)], indices), Label = indices[0] % 2 == 0 };
+        }).ToArray());
+        BackpropTrainer.Options Wide(int threads) => new()
+        {
+            HiddenLayerSizes = [100],
+            MaximumNumberOfEpochs = 2,
+            BatchSize = 50,
+            Seed = 1,
+            NumberOfThreads = threads,
+        };
+
+        float[] two = ml.BinaryClassification.Trainers.Backprop(Wide(2)).Fit(data).Transform(data).GetColumn<float>("Score").ToArray();
+        bool prepared = messages.Any(m => m.Contains("prepared while the rows were read", StringComparison.Ordinal));
+        Assert.Equal(Environment.ProcessorCount >= 2, prepared);
+        float[] one = ml.BinaryClassification.Trainers.Backprop(Wide(1)).Fit(data).Transform(data).GetColumn<float>("Score").ToArray();
+        Assert.Equal(one, two);
+    }
+
     /// <summary>Text through FeaturizeText (sparse n-grams) trains with sparse storage by default and learns the labels.</summary>
     [Fact]
     public void TextTrainsSparseByDefault()

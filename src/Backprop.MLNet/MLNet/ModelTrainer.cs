@@ -50,6 +50,8 @@ internal sealed partial class ModelTrainer(IHost host, BackpropTrainer.Options o
         // Rows may come sparse when asked for, or with automatic storage when they are wide (one-hot and text features).
         bool mayBeSparse = _options.FeatureStorage == FeatureStorage.Sparse || (_options.FeatureStorage == FeatureStorage.Auto && inputSize >= TrainingWarmup.WideInputs);
         using TrainingWarmup? warmup = TrainingWarmup.Start(settings, inputSize, mayBeSparse);
+        // A new network's memory is drawn and mapped meanwhile too, when it is large (see TrainingPreparation).
+        using TrainingPreparation? preparation = initialModel is null ? TrainingPreparation.Start(settings, inputSize, mayBeSparse) : null;
         ClassValues? classes = task == BackpropTask.MulticlassClassification ? ClassValues.Of(labelColumn) : null;
         if (initialModel is not null && task == BackpropTask.MulticlassClassification)
         {
@@ -106,6 +108,12 @@ internal sealed partial class ModelTrainer(IHost host, BackpropTrainer.Options o
             $"{trainRead.ValidRows} training rows ({Describe(trainRead, trainRows, inputSize)}), solver {_options.Solver}, seed {settings.Seed}" +
             (resume is null ? "." : $", continuing after epoch {resume.History.Count}."));
         warmup?.Dispose();
+        PreparedTraining? prepared = resume is null ? preparation?.Take(trainRows.IsSparse) : null;
+        if (prepared is not null)
+        {
+            ch.Trace(MessageSensitivity.None, "BackpropTrainer: the network, its gradient and optimizer state were prepared while the rows were read.");
+        }
+
         TrainingResult result = MlpTrainer.Train(
             trainRows,
             settings,
@@ -118,7 +126,8 @@ internal sealed partial class ModelTrainer(IHost host, BackpropTrainer.Options o
             checkAlive: _host.CheckAlive,
             validation: validRows,
             resume: resume,
-            standardization: standardization);
+            standardization: standardization,
+            prepared: prepared);
         ReportEnd(ch, result);
         // The data's classes, which a warm start has checked against its model's; the model's when the data has no key values.
         return new ModelFormat.Contents(task, result.Network, scaling, result.History, result.StopReason, result.Checkpoint, standardization,

@@ -38,6 +38,10 @@ internal static class MlpTrainer
     /// <paramref name="validation"/> are standardised (in place in memory, as they are read when streamed; sparse rows are
     /// only scaled, their centring is the first layer's), and the network is trained, and returned, in standardised units (see <see cref="InputStandardization.Fold"/>).
     /// </param>
+    /// <param name="prepared">
+    /// For a new training, the network, gradient and optimizer <see cref="TrainingPreparation"/> made for these
+    /// <paramref name="settings"/> (the same bits as drawing them here); null to make them here.
+    /// </param>
     /// <returns>The trained network, the history, why training stopped and a checkpoint to continue from.</returns>
     /// <exception cref="InvalidOperationException">The loss became NaN or infinite (the message names the epoch).</exception>
     public static TrainingResult Train(
@@ -47,7 +51,8 @@ internal static class MlpTrainer
         Action? checkAlive = null,
         ITrainingRows? validation = null,
         TrainingCheckpoint? resume = null,
-        InputStandardization? standardization = null)
+        InputStandardization? standardization = null,
+        PreparedTraining? prepared = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(settings);
@@ -64,7 +69,7 @@ internal static class MlpTrainer
 
         long start = Stopwatch.GetTimestamp();
         var random = new SeededRandom(settings.Seed);
-        Network network = PrepareNetwork(data, settings, resume?.Network, random);
+        Network network = prepared is null ? PrepareNetwork(data, settings, resume?.Network, random) : Adopt(prepared, data, settings, resume, random);
         if (resume?.RandomState is { } state)
         {
             random.SetState(state);
@@ -88,10 +93,10 @@ internal static class MlpTrainer
         }
 
         ISolver solver = settings.Solver == SolverKind.Lbfgs ? new LbfgsSolver() : new StochasticSolver();
-        float[] gradient = LargeArrays.Allocate<float>(network.ParameterCount);
+        float[] gradient = prepared?.Gradient ?? LargeArrays.Allocate<float>(network.ParameterCount);
         if (!HoldsFirstLayerTransposed(data.IsSparse, network.LayerOutputs(0)))
         {
-            return solver.Train(new TrainingRun(data, settings, network, random, resume, onEpoch, checkAlive, validation, start, null, false, gradient));
+            return solver.Train(new TrainingRun(data, settings, network, random, resume, onEpoch, checkAlive, validation, start, null, false, gradient, prepared?.Optimizer));
         }
 
         // The first layer is trained with its weights (and the optimizer's state of them) transposed. A new network was drawn
@@ -109,7 +114,7 @@ internal static class MlpTrainer
         TrainingCheckpoint? transposedResume = resume?.Optimizer is { } resumedState
             ? resume.WithOptimizer(Transposed(resumedState with { Buffers = [.. resumedState.Buffers.Select(LargeArrays.Copy)] }, network, true, scratch))
             : resume;
-        TrainingResult result = solver.Train(new TrainingRun(data, settings, network, random, transposedResume, onEpoch, checkAlive, validation, start, sparse, true, gradient));
+        TrainingResult result = solver.Train(new TrainingRun(data, settings, network, random, transposedResume, onEpoch, checkAlive, validation, start, sparse, true, gradient, prepared?.Optimizer));
         FirstLayerLayout.Transpose(network.Parameters, network, toTransposed: false, scratch);
         if (result.Checkpoint.Optimizer is { } trained)
         {
@@ -166,6 +171,23 @@ internal static class MlpTrainer
         }
 
         return initial.Clone();
+    }
+
+    /// <summary>
+    /// The network <see cref="TrainingPreparation"/> drew for a new training, with <paramref name="random"/> put in the state
+    /// the drawing left it in; throws when it was prepared for other settings, a warm start or the other first-layer layout.
+    /// </summary>
+    private static Network Adopt(PreparedTraining prepared, ITrainingRows data, TrainingSettings settings, TrainingCheckpoint? resume, SeededRandom random)
+    {
+        Network network = prepared.Network;
+        if (resume is not null || !prepared.Settings.Equals(settings) || network.InputSize != data.InputSize ||
+            prepared.TransposedFirstLayer != HoldsFirstLayerTransposed(data.IsSparse, network.LayerOutputs(0)))
+        {
+            throw new ArgumentException("The prepared network was prepared for another training (settings, inputs, layout, or a warm start).", nameof(prepared));
+        }
+
+        random.SetState(prepared.RandomState);
+        return network;
     }
 
     /// <summary>Throws unless <paramref name="data"/> fits the network's input size and target width.</summary>

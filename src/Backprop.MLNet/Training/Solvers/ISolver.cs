@@ -29,6 +29,7 @@ internal interface ISolver
 /// <param name="SparseLayer">For sparse rows, the first layer (its weights and their optimizer state then transposed); else null.</param>
 /// <param name="FirstLayerTransposed">Whether the network's first weight block and its optimizer state are held transposed (<see cref="MlpTrainer.HoldsFirstLayerTransposed"/>).</param>
 /// <param name="Gradient">A parameter-sized buffer for the gradient (of a minibatch, or of an L-BFGS chunk).</param>
+/// <param name="Optimizer">A new optimizer made for these settings (<see cref="TrainingPreparation"/>), or null for the solver to make its own.</param>
 internal sealed record TrainingRun(
     ITrainingRows Data,
     TrainingSettings Settings,
@@ -41,4 +42,5 @@ internal sealed record TrainingRun(
     long Start,
     SparseFirstLayer? SparseLayer,
     bool FirstLayerTransposed,
-    float[] Gradient);
+    float[] Gradient,
+    Engine.Optimizers.IOptimizer? Optimizer = null);

@@ -19,13 +19,13 @@ internal sealed class StochasticSolver : ISolver
     public TrainingResult Train(TrainingRun run)
     {
         (ITrainingRows data, TrainingSettings settings, Network network, SeededRandom random, TrainingCheckpoint? resume,
-            Action<EpochRecord>? onEpoch, Action? checkAlive, ITrainingRows? validation, long start, SparseFirstLayer? sparse, bool transposed, float[] gradient) = run;
+            Action<EpochRecord>? onEpoch, Action? checkAlive, ITrainingRows? validation, long start, SparseFirstLayer? sparse, bool transposed, float[] gradient, IOptimizer? prepared) = run;
 
         int batchSize = (int)Math.Min(settings.BatchSize, data.Rows);
         Dropout? dropout = settings.DropoutRate > 0 ? new Dropout(settings.DropoutRate, random, network, batchSize) : null;
         var workspace = new BackpropWorkspace(network, batchSize, settings.NumberOfThreads, dropout, sparse, transposed);
         using IMinibatchSource batches = data.Batches(batchSize, settings.Shuffle, random, settings.NumberOfThreads);
-        IOptimizer optimizer = CreateOptimizer(settings, network.ParameterCount);
+        IOptimizer optimizer = prepared ?? CreateOptimizer(settings, network.ParameterCount);
         if (resume?.Optimizer is { } optimizerState)
         {
             optimizer.SetState(optimizerState);
