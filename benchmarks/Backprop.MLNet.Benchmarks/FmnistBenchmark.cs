@@ -86,7 +86,7 @@ internal static class FmnistBenchmark
         // FLOP per epoch: every row goes through each layer's forward product A·Wᵀ and the two backward
         // products Δ·W and Δᵀ·A, 2·in·out each, so 6·N·Σ(in·out). The engine skips the first layer's Δ·W
         // (no gradient is needed with respect to the data), so the executed count is 2·N·784·256 lower.
-        int[] sizes = [FashionMnist.Features, .. Hidden, FashionMnist.Classes];
+        int[] sizes = [FashionMnist.Features, .. trainerOptions.HiddenLayerSizes, FashionMnist.Classes]; // --backprop may set them
         long sumInOut = 0;
         for (int l = 0; l + 1 < sizes.Length; l++)
         {
