@@ -1,3 +1,7 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using Backprop.MLNet.Engine.Outputs;
+
 namespace Backprop.MLNet.Engine.Activations;
 
 /// <summary>
@@ -41,16 +45,105 @@ internal sealed class GeluActivation : HiddenActivation
     }
 
     /// <inheritdoc />
-    /// <remarks>Here <paramref name="activated"/> holds the pre-activations z (see <see cref="DerivativeFromPreActivation"/>).</remarks>
+    public override HiddenActivation InTraining => TrainingForm.Instance;
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Here <paramref name="activated"/> holds the pre-activations z (see <see cref="DerivativeFromPreActivation"/>). Only
+    /// training asks for the derivative, so it is computed as training's form computes f: with s = ½·(1 + tanh u) = σ(2u),
+    /// f′(z) = s + 2·z·s·(1 − s)·√(2/π)·(1 + 3·0.044715·z²), σ on <see cref="Exponential"/>, sixteen or eight lanes at a time
+    /// (<see cref="Derivative"/>).
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void MultiplyByDerivative(ReadOnlySpan<float> activated, Span<float> delta)
     {
         CheckSameLength(activated, delta);
-        for (int i = 0; i < delta.Length; i++)
+        VectorMap.MultiplyBy<Derivative>(activated, delta);
+    }
+
+    /// <summary>
+    /// Training's GELU: f(z) = z·σ(2u), the same function as ½·z·(1 + tanh u), with σ on <see cref="Exponential"/>
+    /// (<see cref="Logistic"/>), sixteen or eight lanes at a time: the same bits for a value wherever it sits in a span and
+    /// on every machine. <see cref="Apply"/> keeps <see cref="MathF.Tanh"/>, one value at a time, for the bits of saved
+    /// models' predictions (measured on FMNIST-MLP: an epoch took 3.3× ReLU's with it; benchmarks/README.md).
+    /// </summary>
+    private sealed class TrainingForm : HiddenActivation
+    {
+        /// <summary>The shared instance.</summary>
+        public static readonly TrainingForm Instance = new();
+
+        /// <inheritdoc />
+        public override ActivationKind Kind => ActivationKind.Gelu;
+
+        /// <inheritdoc />
+        public override bool DerivativeFromPreActivation => true;
+
+        /// <inheritdoc />
+        public override void Apply(Span<float> values) => VectorMap.Apply<Function>(values, values);
+
+        /// <inheritdoc />
+        public override void MultiplyByDerivative(ReadOnlySpan<float> activated, Span<float> delta) =>
+            GeluActivation.Instance.MultiplyByDerivative(activated, delta);
+    }
+
+    /// <summary>f(z) = z·σ(2u) on vectors.</summary>
+    private readonly struct Function : IVectorFunction
+    {
+        /// <summary>Sixteen lanes.</summary>
+        /// <param name="z">Pre-activations.</param>
+        [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+        public static Vector512<float> Of(Vector512<float> z)
         {
-            float z = activated[i];
-            float t = MathF.Tanh(C * (z + (K * z * z * z)));
-            float derivative = (0.5f * (1f + t)) + (0.5f * z * (1f - (t * t)) * C * (1f + (3f * K * z * z)));
-            delta[i] *= derivative;
+            Vector512<float> zz = z * z;
+            return z * Logistic.Function.Of(Vector512.Create(2f * C) * (z + (Vector512.Create(K) * zz * z)));
+        }
+
+        /// <summary>Eight lanes.</summary>
+        /// <param name="z">Pre-activations.</param>
+        [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+        public static Vector256<float> Of(Vector256<float> z)
+        {
+            Vector256<float> zz = z * z;
+            return z * Logistic.Function.Of(Vector256.Create(2f * C) * (z + (Vector256.Create(K) * zz * z)));
+        }
+    }
+
+    /// <summary>
+    /// f′(z) = s + 2·z·s·(1 − s)·√(2/π)·(1 + 3·0.044715·z²), s = σ(2u), on vectors; 1 − s is computed as σ(−2u) from the
+    /// same exponential, since 1 − s in float is 0 wherever s rounds to 1 (z ≳ 4.5, where the term is still 10⁻⁶).
+    /// </summary>
+    private readonly struct Derivative : IVectorFunction
+    {
+        /// <summary>Sixteen lanes.</summary>
+        /// <param name="z">Pre-activations.</param>
+        [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+        public static Vector512<float> Of(Vector512<float> z)
+        {
+            Vector512<float> zz = z * z;
+            Vector512<float> x = Vector512.Create(2f * C) * (z + (Vector512.Create(K) * zz * z));
+            Vector512<float> e = Exponential.Of(-Vector512.Abs(x));
+            Vector512<float> nonNegative = Vector512.GreaterThanOrEqual(x, Vector512<float>.Zero);
+            Vector512<float> denominator = Vector512<float>.One + e;
+            Vector512<float> s = Vector512.ConditionalSelect(nonNegative, Vector512<float>.One, e) / denominator;
+            Vector512<float> complement = Vector512.ConditionalSelect(nonNegative, e, Vector512<float>.One) / denominator;
+            Vector512<float> slope = Vector512.Create(2f * C) * (Vector512<float>.One + (Vector512.Create(3f * K) * zz));
+            return s + (z * s * complement * slope);
+        }
+
+        /// <summary>Eight lanes.</summary>
+        /// <param name="z">Pre-activations.</param>
+        [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+        public static Vector256<float> Of(Vector256<float> z)
+        {
+            Vector256<float> zz = z * z;
+            Vector256<float> x = Vector256.Create(2f * C) * (z + (Vector256.Create(K) * zz * z));
+            Vector256<float> e = Exponential.Of(-Vector256.Abs(x));
+            Vector256<float> nonNegative = Vector256.GreaterThanOrEqual(x, Vector256<float>.Zero);
+            Vector256<float> denominator = Vector256<float>.One + e;
+            Vector256<float> s = Vector256.ConditionalSelect(nonNegative, Vector256<float>.One, e) / denominator;
+            Vector256<float> complement = Vector256.ConditionalSelect(nonNegative, e, Vector256<float>.One) / denominator;
+            Vector256<float> slope = Vector256.Create(2f * C) * (Vector256<float>.One + (Vector256.Create(3f * K) * zz));
+            return s + (z * s * complement * slope);
         }
     }
 }

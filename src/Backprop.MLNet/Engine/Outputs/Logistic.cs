@@ -16,8 +16,8 @@ internal static class Logistic
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Apply(ReadOnlySpan<float> values, Span<float> results) => VectorMap.Apply<Function>(values, results);
 
-    /// <summary>σ on vectors, for <see cref="VectorMap"/>.</summary>
-    private readonly struct Function : IVectorFunction
+    /// <summary>σ on vectors, for <see cref="VectorMap"/> (and for functions built on σ, such as training's GELU).</summary>
+    internal readonly struct Function : IVectorFunction
     {
         /// <summary>Sixteen lanes of <see cref="Apply"/>.</summary>
         /// <param name="z">Arguments.</param>

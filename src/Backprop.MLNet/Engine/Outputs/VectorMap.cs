@@ -51,4 +51,39 @@ internal static class VectorMap
             RowTail.Store(TFunction.Of(RowTail.Load(values[j..], 0f)), results[j..values.Length]);
         }
     }
+
+    /// <summary>Multiplies every value of <paramref name="products"/> by f of the value at its place in <paramref name="values"/>.</summary>
+    /// <typeparam name="TFunction">The function.</typeparam>
+    /// <param name="values">The arguments.</param>
+    /// <param name="products">As long as <paramref name="values"/>; multiplied in place.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void MultiplyBy<TFunction>(ReadOnlySpan<float> values, Span<float> products)
+        where TFunction : IVectorFunction
+    {
+        if (products.Length != values.Length)
+        {
+            throw new ArgumentException($"The spans differ in length: {values.Length} values, {products.Length} products.", nameof(products));
+        }
+
+        ref float xs = ref MemoryMarshal.GetReference(values);
+        ref float ys = ref MemoryMarshal.GetReference(products);
+        int j = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; j + 16 <= values.Length; j += 16)
+            {
+                (Vector512.LoadUnsafe(ref ys, (nuint)j) * TFunction.Of(Vector512.LoadUnsafe(ref xs, (nuint)j))).StoreUnsafe(ref ys, (nuint)j);
+            }
+        }
+
+        for (; j + 8 <= values.Length; j += 8)
+        {
+            (Vector256.LoadUnsafe(ref ys, (nuint)j) * TFunction.Of(Vector256.LoadUnsafe(ref xs, (nuint)j))).StoreUnsafe(ref ys, (nuint)j);
+        }
+
+        if (j < values.Length)
+        {
+            RowTail.Store(RowTail.Load(products[j..], 0f) * TFunction.Of(RowTail.Load(values[j..], 0f)), products[j..]);
+        }
+    }
 }
