@@ -1,3 +1,7 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace Backprop.MLNet.Engine.Activations;
 
 /// <summary>
@@ -22,20 +26,66 @@ internal sealed class LeakyReluActivation : HiddenActivation
     public override ActivationKind Kind => ActivationKind.LeakyRelu;
 
     /// <inheritdoc />
+    /// <remarks>
+    /// z where z &gt; 0, else slope·z: the bits of max(z, slope·z) (scikit-learn's form, and this library's before it was
+    /// vectorised) for every z, ±0, ±∞ and NaN included, since slope·z lies between z and 0 for every negative z. Sixteen or
+    /// eight values at a time with a compare and a blend, no branch.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Apply(Span<float> values)
     {
-        // max(z, slope·z) equals z for z > 0 and slope·z for z ≤ 0 because 0 < slope < 1.
-        for (int i = 0; i < values.Length; i++)
+        ref float v = ref MemoryMarshal.GetReference(values);
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
         {
-            values[i] = MathF.Max(values[i], Slope * values[i]);
+            for (; i + 16 <= values.Length; i += 16)
+            {
+                Vector512<float> z = Vector512.LoadUnsafe(ref v, (nuint)i);
+                Vector512.ConditionalSelect(Vector512.GreaterThan(z, Vector512<float>.Zero), z, z * Vector512.Create(Slope)).StoreUnsafe(ref v, (nuint)i);
+            }
+        }
+
+        for (; i + 8 <= values.Length; i += 8)
+        {
+            Vector256<float> z = Vector256.LoadUnsafe(ref v, (nuint)i);
+            Vector256.ConditionalSelect(Vector256.GreaterThan(z, Vector256<float>.Zero), z, z * Vector256.Create(Slope)).StoreUnsafe(ref v, (nuint)i);
+        }
+
+        for (; i < values.Length; i++)
+        {
+            float z = values[i];
+            values[i] = z > 0f ? z : Slope * z;
         }
     }
 
     /// <inheritdoc />
+    /// <remarks>Multiplies by the slope where a ≤ 0 or NaN, leaves δ where a &gt; 0: a blend, not a branch per value (which
+    /// the processor mispredicts about as often as the signs change).</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void MultiplyByDerivative(ReadOnlySpan<float> activated, Span<float> delta)
     {
         CheckSameLength(activated, delta);
-        for (int i = 0; i < delta.Length; i++)
+        ref float a = ref MemoryMarshal.GetReference(activated);
+        ref float d = ref MemoryMarshal.GetReference(delta);
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i + 16 <= delta.Length; i += 16)
+            {
+                Vector512<float> g = Vector512.LoadUnsafe(ref d, (nuint)i);
+                Vector512<float> positive = Vector512.GreaterThan(Vector512.LoadUnsafe(ref a, (nuint)i), Vector512<float>.Zero);
+                Vector512.ConditionalSelect(positive, g, g * Vector512.Create(Slope)).StoreUnsafe(ref d, (nuint)i);
+            }
+        }
+
+        for (; i + 8 <= delta.Length; i += 8)
+        {
+            Vector256<float> g = Vector256.LoadUnsafe(ref d, (nuint)i);
+            Vector256<float> positive = Vector256.GreaterThan(Vector256.LoadUnsafe(ref a, (nuint)i), Vector256<float>.Zero);
+            Vector256.ConditionalSelect(positive, g, g * Vector256.Create(Slope)).StoreUnsafe(ref d, (nuint)i);
+        }
+
+        for (; i < delta.Length; i++)
         {
             if (!(activated[i] > 0f))
             {
