@@ -10,6 +10,7 @@ namespace Backprop.MLNet.Training.Data;
 internal sealed class TrainingData : ITrainingRows
 {
     private readonly float[]? _dense;
+    private bool _spent;
 
     /// <summary>Wraps dense features after checking the sizes.</summary>
     /// <param name="features">Features [rows × inputSize], row-major.</param>
@@ -116,31 +117,102 @@ internal sealed class TrainingData : ITrainingRows
     /// <summary>The features of rows [<paramref name="start"/>, <paramref name="start"/> + <paramref name="rows"/>), a view.</summary>
     /// <param name="start">First row.</param>
     /// <param name="rows">Number of rows (≥ 1).</param>
-    public InputBatch Batch(int start, int rows) =>
-        Sparse is { } sparse ? sparse.Batch(start, rows) : InputBatch.FromDense(Features.AsSpan(start * InputSize, rows * InputSize), rows, InputSize);
+    public InputBatch Batch(int start, int rows)
+    {
+        ThrowIfSpent();
+        return Sparse is { } sparse ? sparse.Batch(start, rows) : InputBatch.FromDense(Features.AsSpan(start * InputSize, rows * InputSize), rows, InputSize);
+    }
 
     /// <inheritdoc />
     long ITrainingRows.Rows => Rows;
 
     /// <inheritdoc />
-    public IMinibatchSource Batches(int batchSize, bool shuffle, SeededRandom? random, int threads = 1) =>
-        new MinibatchSource(this, Math.Min(batchSize, Rows), shuffle, random, threads);
+    public IMinibatchSource Batches(int batchSize, bool shuffle, SeededRandom? random, int threads = 1)
+    {
+        ThrowIfSpent();
+        return new MinibatchSource(this, Math.Min(batchSize, Rows), shuffle, random, threads);
+    }
 
     /// <inheritdoc />
-    public void Standardize(InputStandardization standardization) => InputStatistics.Apply(this, standardization);
+    public void Standardize(InputStandardization standardization)
+    {
+        ThrowIfSpent();
+        InputStatistics.Apply(this, standardization);
+    }
 
     /// <inheritdoc />
+    /// <remarks>Dense rows are split in place (see <see cref="KeepOnly"/>): this data is spent afterwards.</remarks>
     public (ITrainingRows Train, ITrainingRows Validation) HoldOut(double fraction, bool stratifyByTarget, SeededRandom random) =>
         ValidationSplit.Split(this, fraction, stratifyByTarget, random);
 
     /// <summary>The same rows with other weights (e.g. multiplied by class weights).</summary>
     /// <param name="weights">One weight per row.</param>
-    public TrainingData WithWeights(float[] weights) =>
-        Sparse is { } sparse ? new TrainingData(sparse, Targets, TargetWidth, weights) : new TrainingData(Features, Targets, Rows, InputSize, TargetWidth, weights);
+    public TrainingData WithWeights(float[] weights)
+    {
+        ThrowIfSpent();
+        return Sparse is { } sparse ? new TrainingData(sparse, Targets, TargetWidth, weights) : new TrainingData(Features, Targets, Rows, InputSize, TargetWidth, weights);
+    }
 
     /// <summary>A copy of the rows whose numbers are listed, in that order (features, targets and weights).</summary>
     /// <param name="rows">Row numbers.</param>
     public TrainingData Select(ReadOnlySpan<int> rows)
+    {
+        ThrowIfSpent();
+        (float[] targets, float[]? weights) = SelectTargets(rows);
+        if (Sparse is { } sparse)
+        {
+            return new TrainingData(sparse.Select(rows), targets, TargetWidth, weights);
+        }
+
+        float[] features = LargeArrays.Allocate<float>((long)rows.Length * InputSize);
+        for (int k = 0; k < rows.Length; k++)
+        {
+            Features.AsSpan(rows[k] * InputSize, InputSize).CopyTo(features.AsSpan(k * InputSize));
+        }
+
+        return new TrainingData(features, targets, rows.Length, InputSize, TargetWidth, weights);
+    }
+
+    /// <summary>
+    /// The rows whose numbers are listed (in increasing order), as <see cref="Select"/> gives them, but for dense rows
+    /// without a copy of their features: they are moved to the front of this data's own feature array, which the result
+    /// then holds. This data is spent afterwards (its features hold the result's rows) and throws if used again. Early
+    /// stopping keeps nine rows in ten this way: a copy of FMNIST's 54,000 training rows was 169 MB of fresh memory,
+    /// ~0.35 s of the first epoch on this project's virtual machines, and the whole data set's memory twice over.
+    /// </summary>
+    /// <param name="rows">Row numbers, increasing.</param>
+    public TrainingData KeepOnly(ReadOnlySpan<int> rows)
+    {
+        if (Sparse is not null)
+        {
+            return Select(rows);
+        }
+
+        ThrowIfSpent();
+        for (int k = 1; k < rows.Length; k++)
+        {
+            if (rows[k] <= rows[k - 1])
+            {
+                throw new ArgumentException($"Row numbers must increase; row {rows[k]} comes after row {rows[k - 1]}.", nameof(rows));
+            }
+        }
+
+        (float[] targets, float[]? weights) = SelectTargets(rows);
+        for (int k = 0; k < rows.Length; k++)
+        {
+            // Increasing row numbers are each at least their place: row rows[k] moves down to k, over no row still to move.
+            if (rows[k] != k)
+            {
+                Array.Copy(_dense!, (long)rows[k] * InputSize, _dense!, (long)k * InputSize, InputSize);
+            }
+        }
+
+        _spent = true;
+        return new TrainingData(_dense!, targets, rows.Length, InputSize, TargetWidth, weights);
+    }
+
+    /// <summary>Copies of the targets and weights of the listed rows.</summary>
+    private (float[] Targets, float[]? Weights) SelectTargets(ReadOnlySpan<int> rows)
     {
         int width = TargetWidth;
         var targets = new float[(long)rows.Length * width];
@@ -154,17 +226,15 @@ internal sealed class TrainingData : ITrainingRows
             }
         }
 
-        if (Sparse is { } sparse)
-        {
-            return new TrainingData(sparse.Select(rows), targets, width, weights);
-        }
+        return (targets, weights);
+    }
 
-        float[] features = LargeArrays.Allocate<float>((long)rows.Length * InputSize);
-        for (int k = 0; k < rows.Length; k++)
+    private void ThrowIfSpent()
+    {
+        if (_spent)
         {
-            Features.AsSpan(rows[k] * InputSize, InputSize).CopyTo(features.AsSpan(k * InputSize));
+            throw new InvalidOperationException(
+                "These rows were split for early stopping, in place: their features now hold the training part's rows. Use the two parts the split returned.");
         }
-
-        return new TrainingData(features, targets, rows.Length, InputSize, width, weights);
     }
 }

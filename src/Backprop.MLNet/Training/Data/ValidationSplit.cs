@@ -10,7 +10,11 @@ namespace Backprop.MLNet.Training.Data;
 /// </summary>
 internal static class ValidationSplit
 {
-    /// <summary>Splits <paramref name="data"/> into new training and validation sets (rows copied, original order kept).</summary>
+    /// <summary>
+    /// Splits <paramref name="data"/> into training and validation sets, each in the original order: the validation rows
+    /// copied, the training rows kept in <paramref name="data"/>'s own feature array when dense (<see cref="TrainingData.KeepOnly"/>),
+    /// which leaves <paramref name="data"/> spent.
+    /// </summary>
     /// <param name="data">All training rows.</param>
     /// <param name="fraction">The held-out fraction, in (0, 1).</param>
     /// <param name="stratifyByTarget">Stratify by the (single) target value: the class of classification data.</param>
@@ -41,7 +45,9 @@ internal static class ValidationSplit
             Pick(Enumerable.Range(0, n).ToArray(), validationRows, held, random);
         }
 
-        return (Copy(data, held, false), Copy(data, held, true));
+        // The held-out rows are copied out first; the kept ones then move to the front of the data's own features.
+        TrainingData validation = data.Select(RowsWhere(held, true));
+        return (data.KeepOnly(RowsWhere(held, false)), validation);
     }
 
     /// <summary>Largest-remainder apportionment of <paramref name="total"/> over groups of the given sizes.</summary>
@@ -68,9 +74,5 @@ internal static class ValidationSplit
         }
     }
 
-    private static TrainingData Copy(TrainingData data, bool[] held, bool wanted)
-    {
-        int[] rows = Enumerable.Range(0, held.Length).Where(i => held[i] == wanted).ToArray();
-        return data.Select(rows);
-    }
+    private static int[] RowsWhere(bool[] held, bool wanted) => [.. Enumerable.Range(0, held.Length).Where(i => held[i] == wanted)];
 }

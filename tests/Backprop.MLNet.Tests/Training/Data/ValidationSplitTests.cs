@@ -31,8 +31,8 @@ public class ValidationSplitTests
     [Fact]
     public void SplitIsSeededAndRandom()
     {
-        TrainingData data = Classes([50, 50]);
-        float[] Held(int seed) => ValidationSplit.Split(data, 0.2, true, new SeededRandom(seed)).Validation.Features;
+        // A split spends its data (the training rows stay in its array), so each split gets its own.
+        float[] Held(int seed) => ValidationSplit.Split(Classes([50, 50]), 0.2, true, new SeededRandom(seed)).Validation.Features;
         Assert.Equal(Held(3), Held(3));
         Assert.NotEqual(Held(3), Held(4));
         Assert.NotEqual(Enumerable.Range(0, 20).Select(i => (float)i), Held(3)); // not simply the first rows
@@ -43,5 +43,54 @@ public class ValidationSplitTests
     {
         var e = Assert.Throws<ArgumentException>(() => ValidationSplit.Split(Classes([1]), 0.1, true, new SeededRandom(1)));
         Assert.Contains("ValidationFraction", e.Message);
+    }
+
+    /// <summary>
+    /// Dense training rows stay in the data's own feature array, moved to its front in their order (the same rows, targets
+    /// and weights a copy would give), so a split allocates about the validation part only; the data is spent after, and
+    /// says so when used again. Sparse rows are copied and leave their data usable.
+    /// </summary>
+    [Fact]
+    public void DenseTrainingRowsStayInTheirArrayAndTheDataIsSpent()
+    {
+        const int rows = 2_000, width = 64;
+        var random = new SeededRandom(7);
+        float[] features = [.. Enumerable.Range(0, rows * width).Select(i => (float)random.NextDouble())];
+        float[] targets = [.. Enumerable.Range(0, rows).Select(i => (float)(i % 3))];
+        float[] weights = [.. Enumerable.Range(0, rows).Select(i => 1f + (i % 5))];
+        var data = new TrainingData(features, targets, rows, width, 1, weights);
+        var twin = new TrainingData((float[])features.Clone(), targets, rows, width, 1, weights);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        (TrainingData train, TrainingData valid) = ValidationSplit.Split(data, 0.1, true, new SeededRandom(3));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Same(features, train.Features);
+        Assert.True(allocated < features.Length * sizeof(float) / 4, $"{allocated:N0} bytes allocated for a {features.Length * sizeof(float):N0}-byte feature array");
+        int[] kept = [.. Enumerable.Range(0, rows).Where(r => !valid.Features.Chunk(width).Any(v => v.SequenceEqual(twin.Features.AsSpan(r * width, width).ToArray())))];
+        TrainingData copied = twin.Select(kept);
+        Assert.Equal(copied.Rows, train.Rows);
+        Assert.Equal(copied.Features.AsSpan(0, copied.Rows * width).ToArray(), train.Features.AsSpan(0, train.Rows * width).ToArray());
+        Assert.Equal(copied.Targets, train.Targets);
+        Assert.Equal(copied.Weights, train.Weights);
+
+        var e = Assert.Throws<InvalidOperationException>(() => data.Batches(32, shuffle: false, random: null));
+        Assert.Contains("split for early stopping", e.Message, StringComparison.Ordinal);
+        Assert.Throws<InvalidOperationException>(() => ValidationSplit.Split(data, 0.1, true, new SeededRandom(3)));
+
+        var sparse = new TrainingData(new SparseRows([.. Enumerable.Range(0, rows + 1)], [.. Enumerable.Range(0, rows).Select(r => r % width)],
+            [.. Enumerable.Range(0, rows).Select(r => 1f)], width), targets, 1);
+        (TrainingData sparseTrain, _) = ValidationSplit.Split(sparse, 0.1, true, new SeededRandom(3));
+        Assert.Equal(rows - 200, sparseTrain.Rows);
+        using IMinibatchSource again = sparse.Batches(32, shuffle: false, random: null); // not spent
+    }
+
+    /// <summary>Keeping rows in place needs them in increasing order; anything else is refused before a row moves.</summary>
+    [Fact]
+    public void KeepingRowsOutOfOrderIsRefused()
+    {
+        TrainingData data = Classes([5, 5]);
+        Assert.Throws<ArgumentException>(() => data.KeepOnly([3, 1]));
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => (float)i), data.Features);
     }
 }
