@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Backprop.MLNet.Engine.Optimizers;
 
@@ -63,29 +65,49 @@ internal sealed class SgdOptimizer : IOptimizer
         Update(parameters[subset.TailStart..n], gradient[subset.TailStart..n], Velocity.AsSpan(subset.TailStart), (float)learningRate);
     }
 
-    /// <summary>One momentum step over matching slices of the parameters, gradient and velocity.</summary>
+    /// <summary>
+    /// One momentum step over matching slices of the parameters, gradient and velocity: sixteen or eight elements at a time
+    /// with the scalar loop's operations in the same order (nothing fused), so each element gets the same bits wherever it
+    /// sits. (One element at a time, an FMNIST-MLP epoch took 1.7× Adam's.)
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Update(Span<float> parameters, ReadOnlySpan<float> gradient, Span<float> v, float lr)
     {
         float mu = (float)Momentum;
-        if (Nesterov)
+        int n = v.Length;
+        ref float p = ref MemoryMarshal.GetReference(parameters[..n]);
+        ref float g = ref MemoryMarshal.GetReference(gradient[..n]);
+        ref float vs = ref MemoryMarshal.GetReference(v);
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
         {
-            for (int i = 0; i < v.Length; i++)
+            Vector512<float> mu16 = Vector512.Create(mu), lr16 = Vector512.Create(lr);
+            for (; i + 16 <= n; i += 16)
             {
-                float step = lr * gradient[i];
-                float velocity = (mu * v[i]) - step;
-                v[i] = velocity;
-                parameters[i] += (mu * velocity) - step;
+                Vector512<float> step = lr16 * Vector512.LoadUnsafe(ref g, (nuint)i);
+                Vector512<float> velocity = (mu16 * Vector512.LoadUnsafe(ref vs, (nuint)i)) - step;
+                velocity.StoreUnsafe(ref vs, (nuint)i);
+                Vector512<float> update = Nesterov ? (mu16 * velocity) - step : velocity;
+                (Vector512.LoadUnsafe(ref p, (nuint)i) + update).StoreUnsafe(ref p, (nuint)i);
             }
         }
-        else
+
+        Vector256<float> mu8 = Vector256.Create(mu), lr8 = Vector256.Create(lr);
+        for (; i + 8 <= n; i += 8)
         {
-            for (int i = 0; i < v.Length; i++)
-            {
-                float velocity = (mu * v[i]) - (lr * gradient[i]);
-                v[i] = velocity;
-                parameters[i] += velocity;
-            }
+            Vector256<float> step = lr8 * Vector256.LoadUnsafe(ref g, (nuint)i);
+            Vector256<float> velocity = (mu8 * Vector256.LoadUnsafe(ref vs, (nuint)i)) - step;
+            velocity.StoreUnsafe(ref vs, (nuint)i);
+            Vector256<float> update = Nesterov ? (mu8 * velocity) - step : velocity;
+            (Vector256.LoadUnsafe(ref p, (nuint)i) + update).StoreUnsafe(ref p, (nuint)i);
+        }
+
+        for (; i < n; i++)
+        {
+            float step = lr * gradient[i];
+            float velocity = (mu * v[i]) - step;
+            v[i] = velocity;
+            parameters[i] += Nesterov ? (mu * velocity) - step : velocity;
         }
     }
 

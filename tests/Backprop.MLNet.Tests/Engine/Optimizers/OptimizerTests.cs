@@ -58,6 +58,52 @@ public class OptimizerTests
     }
 
     /// <summary>
+    /// SGD's vector loops (sixteen and eight elements, then one) give every element the bits of the formula evaluated one
+    /// float at a time in scikit-learn's order, for both momentum kinds, over 37 elements (16 + 16 + 5, or 8 × 4 + 5) and
+    /// three steps, full and lazy (rows of a subset).
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void SgdGivesTheScalarFormulasBitsAtEveryPosition(bool nesterov)
+    {
+        const int n = 37;
+        var random = new Backprop.MLNet.Engine.SeededRandom(41);
+        float[] p = TestData.Uniform(random, n, 2.0), v = new float[n], expectedP = (float[])p.Clone();
+        var sgd = new SgdOptimizer(n, 0.9, nesterov);
+        const float mu = 0.9f, lr = 0.05f;
+        for (int step = 0; step < 3; step++)
+        {
+            float[] g = TestData.Uniform(random, n, 1.0);
+            sgd.Step(p, g, lr);
+            for (int i = 0; i < n; i++)
+            {
+                float s = lr * g[i];
+                float velocity = (mu * v[i]) - s;
+                v[i] = velocity;
+                expectedP[i] += nesterov ? (mu * velocity) - s : velocity;
+            }
+
+            Assert.Equal(expectedP, p);
+            Assert.Equal(v, sgd.Velocity);
+        }
+
+        // Lazy: rows 0 and 2 of width 9 (the parameters from 27 on always), each row the same bits.
+        float[] gl = TestData.Uniform(random, n, 1.0);
+        sgd.Step(p, gl, lr, new ParameterSubset([0, 2], 9, 27));
+        foreach (int i in Enumerable.Range(0, 9).Concat(Enumerable.Range(18, 9)).Concat(Enumerable.Range(27, 10)))
+        {
+            float s = lr * gl[i];
+            float velocity = (mu * v[i]) - s;
+            v[i] = velocity;
+            expectedP[i] += nesterov ? (mu * velocity) - s : velocity;
+        }
+
+        Assert.Equal(expectedP, p);
+        Assert.Equal(v, sgd.Velocity);
+    }
+
+    /// <summary>
     /// Adam (lr 0.01, β1 0.9, β2 0.999, ε 1e-8) against the formula evaluated in double:
     /// t += 1; m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g²; lr_t = lr·√(1−β2ᵗ)/(1−β1ᵗ); θ −= lr_t·m/(√v + ε).
     /// On the first step m/√v = sign(g)·0.1/√0.001, so every parameter moves by almost exactly lr = 0.01.
