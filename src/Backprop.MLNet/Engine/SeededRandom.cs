@@ -125,6 +125,42 @@ internal sealed class SeededRandom
         }
     }
 
+    /// <summary>
+    /// Writes <paramref name="value"/> where <see cref="NextDouble"/> would be below <paramref name="probability"/> and 0
+    /// elsewhere, one draw per element in order: the values, and the generator's state after, that a loop of
+    /// <see cref="NextDouble"/> gives, about three times as fast (the state held in registers, an integer compare and
+    /// no branch). Dropout's masks are drawn this way.
+    /// </summary>
+    /// <param name="values">The destination.</param>
+    /// <param name="probability">The probability of <paramref name="value"/>, a float's worth of precision (as dropout's keep rate is).</param>
+    /// <param name="value">The value written with that probability.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void FillBernoulli(Span<float> values, float probability, float value)
+    {
+        // NextDouble() = (x >> 11)·2⁻⁵³ exactly, so NextDouble() < p ⇔ (x >> 11) < p·2⁵³, and for the integer on the left
+        // ⇔ (x >> 11) < ⌈p·2⁵³⌉. A float p times 2⁵³ is exact in double; both sides stay below 2⁶³, so the difference's
+        // sign bit is the comparison.
+        double scaled = (probability > 0 ? Math.Min(probability, 1) : 0) * (double)(1UL << 53); // NaN: never, as NextDouble() < NaN
+        long threshold = (long)Math.Ceiling(scaled);
+        uint bits = BitConverter.SingleToUInt32Bits(value);
+        ulong s0 = _s0, s1 = _s1, s2 = _s2, s3 = _s3;
+        for (int i = 0; i < values.Length; i++)
+        {
+            ulong result = unchecked(RotateLeft(s1 * 5, 7) * 9);
+            ulong t = s1 << 17;
+            s2 ^= s0;
+            s3 ^= s1;
+            s1 ^= s2;
+            s0 ^= s3;
+            s2 ^= t;
+            s3 = RotateLeft(s3, 45);
+            uint below = (uint)(((long)(result >> 11) - threshold) >> 63); // all ones when below the threshold
+            values[i] = BitConverter.UInt32BitsToSingle(bits & below);
+        }
+
+        (_s0, _s1, _s2, _s3) = (s0, s1, s2, s3);
+    }
+
     /// <summary>One step of SplitMix64: expands seeds into the generator state, and hashes.</summary>
     private static ulong SplitMix64(ref ulong x)
     {
