@@ -146,6 +146,7 @@ internal sealed class SeededRandom
         ulong s0 = _s0, s1 = _s1, s2 = _s2, s3 = _s3;
         for (int i = 0; i < values.Length; i++)
         {
+            // NextUInt64's step, written out on locals: the fields' loads and stores per draw were most of the cost.
             ulong result = unchecked(RotateLeft(s1 * 5, 7) * 9);
             ulong t = s1 << 17;
             s2 ^= s0;

@@ -11,7 +11,7 @@ public class SparseTrainingTests
     /// Rows of <paramref name="features"/> inputs with about <paramref name="density"/> of them non-zero (values in ±2 around
     /// an offset, so that centring matters), input 0 never present; label: the sign of a fixed linear function.
     /// </summary>
-    private static (SparseRows Sparse, float[] Dense, float[] Targets) Rows(int rows, int features, double density, int seed)
+    internal static (SparseRows Sparse, float[] Dense, float[] Targets) Rows(int rows, int features, double density, int seed)
     {
         var random = new SeededRandom(seed);
         var starts = new int[rows + 1];

@@ -12,36 +12,8 @@ public class TrainingPreparationTests
 {
     private const int Inputs = 300;
 
-    /// <summary>Rows with about 6 % of <see cref="Inputs"/> inputs non-zero; label: the sign of a fixed linear function.</summary>
-    private static (SparseRows Sparse, float[] Dense, float[] Targets) Rows(int rows, int seed)
-    {
-        var random = new SeededRandom(seed);
-        var starts = new int[rows + 1];
-        var indices = new List<int>();
-        var values = new List<float>();
-        var dense = new float[rows * Inputs];
-        var targets = new float[rows];
-        for (int r = 0; r < rows; r++)
-        {
-            double score = 0;
-            for (int i = 0; i < Inputs; i++)
-            {
-                if (random.NextDouble() < 0.06)
-                {
-                    float v = (float)random.NextUniform(-1, 2);
-                    indices.Add(i);
-                    values.Add(v);
-                    dense[(r * Inputs) + i] = v;
-                    score += ((i % 3) - 1) * v;
-                }
-            }
-
-            starts[r + 1] = indices.Count;
-            targets[r] = score > 0 ? 1 : 0;
-        }
-
-        return (new SparseRows(starts, [.. indices], [.. values], Inputs), dense, targets);
-    }
+    /// <summary>Rows with about 6 % of <see cref="Inputs"/> inputs non-zero (<see cref="SparseTrainingTests"/>' rows).</summary>
+    private static (SparseRows Sparse, float[] Dense, float[] Targets) Rows(int rows, int seed) => SparseTrainingTests.Rows(rows, Inputs, 0.06, seed);
 
     private static TrainingSettings Settings(SolverKind solver, int hidden, bool earlyStopping = false) => TestSettings.Default with
     {
