@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using Backprop.MLNet.Engine;
 
 namespace Backprop.MLNet.Training.Data;
@@ -31,7 +34,8 @@ internal sealed class InputStatistics
     public const double RareFraction = 0.1;
 
     private readonly double[] _shift;
-    private readonly bool[] _seen;
+    /// <summary>Per input, all ones once a non-zero value was seen (its shift is then set), else 0: a lane mask for the vector loop.</summary>
+    private readonly ulong[] _seen;
     private readonly double[] _present;
     private readonly double[] _sum;
     private readonly double[] _squares;
@@ -43,7 +47,7 @@ internal sealed class InputStatistics
     public InputStatistics(int width)
     {
         _shift = new double[width];
-        _seen = new bool[width];
+        _seen = new ulong[width];
         _present = new double[width];
         _sum = new double[width];
         _squares = new double[width];
@@ -58,7 +62,8 @@ internal sealed class InputStatistics
     {
         _total += weight;
         bool dense = indices.IsEmpty;
-        for (int k = 0; k < values.Length; k++)
+        int k = dense ? AddDense(values, weight) : 0;
+        for (; k < values.Length; k++)
         {
             float x = values[k];
             if (x != 0f)
@@ -67,6 +72,68 @@ internal sealed class InputStatistics
             }
         }
     }
+
+    /// <summary>
+    /// <see cref="AddValue"/> for the non-zero values of a dense row, eight or four inputs at a time (as many as fit whole
+    /// vectors; returns how many it took): each input's sums get the same operations in the same order as one value at a
+    /// time, the zeros' lanes adding +0, which changes no sum (a sum of such terms is never −0), so the statistics keep
+    /// their bits. One at a time, FMNIST's 60,000 rows took 0.35 s of the reading pass; branches on x ≠ 0 mispredicted.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private int AddDense(ReadOnlySpan<float> values, double w)
+    {
+        ref float xs = ref MemoryMarshal.GetReference(values);
+        ref double shift = ref _shift[0], present = ref _present[0], sum = ref _sum[0], squares = ref _squares[0], presentSquares = ref _presentSquares[0];
+        ref ulong seen = ref _seen[0];
+        int k = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            Vector512<double> weight = Vector512.Create(w);
+            for (; k + 8 <= values.Length; k += 8)
+            {
+                nuint at = (nuint)k;
+                Vector512<double> x = Vector512.WidenLower(Vector256.LoadUnsafe(ref xs, at).ToVector512Unsafe());
+                Vector512<double> nonZero = ~Vector512.Equals(x, Vector512<double>.Zero); // NaN included, ±0 not
+                Vector512<ulong> wasSeen = Vector512.LoadUnsafe(ref seen, at);
+                Vector512<double> first = nonZero & ~wasSeen.AsDouble();
+                Vector512<double> k0 = Vector512.ConditionalSelect(first, x, Vector512.LoadUnsafe(ref shift, at));
+                k0.StoreUnsafe(ref shift, at);
+                (wasSeen | first.AsUInt64()).StoreUnsafe(ref seen, at);
+                Vector512<double> d = x - k0;
+                Vector512<double> wd = weight * d;
+                (Vector512.LoadUnsafe(ref present, at) + (weight & nonZero)).StoreUnsafe(ref present, at);
+                (Vector512.LoadUnsafe(ref sum, at) + (wd & nonZero)).StoreUnsafe(ref sum, at);
+                (Vector512.LoadUnsafe(ref squares, at) + ((wd * d) & nonZero)).StoreUnsafe(ref squares, at);
+                (Vector512.LoadUnsafe(ref presentSquares, at) + (((weight * x) * x) & nonZero)).StoreUnsafe(ref presentSquares, at);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<double> weight = Vector256.Create(w);
+            for (; k + 4 <= values.Length; k += 4)
+            {
+                nuint at = (nuint)k;
+                Vector256<double> x = Vector256.WidenLower(Vector128.LoadUnsafe(ref xs, at).ToVector256Unsafe());
+                Vector256<double> nonZero = ~Vector256.Equals(x, Vector256<double>.Zero);
+                Vector256<ulong> wasSeen = Vector256.LoadUnsafe(ref seen, at);
+                Vector256<double> first = nonZero & ~wasSeen.AsDouble();
+                Vector256<double> k0 = Vector256.ConditionalSelect(first, x, Vector256.LoadUnsafe(ref shift, at));
+                k0.StoreUnsafe(ref shift, at);
+                (wasSeen | first.AsUInt64()).StoreUnsafe(ref seen, at);
+                Vector256<double> d = x - k0;
+                Vector256<double> wd = weight * d;
+                (Vector256.LoadUnsafe(ref present, at) + (weight & nonZero)).StoreUnsafe(ref present, at);
+                (Vector256.LoadUnsafe(ref sum, at) + (wd & nonZero)).StoreUnsafe(ref sum, at);
+                (Vector256.LoadUnsafe(ref squares, at) + ((wd * d) & nonZero)).StoreUnsafe(ref squares, at);
+                (Vector256.LoadUnsafe(ref presentSquares, at) + (((weight * x) * x) & nonZero)).StoreUnsafe(ref presentSquares, at);
+            }
+        }
+
+        return k;
+    }
+
+    /// <summary>The running sums per input: shift, Σw, Σw·d, Σw·d², Σw·x² (for tests: the vector loop must give their bits).</summary>
+    internal double[][] Sums => [_shift, _present, _sum, _squares, _presentSquares];
 
     /// <summary>The standardisation of the rows added.</summary>
     public InputStandardization Result()
@@ -138,9 +205,9 @@ internal sealed class InputStatistics
 
     private void AddValue(int i, double x, double w)
     {
-        if (!_seen[i])
+        if (_seen[i] == 0)
         {
-            _seen[i] = true;
+            _seen[i] = ulong.MaxValue;
             _shift[i] = x;
         }
 
