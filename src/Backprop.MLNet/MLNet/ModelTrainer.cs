@@ -108,7 +108,7 @@ internal sealed partial class ModelTrainer(IHost host, BackpropTrainer.Options o
             $"{trainRead.ValidRows} training rows ({Describe(trainRead, trainRows, inputSize)}), solver {_options.Solver}, seed {settings.Seed}" +
             (resume is null ? "." : $", continuing after epoch {resume.History.Count}."));
         warmup?.Dispose();
-        PreparedTraining? prepared = resume is null ? preparation?.Take(trainRows.IsSparse) : null;
+        PreparedTraining? prepared = preparation?.Take(trainRows.IsSparse); // none for a warm start (no preparation began)
         if (prepared is not null)
         {
             ch.Trace(MessageSensitivity.None, "BackpropTrainer: the network, its gradient and optimizer state were prepared while the rows were read.");

@@ -35,8 +35,7 @@ internal sealed class TrainingPreparation : IDisposable
     {
         _settings = settings;
         _inputSize = inputSize;
-        int firstOutputs = settings.HiddenLayerSizes.Count > 0 ? settings.HiddenLayerSizes[0] : settings.OutputSize;
-        _transposed = MlpTrainer.HoldsFirstLayerTransposed(sparse, firstOutputs);
+        _transposed = MlpTrainer.HoldsFirstLayerTransposed(sparse, settings.FirstLayerOutputs);
         _thread = new Thread(Run) { IsBackground = true, Name = "Backprop.MLNet preparation" };
         _thread.Start();
     }
@@ -81,8 +80,7 @@ internal sealed class TrainingPreparation : IDisposable
         _thread.Join();
         PreparedTraining? result = _result;
         _result = null;
-        int firstOutputs = _settings.HiddenLayerSizes.Count > 0 ? _settings.HiddenLayerSizes[0] : _settings.OutputSize;
-        return result is not null && MlpTrainer.HoldsFirstLayerTransposed(sparse, firstOutputs) == _transposed ? result : null;
+        return result is not null && MlpTrainer.HoldsFirstLayerTransposed(sparse, _settings.FirstLayerOutputs) == _transposed ? result : null;
     }
 
     /// <summary>Asks the preparation to stop after its current chunk of pages, when training will not take it; does not wait.</summary>

@@ -23,6 +23,9 @@ internal sealed record TrainingSettings
     /// <summary>Output units: 1 for binary, K for K classes, one per regression target.</summary>
     public required int OutputSize { get; init; }
 
+    /// <summary>Outputs of the first weight layer: the first hidden layer's width, or the output size without hidden layers.</summary>
+    public int FirstLayerOutputs => HiddenLayerSizes.Count > 0 ? HiddenLayerSizes[0] : OutputSize;
+
     /// <summary>Minibatch SGD or Adam, or full-batch L-BFGS.</summary>
     public required SolverKind Solver { get; init; }
 

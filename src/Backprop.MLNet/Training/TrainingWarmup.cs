@@ -233,8 +233,7 @@ internal sealed class TrainingWarmup : IDisposable
             var network = new Network(width, [.. settings.HiddenLayerSizes.Select(h => Math.Min(h, MaximumWidth))], settings.OutputSize,
                 settings.Activation, settings.OutputKind);
             GlorotInitializer.Initialize(network, new SeededRandom(0));
-            int firstOutputs = settings.HiddenLayerSizes.Count > 0 ? settings.HiddenLayerSizes[0] : settings.OutputSize;
-            var workspace = new BackpropWorkspace(network, rows, transposedFirstLayer: MlpTrainer.HoldsFirstLayerTransposed(false, firstOutputs));
+            var workspace = new BackpropWorkspace(network, rows, transposedFirstLayer: MlpTrainer.HoldsFirstLayerTransposed(false, settings.FirstLayerOutputs));
             // The training's own optimizer, on this thread only (the kernel pool is the training's).
             IOptimizer? optimizer = settings.Solver == SolverKind.Lbfgs
                 ? null
