@@ -218,7 +218,9 @@ public sealed partial class BackpropTrainer
         /// <summary>
         /// Threads used by training, and then by scoring with the trained model (scikit-learn: none; its BLAS decides). The
         /// model keeps it as <see cref="BackpropModelParameters.NumberOfThreads"/>, where scoring's limit can be changed; it is
-        /// not saved with the model.
+        /// not saved with the model. While the rows are read, before training starts, one background thread compiles the
+        /// training path and prepares a large network's memory whatever this limit, when the machine has a second core: work
+        /// the first epoch would otherwise do on the training's threads.
         /// </summary>
         /// <value>Default null: all cores. At least 1 when set. Results do not depend on it.</value>
         public int? NumberOfThreads { get; set; }

@@ -45,7 +45,9 @@ internal sealed class TrainingPreparation : IDisposable
 
     /// <summary>
     /// Starts preparing a new training of <paramref name="settings"/> on <paramref name="inputSize"/> features, unless the
-    /// network is small or there is no second core (or the settings allow one thread only).
+    /// network is small or there is no second core. A training limited to one thread is prepared too: the preparation does
+    /// work its first epoch would otherwise do on that thread (drawing the network, the first writes to its memory), on the
+    /// core the reading pass leaves idle, before training starts.
     /// </summary>
     /// <param name="settings">The training's settings (the same object is to be given to <see cref="MlpTrainer.Train"/>).</param>
     /// <param name="inputSize">Features per row.</param>
@@ -54,7 +56,7 @@ internal sealed class TrainingPreparation : IDisposable
     public static TrainingPreparation? Start(TrainingSettings settings, int inputSize, bool sparse)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        if (settings.NumberOfThreads < 2 || Environment.ProcessorCount < 2)
+        if (Environment.ProcessorCount < 2)
         {
             return null;
         }

@@ -80,6 +80,32 @@ public class TrainingPreparationTests
         Assert.Null(preparation.Take(rowsSparse)); // only once
     }
 
+    /// <summary>
+    /// Started for a network of 8 MiB or more when there is a second core, also for a training limited to one thread (the
+    /// preparation runs before that thread trains); not for a smaller network. What it prepares is handed over.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void StartsForALargeNetworkWhateverTheThreadLimit(int threads)
+    {
+        TrainingSettings settings = Settings(SolverKind.Adam, 70) with { NumberOfThreads = threads };
+        using (TrainingPreparation? small = TrainingPreparation.Start(settings, Inputs, sparse: true))
+        {
+            Assert.Null(small);
+        }
+
+        int wide = (int)(LargeArrays.MinimumBytes / sizeof(float) / 70) + 1; // the first layer alone takes 8 MiB
+        using TrainingPreparation? large = TrainingPreparation.Start(settings, wide, sparse: true);
+        Assert.Equal(Environment.ProcessorCount >= 2, large is not null);
+        if (large is not null)
+        {
+            PreparedTraining? prepared = large.Take(sparse: true);
+            Assert.NotNull(prepared);
+            Assert.Equal(wide, prepared.Network.InputSize);
+        }
+    }
+
     /// <summary>A network prepared for other settings, or offered to a warm start, is refused with an exception naming it.</summary>
     [Fact]
     public void RefusesANetworkPreparedForAnotherTraining()
