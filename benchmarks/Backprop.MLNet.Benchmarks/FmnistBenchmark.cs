@@ -127,7 +127,9 @@ internal static class FmnistBenchmark
         table.Add("Seconds/epoch, median", $"{median:F3}");
         table.Add("Seconds/epoch, min - max", $"{epochSeconds.Min():F3} - {epochSeconds.Max():F3}");
         table.Add("Seconds per epoch, in order", string.Join(" ", epochSeconds.Select(s => s.ToString("F3"))));
-        table.Add("First epoch / median epoch", $"{epochSeconds[0] / median:F2}  (issue 13's target: at most 1.20)");
+        table.Add("First epoch / median epoch", trainerOptions.Solver == Solver.Lbfgs
+            ? $"{epochSeconds[0] / median:F2}  (L-BFGS: the first iteration evaluates the loss at the start and at the step, later ones usually once; half the ratio: {epochSeconds[0] / median / 2:F2})"
+            : $"{epochSeconds[0] / median:F2}  (issue 13's target: at most 1.20)");
         table.Add("Fit wall clock (incl. reading the IDataView)", $"{fitClock.Elapsed.TotalSeconds:F2} s");
         table.Add("FLOP/epoch = 6·N·Σ(in·out)", $"6·{data.Train.Rows}·{sumInOut} = {flopPerEpoch:0.000e0}");
         table.Add("Machine sgemm GFLOP/s (this run)", $"{machine.Gflops:F1}  ({machine.Source})");
