@@ -177,7 +177,8 @@ public sealed partial class BackpropModelParameters : ISingleCanSaveOnnx
 
     /// <summary>
     /// GELU in its tanh form from opset-9 operators (ONNX's own Gelu operator arrived in opset 20, which ML.NET does not
-    /// write): a = ½·z·(1 + tanh(C·(z + K·z³))), in the order <see cref="GeluActivation"/> computes it.
+    /// write): a = ½·z·(1 + tanh(C·(z + K·z³))), in the order <see cref="GeluActivation.ByTanh"/> computes it (the model itself,
+    /// saved from format 0x00010005 on, computes the same function as z·σ(2u): the two agree to a few units in the last place).
     /// </summary>
     private static string SaveGeluAsOnnx(OnnxContext ctx, string z, int width, int layer)
     {

@@ -16,7 +16,7 @@ namespace Backprop.MLNet.Engine;
 /// Inference (<see cref="Forward"/>) only reads <see cref="Parameters"/> and writes into the caller's <see cref="InferenceScratch"/>,
 /// so one network may serve many threads at once as long as each thread has its own scratch and
 /// nobody trains or edits the parameters meanwhile.
-/// The network is fully described by <see cref="LayerSizes"/>, <see cref="Activation"/>,
+/// The network is fully described by <see cref="LayerSizes"/>, <see cref="Activation"/> (with <see cref="PredictsGeluByTanh"/>),
 /// <see cref="OutputKind"/> and <see cref="Parameters"/>; <see cref="FromParameters"/> rebuilds it from them.
 /// </remarks>
 internal sealed class Network
@@ -40,7 +40,11 @@ internal sealed class Network
     /// <param name="layerSizes">Widths of all layers, input first and output last (at least two entries, each ≥ 1).</param>
     /// <param name="activation">Activation of every hidden layer.</param>
     /// <param name="outputKind">Output activation and loss.</param>
-    public Network(IReadOnlyList<int> layerSizes, ActivationKind activation, OutputKind outputKind)
+    /// <param name="geluByTanh">
+    /// Whether GELU layers predict as models saved before format 0x00010005 did (<see cref="GeluActivation.ByTanh"/>); only
+    /// with <see cref="ActivationKind.Gelu"/>.
+    /// </param>
+    public Network(IReadOnlyList<int> layerSizes, ActivationKind activation, OutputKind outputKind, bool geluByTanh = false)
     {
         ArgumentNullException.ThrowIfNull(layerSizes);
         if (layerSizes.Count < 2)
@@ -59,7 +63,12 @@ internal sealed class Network
             _layerSizes[i] = layerSizes[i];
         }
 
-        HiddenFunction = HiddenActivation.For(activation);
+        if (geluByTanh && activation != ActivationKind.Gelu)
+        {
+            throw new ArgumentException($"Only a GELU network predicts GELU by tanh; this one's activation is {activation}.", nameof(geluByTanh));
+        }
+
+        HiddenFunction = geluByTanh ? GeluActivation.ByTanh : HiddenActivation.For(activation);
         OutputLayer = OutputLayer.For(outputKind);
         LayerSizes = Array.AsReadOnly(_layerSizes);
 
@@ -103,8 +112,14 @@ internal sealed class Network
     /// <summary>Number of target values per training row (see <see cref="Outputs.OutputLayer.TargetWidth"/>).</summary>
     public int TargetWidth => OutputLayer.TargetWidth(OutputSize);
 
-    /// <summary>The hidden-layer activation function object.</summary>
+    /// <summary>The hidden-layer activation function object (prediction's; training uses its <see cref="HiddenActivation.InTraining"/>).</summary>
     public HiddenActivation HiddenFunction { get; }
+
+    /// <summary>
+    /// Whether the GELU layers predict by <see cref="MathF.Tanh"/>, one value at a time, as every GELU model saved before
+    /// format 0x00010005 does (for those models' bits); a network made for training never does.
+    /// </summary>
+    public bool PredictsGeluByTanh => ReferenceEquals(HiddenFunction, GeluActivation.ByTanh);
 
     /// <summary>The output activation and loss object.</summary>
     public OutputLayer OutputLayer { get; }
@@ -120,9 +135,11 @@ internal sealed class Network
     /// <param name="activation">Activation of every hidden layer.</param>
     /// <param name="outputKind">Output activation and loss.</param>
     /// <param name="parameters">The flat parameter vector; its length must equal the parameter count implied by <paramref name="layerSizes"/>.</param>
-    public static Network FromParameters(IReadOnlyList<int> layerSizes, ActivationKind activation, OutputKind outputKind, ReadOnlySpan<float> parameters)
+    /// <param name="geluByTanh">Whether GELU layers predict as models saved before format 0x00010005 did (see <see cref="PredictsGeluByTanh"/>).</param>
+    public static Network FromParameters(IReadOnlyList<int> layerSizes, ActivationKind activation, OutputKind outputKind, ReadOnlySpan<float> parameters,
+        bool geluByTanh = false)
     {
-        var network = new Network(layerSizes, activation, outputKind);
+        var network = new Network(layerSizes, activation, outputKind, geluByTanh);
         if (parameters.Length != network.ParameterCount)
         {
             throw new ArgumentException(
@@ -165,8 +182,8 @@ internal sealed class Network
     /// <param name="layer">Weight layer index.</param>
     public Span<float> BiasesOf(int layer) => Parameters.AsSpan(_biasOffsets[layer], BiasCount(layer));
 
-    /// <summary>A deep copy: same architecture, its own copy of the parameters.</summary>
-    public Network Clone() => FromParameters(_layerSizes, Activation, OutputKind, Parameters);
+    /// <summary>A deep copy: same architecture and prediction form, its own copy of the parameters.</summary>
+    public Network Clone() => FromParameters(_layerSizes, Activation, OutputKind, Parameters, PredictsGeluByTanh);
 
     /// <summary>True when <paramref name="other"/> has the same layer sizes, activation and output kind.</summary>
     /// <param name="other">The network to compare with.</param>

@@ -170,7 +170,9 @@ internal static class MlpTrainer
                 "The network to continue has other layer sizes, activation or output kind than the data and settings describe.", nameof(initial));
         }
 
-        return initial.Clone();
+        // In the current prediction form: a GELU model of a file before format 0x00010005 continues into one that predicts as
+        // training computes (the bits of a Clone otherwise).
+        return Network.FromParameters(sizes, settings.Activation, settings.OutputKind, initial.Parameters);
     }
 
     /// <summary>

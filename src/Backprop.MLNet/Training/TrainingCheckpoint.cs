@@ -37,9 +37,15 @@ internal sealed class TrainingCheckpoint
 
     /// <summary>The same checkpoint with another optimizer state.</summary>
     /// <param name="optimizer">The state.</param>
-    public TrainingCheckpoint WithOptimizer(OptimizerState optimizer) => new()
+    public TrainingCheckpoint WithOptimizer(OptimizerState optimizer) => With(Network, optimizer);
+
+    /// <summary>The same checkpoint of another network object (the same parameters in another prediction form).</summary>
+    /// <param name="network">The network.</param>
+    public TrainingCheckpoint WithNetwork(Network network) => With(network, Optimizer);
+
+    private TrainingCheckpoint With(Network network, OptimizerState? optimizer) => new()
     {
-        Network = Network,
+        Network = network,
         Optimizer = optimizer,
         RandomState = RandomState,
         SamplesSeen = SamplesSeen,

@@ -69,6 +69,7 @@ public sealed partial class HostileModelFileReliabilityTests
         private readonly int _standardization;
         private readonly int _validationScores;
         private readonly int _classes;
+        private readonly int _hiddenForm;
         private readonly int _inputs;
 
         private Subject(string task)
@@ -94,11 +95,13 @@ public sealed partial class HostileModelFileReliabilityTests
             // body: sizeof(float), task, activation, L, L widths, long P, then the parameters
             _parameters = Body + 16 + 4 * (net.LayerCount + 1) + 8;
             _parameterCount = Enumerable.Range(0, net.LayerCount).Sum(l => net.GetWeights(l).Count + net.GetBiases(l).Count);
-            // The body ends with the class values (format 0x00010004): a flag, and for a multiclass model its type and values
-            // as (int length, UTF-8) strings and their count; before them the validation scores: int V = E, then V (flag, double).
+            // The body ends with the hidden form (format 0x00010005, an int); before it the class values (format 0x00010004): a
+            // flag, and for a multiclass model its type and values as (int length, UTF-8) strings and their count; before them
+            // the validation scores: int V = E, then V (flag, double).
+            _hiddenForm = BodyEnd - 4;
             int classBytes = net.Classes is null ? 0
                 : 4 + Encoding.UTF8.GetByteCount(net.Classes.ItemType) + 4 + net.Classes.Values.Sum(v => 4 + Encoding.UTF8.GetByteCount(v));
-            _classes = BodyEnd - 1 - classBytes;
+            _classes = _hiddenForm - 1 - classBytes;
             _validationScores = _classes - 4 - (9 * net.TrainingHistory.Count);
             // Before them the input standardisation (format 0x00010003): int F = the input width, then F (mean, scale) pairs.
             _inputs = net.InputSize;
@@ -114,6 +117,9 @@ public sealed partial class HostileModelFileReliabilityTests
 
         /// <summary>Where the class values (their flag) start in the entry.</summary>
         public int ClassesOffset => _classes;
+
+        /// <summary>Where the hidden form (an int, the body's last field) is in the entry.</summary>
+        public int HiddenFormOffset => _hiddenForm;
 
         /// <summary>A fresh copy of the original BackpropModelParameters entry.</summary>
         public byte[] Entry => (byte[])_entry.Clone();

@@ -167,8 +167,9 @@ public sealed partial class HostileModelFileReliabilityTests(ITestOutputHelper o
     }
 
     /// <summary>
-    /// Forged fields of format 0x00010004, which closes the body: the validation scores (int V, then V × (flag, double)) and
-    /// the class values (flag; for multiclass the type, the count and the values, each string an int length and UTF-8 bytes).
+    /// Forged fields of format 0x00010004, just before the hidden form: the validation scores (int V, then V × (flag,
+    /// double)) and the class values (flag; for multiclass the type, the count and the values, each string an int length and
+    /// UTF-8 bytes).
     /// Every one is refused with a FormatException naming it, and no count or length is trusted before the bytes are there.
     /// The multiclass subject's classes are 'red', 'green', 'blue' (String): flag +0, type length +1, "String" +5, count +11,
     /// value 0's length +15, its bytes +19.
@@ -203,6 +204,25 @@ public sealed partial class HostileModelFileReliabilityTests(ITestOutputHelper o
         Outcome outcome = subject.Load(entry, $"{task}: [{string.Join(", ", bytes)}] at {section} + {offset}");
         Assert.True(outcome.Error is FormatException, outcome.Error?.ToString() ?? "loaded");
         Assert.Contains(expected, outcome.Error!.Message);
+    }
+
+    /// <summary>
+    /// The hidden form of format 0x00010005, the body's last field: 1 (GELU by tanh) on a network that is not GELU, and any
+    /// value but 0 and 1, are refused with a FormatException naming it; the subjects (ReLU) write 0 there.
+    /// </summary>
+    [Theory]
+    [InlineData("binary", 1)]
+    [InlineData("multiclass", 2)]
+    [InlineData("regression", -1)]
+    public void ForgedHiddenFormThrowsAFormatExceptionNamingIt(string task, int form)
+    {
+        Subject subject = Subject.Make(task);
+        byte[] entry = subject.Entry;
+        Assert.Equal(0, BinaryPrimitives.ReadInt32LittleEndian(entry.AsSpan(subject.HiddenFormOffset)));
+        I32(form).CopyTo(entry, subject.HiddenFormOffset);
+        Outcome outcome = subject.Load(entry, $"{task}: hidden form {form}");
+        Assert.True(outcome.Error is FormatException, outcome.Error?.ToString() ?? "loaded");
+        Assert.Contains("the hidden form", outcome.Error!.Message);
     }
 
     /// <summary>The subjects' entries end as the offsets above say: the multiclass subject's classes and the validated subject's scores.</summary>

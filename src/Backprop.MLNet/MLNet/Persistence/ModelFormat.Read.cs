@@ -51,6 +51,7 @@ internal static partial class ModelFormat
             throw Errors.Corrupt("the activation code", activationCode, $"0 to {maxActivation}");
         }
 
+
         int layers = reader.ReadInt32();
         if (layers < 3 || layers > MaxLayers)
         {
@@ -110,7 +111,10 @@ internal static partial class ModelFormat
         }
 
         EpochRecord[] history = ReadHistory(reader);
-        var network = Network.FromParameters(widths, (ActivationKind)activationCode, EngineMapping.OutputKindOf(task), parameters);
+        // A GELU model of a version before the hidden form predicts by tanh; from that version on, the form says (at the end).
+        var activation = (ActivationKind)activationCode;
+        bool gelu = activation == ActivationKind.Gelu;
+        var network = Network.FromParameters(widths, activation, EngineMapping.OutputKindOf(task), parameters, geluByTanh: gelu && version < HiddenFormVersion);
         TrainingCheckpoint? checkpoint = version >= CheckpointVersion ? ReadCheckpoint(reader, network, history) : null;
         InputStandardization? standardization = version >= StandardizationVersion ? ReadStandardization(reader, widths[0]) : null;
         ClassValues? classes = null;
@@ -120,7 +124,26 @@ internal static partial class ModelFormat
             classes = ReadClasses(reader, task, outputs);
         }
 
+        if (version >= HiddenFormVersion && ReadHiddenForm(reader, gelu))
+        {
+            // GELU by tanh (a model of an older version, saved again): the same parameters in that prediction form.
+            network = Network.FromParameters(widths, activation, network.OutputKind, network.Parameters, geluByTanh: true);
+            checkpoint = checkpoint?.WithNetwork(network);
+        }
+
         return new Contents(task, network, scaling, history, stopReason, checkpoint, standardization, classes);
+    }
+
+    /// <summary>Reads the hidden form: whether a GELU network predicts by tanh (1); 0 for the form training computes.</summary>
+    private static bool ReadHiddenForm(BinaryReader reader, bool gelu)
+    {
+        int form = reader.ReadInt32();
+        if (form != 0 && !(form == 1 && gelu))
+        {
+            throw Errors.Corrupt("the hidden form", form, gelu ? "0 or 1" : "0 (1 is for GELU only)");
+        }
+
+        return form == 1;
     }
 
     private static InputStandardization? ReadStandardization(BinaryReader reader, int inputs)

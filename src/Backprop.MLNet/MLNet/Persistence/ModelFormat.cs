@@ -46,12 +46,17 @@ namespace Backprop.MLNet.MLNet.Persistence;
 ///   string item type: the name of the label's key value type (e.g. "String", "Single")
 ///   int    K: number of class values, = the output width
 ///   K ×    string: the class of output i (key i + 1), as text (ClassValues)
+/// -- since 0x00010005: the hidden form --
+/// int      0: the activation as training computes it (GELU: z·σ(2u) on the engine's exponential, on vectors); 1: GELU by
+///          MathF.Tanh, one value at a time (only with activation 5, GELU), how every GELU model of an older version
+///          predicts, and so what such a model keeps when it is saved again. Before 0x00010005: 1 for GELU, else 0.
 /// string = int N (≥ 0) then N bytes of UTF-8
 /// </code>
 /// Version history (ML.NET's VersionInfo of BackpropModelParameters): 0x00010001 first version;
 /// 0x00010002 label scaling, stop reason, training checkpoint, activations after relu; 0x00010003 input
-/// standardisation; 0x00010004 validation scores, class values, the multilabel task (task code 4). All four are read (a file
-/// before 0x00010004 has no validation scores and no class values; task code 4 in a file of an older version is refused).
+/// standardisation; 0x00010004 validation scores, class values, the multilabel task (task code 4); 0x00010005 the hidden form
+/// (GELU models predict on vectors). All five are read (a file before 0x00010004 has no validation scores and no class values;
+/// task code 4 in a file of an older version is refused; a GELU model before 0x00010005 predicts by MathF.Tanh).
 /// Every field is checked as it is read, and every count against the bytes that remain, before anything is
 /// allocated: a truncated or corrupted entry gives a <see cref="FormatException"/>, never a huge allocation
 /// (the reader is in ModelFormat.Read.cs).
@@ -73,8 +78,11 @@ internal static partial class ModelFormat
     /// <summary>The multilabel task (task code 4): the same version as the validation scores and class values.</summary>
     public const uint MultilabelVersion = ClassValuesVersion;
 
+    /// <summary>The hidden form after the activation code: GELU models of this version on predict as training computes.</summary>
+    public const uint HiddenFormVersion = 0x00010005;
+
     /// <summary>The version this code writes.</summary>
-    public const uint CurrentVersion = ClassValuesVersion;
+    public const uint CurrentVersion = HiddenFormVersion;
 
     /// <summary>The oldest version this code reads.</summary>
     public const uint OldestReadableVersion = FirstVersion;
@@ -165,6 +173,7 @@ internal static partial class ModelFormat
         }
 
         WriteClasses(writer, model.Classes);
+        writer.Write(network.PredictsGeluByTanh ? 1 : 0);
     }
 
     private static void WriteClasses(BinaryWriter writer, ClassValues? classes)

@@ -10,7 +10,11 @@ namespace Backprop.MLNet.Tests.Engine.Activations;
 /// </summary>
 public class TrainingFormTests
 {
-    /// <summary>Only tanh, sigmoid and GELU have a training form of their own; every form keeps its function's kind and derivative.</summary>
+    /// <summary>
+    /// Only tanh and sigmoid have a training form of their own (GELU predicts with its training form, except in models of
+    /// files before format 0x00010005: <see cref="GeluPredictsWithItsTrainingFormAndOldModelsByTanh"/>); every form keeps its
+    /// function's kind and derivative.
+    /// </summary>
     [Fact]
     public void TrainingFormsKeepKindAndDerivative()
     {
@@ -19,7 +23,7 @@ public class TrainingFormTests
         foreach (ActivationKind kind in Enum.GetValues<ActivationKind>())
         {
             HiddenActivation function = HiddenActivation.For(kind), training = function.InTraining;
-            Assert.Equal(kind is ActivationKind.Tanh or ActivationKind.Sigmoid or ActivationKind.Gelu, !ReferenceEquals(function, training));
+            Assert.Equal(kind is ActivationKind.Tanh or ActivationKind.Sigmoid, !ReferenceEquals(function, training));
             Assert.Equal(kind, training.Kind);
             Assert.Equal(function.DerivativeFromPreActivation, training.DerivativeFromPreActivation);
             float[] expected = (float[])errors.Clone(), actual = (float[])errors.Clone();
@@ -127,6 +131,44 @@ public class TrainingFormTests
         float[] five = [1f];
         gelu.MultiplyByDerivative([5f], five);
         Assert.True(five[0] > 1f, $"gelu'(5) = {five[0]:R}");
+    }
+
+    /// <summary>
+    /// GELU predicts with the form it trains with (z·σ(2u), on vectors); the form of models saved before format 0x00010005
+    /// (<see cref="GeluActivation.ByTanh"/>) is ½·z·(1 + MathF.Tanh(u)) one value at a time, bit for bit, trains with the
+    /// current form and has its derivative; the two agree within the training form's bound (see the test above) plus two
+    /// units of MathF.Tanh's.
+    /// </summary>
+    [Fact]
+    public void GeluPredictsWithItsTrainingFormAndOldModelsByTanh()
+    {
+        HiddenActivation gelu = HiddenActivation.For(ActivationKind.Gelu), byTanh = GeluActivation.ByTanh;
+        Assert.Same(gelu, gelu.InTraining);
+        Assert.Same(gelu, byTanh.InTraining);
+        Assert.Equal(ActivationKind.Gelu, byTanh.Kind);
+        Assert.True(byTanh.DerivativeFromPreActivation);
+
+        var random = new SeededRandom(25);
+        float[] z = TestData.Uniform(random, 1_001, 6.0);
+        float[] current = (float[])z.Clone(), old = (float[])z.Clone();
+        gelu.Apply(current);
+        byTanh.Apply(old);
+        for (int i = 0; i < z.Length; i++)
+        {
+            float x = z[i];
+            float expected = 0.5f * x * (1f + MathF.Tanh(GeluActivation.C * (x + (GeluActivation.K * x * x * x))));
+            Assert.Equal(expected, old[i]);
+            double u = GeluActivation.C * (x + (GeluActivation.K * (double)x * x * x));
+            double bound = (((3 * Math.Abs(2 * u)) + 8) * Math.Pow(2, -24) * Math.Abs(expected)) + (2 * Math.Pow(2, -23) * Math.Abs(x)) + 1e-30;
+            Assert.True(Math.Abs(current[i] - old[i]) <= bound, $"gelu({x:R}): {current[i]:R} against {old[i]:R} by tanh");
+        }
+
+        Assert.NotEqual(current, old); // the forms are two computations (else the old files' test would not guard anything)
+        float[] errors = TestData.Uniform(random, z.Length, 1.0);
+        float[] viaCurrent = (float[])errors.Clone(), viaOld = (float[])errors.Clone();
+        gelu.MultiplyByDerivative(z, viaCurrent);
+        byTanh.MultiplyByDerivative(z, viaOld);
+        Assert.Equal(viaCurrent, viaOld);
     }
 
     private static int Ulps(float a, float b) => Math.Abs(BitConverter.SingleToInt32Bits(a) - BitConverter.SingleToInt32Bits(b));

@@ -131,14 +131,15 @@ public sealed partial class PreviousVersionModelTests
     /// <summary>
     /// TestData/NAME.json: what the model is, the input rows, and per processor kind the outputs of the last code before
     /// the format version after the file's (Outputs: the library at 0415322 for the 0x00010001 and 0x00010002 files, at
-    /// 8d70393 for the 0x00010003 files), and for files 0415322 did not write, those of the library that wrote them
-    /// (WriterOutputs). FeatureStandardization is recorded only since the 0x00010003 files (older formats have none).
+    /// 8d70393 for the 0x00010003 files, at f48c313 for the 0x00010004 files), and for files 0415322 did not write, those
+    /// of the library that wrote them (WriterOutputs). FeatureStandardization is recorded only since the 0x00010003 files,
+    /// ValidationScores and Classes only since the 0x00010004 files (older formats have none of them).
     /// </summary>
     private sealed record Recording(
         string Model, string FormatVersion, string Description, string Task, string LabelKind, int InputSize, int[] HiddenLayerSizes,
         int OutputSize, string Activation, string Solver, bool StandardizeRegressionLabel, bool LabelScaling, int Epochs,
         RecordedRow[] Rows, Dictionary<string, RecordedOutput[]> Outputs, Dictionary<string, RecordedOutput[]>? WriterOutputs,
-        bool FeatureStandardization = false)
+        bool FeatureStandardization = false, bool ValidationScores = false, string[]? Classes = null)
     {
         /// <summary>The model file.</summary>
         public string ModelPath => Path.Combine(DataDirectory, Model);

@@ -7,8 +7,9 @@ namespace Backprop.MLNet.Tests.MLNet.Persistence;
 /// <summary>
 /// Model files saved by previous versions of the library (TestData/, made as its README.md says) load and
 /// predict bit-identically with the current code: every output that the last code before the next format version
-/// (0415322 for the 0x00010001 and 0x00010002 files, 8d70393 for the 0x00010003 files) produced on the recorded input
-/// rows, through <c>Transform</c> and through a <c>PredictionEngine</c>, is compared as a 32-bit pattern.
+/// (0415322 for the 0x00010001 and 0x00010002 files, 8d70393 for the 0x00010003 files, f48c313 for the 0x00010004 files)
+/// produced on the recorded input rows, through <c>Transform</c> and through a <c>PredictionEngine</c>, is compared as a
+/// 32-bit pattern.
 /// The loaded network reports the recorded task, layers and activation, survives a save and load by the
 /// current code unchanged, and warm-starts the current trainer.
 /// </summary>
@@ -28,6 +29,8 @@ public sealed partial class PreviousVersionModelTests : IDisposable
         "binary-standardized-v10003",
         "multiclass-text-key-v10003",
         "regression-standardized-v10003",
+        "gelu-multiclass-v10004",
+        "gelu-regression-v10004",
     ];
 
     private readonly string _directory = Directory.CreateTempSubdirectory("bp-oldmodels-").FullName;
@@ -53,6 +56,7 @@ public sealed partial class PreviousVersionModelTests : IDisposable
         Assert.Contains(zips, name => Recording.Read(name).FormatVersion == "0x00010001");
         Assert.Contains(zips, name => Recording.Read(name).FormatVersion == "0x00010002");
         Assert.Contains(zips, name => Recording.Read(name).FormatVersion == "0x00010003");
+        Assert.Contains(zips, name => Recording.Read(name).FormatVersion == "0x00010004");
     }
 
     /// <summary>Score, Probability and PredictedLabel of every recorded row through Transform equal the recorded bits.</summary>
@@ -79,7 +83,7 @@ public sealed partial class PreviousVersionModelTests : IDisposable
         AssertBitIdentical(recording, ScoreWithPredictionEngine(ml, model, recording), "PredictionEngine");
     }
 
-    /// <summary>The file carries its format version, and the loaded network reports the recorded task, sizes, activation, label scaling, input standardisation, history and input schema.</summary>
+    /// <summary>The file carries its format version, and the loaded network reports the recorded task, sizes, activation, label scaling, input standardisation, history, validation scores, classes and input schema.</summary>
     [Theory]
     [MemberData(nameof(Models))]
     public void OldFileLoadsTheRecordedNetwork(string name)
@@ -102,8 +106,8 @@ public sealed partial class PreviousVersionModelTests : IDisposable
         Assert.Equal(recording.FeatureStandardization, network.FeatureStandardDeviation is not null);
         Assert.Equal(recording.Epochs, network.TrainingHistory.Count);
         Assert.Equal(Enumerable.Range(1, recording.Epochs), network.TrainingHistory.Select(report => report.Epoch));
-        Assert.All(network.TrainingHistory, report => Assert.Null(report.ValidationScore)); // kept only since 0x00010004
-        Assert.Null(network.Classes); // kept only since 0x00010004
+        Assert.All(network.TrainingHistory, report => Assert.Equal(recording.ValidationScores, report.ValidationScore is not null)); // kept only since 0x00010004
+        Assert.Equal(recording.Classes, network.Classes?.Values.ToArray()); // kept only since 0x00010004
         Assert.Equal(recording.Inputs(ml).Schema.Select(c => (c.Name, c.Type)), inputSchema.Select(c => (c.Name, c.Type)));
     }
 
@@ -150,6 +154,26 @@ public sealed partial class PreviousVersionModelTests : IDisposable
         Assert.True(warm.Model.TrainingHistory[^1].Epoch > recording.Epochs,
             $"the warm start's history should continue after epoch {recording.Epochs}, ends at {warm.Model.TrainingHistory[^1].Epoch}");
         Assert.All(ScoreWithTransform(warm, data), output => Assert.All(output.Score, score => Assert.True(float.IsFinite(score))));
+    }
+
+    /// <summary>
+    /// A GELU model of a file before format 0x00010005 predicts by tanh, one value at a time (its recorded bits, above), and a
+    /// warm start from it trains a model that predicts with GELU's training form, as every model trained now does.
+    /// </summary>
+    [Theory]
+    [InlineData("gelu-two-hidden-v10002")]
+    [InlineData("gelu-multiclass-v10004")]
+    [InlineData("gelu-regression-v10004")]
+    public void OldGeluFilePredictsByTanhAndAWarmStartWithTheTrainingForm(string name)
+    {
+        Recording recording = Recording.Read(name);
+        var ml = new MLContext(seed: 3);
+
+        (BackpropModelParameters old, BackpropTransformer warm, _) = WarmStart(ml, recording);
+
+        Assert.True(old.Network.PredictsGeluByTanh);
+        Assert.False(warm.Model.Network.PredictsGeluByTanh);
+        Assert.False(warm.Model.TrainingNetwork.PredictsGeluByTanh);
     }
 
     /// <summary>

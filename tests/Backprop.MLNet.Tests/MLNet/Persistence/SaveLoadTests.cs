@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Reflection;
+using Backprop.MLNet.Engine.Activations;
 using Backprop.MLNet.MLNet.Persistence;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -78,6 +79,36 @@ public sealed class SaveLoadTests : IDisposable
             restored.Model.TrainingHistory.Select(r => (r.Epoch, r.TrainingLoss, r.LearningRate, r.Elapsed)));
         Assert.Equal(original.FeatureColumnName, restored.FeatureColumnName);
         Assert.Equal(Scores(model.Transform(data), task), Scores(loaded.Transform(data), task));
+    }
+
+    /// <summary>
+    /// A GELU model trained now predicts with GELU's training form (z·σ(2u) on vectors), writes hidden form 0 as the body's
+    /// last field, and loads with that form and the same scores bit for bit.
+    /// </summary>
+    [Fact]
+    public void ANewGeluModelPredictsWithItsTrainingFormAndSavesIt()
+    {
+        var ml = new MLContext(seed: 9);
+        IDataView data = MLData.Blobs(ml, 120, seed: 1);
+        BackpropTransformer model = ml.BinaryClassification.Trainers.Backprop(new BackpropTrainer.Options
+        {
+            HiddenLayerSizes = [6, 4],
+            Activation = Activation.Gelu,
+            LearningRate = 0.01,
+            MaximumNumberOfEpochs = 20,
+        }).Fit(data);
+        Assert.Same(GeluActivation.Instance, model.Model.Network.HiddenFunction);
+        Assert.False(model.Model.Network.PredictsGeluByTanh);
+
+        string path = Path.Combine(_directory, "gelu.zip");
+        ml.Model.Save(model, data.Schema, path);
+        byte[] entry = ModelEntry.Read(path, out _);
+        int bodyEnd = ModelEntry.BodyOffset(entry) + (int)BitConverter.ToInt64(entry, 0x18);
+        Assert.Equal(0, BitConverter.ToInt32(entry, bodyEnd - 4)); // the hidden form, the body's last field: training's form
+
+        ITransformer loaded = new MLContext().Model.Load(path, out _);
+        Assert.False(((BackpropTransformer)loaded).Model.Network.PredictsGeluByTanh);
+        Assert.Equal(Scores(model.Transform(data), "binary"), Scores(loaded.Transform(data), "binary"));
     }
 
     /// <summary>
