@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-
 namespace Backprop.MLNet.Engine;
 
 /// <summary>
@@ -15,37 +13,15 @@ internal static class FirstLayerLayout
     /// <param name="network">The network that gives the shape.</param>
     /// <param name="toTransposed">True: network layout → [inputs × outputs]; false: back.</param>
     /// <param name="scratch">Room for one weight block (inputs × outputs floats), reused across calls (fresh memory costs page faults).</param>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static unsafe void Transpose(Span<float> vector, Network network, bool toTransposed, Span<float> scratch)
+    public static void Transpose(Span<float> vector, Network network, bool toTransposed, Span<float> scratch)
     {
         int inputs = network.InputSize, outputs = network.LayerOutputs(0);
         Span<float> block = vector[..(inputs * outputs)];
         block.CopyTo(scratch);
-        fixed (float* copy = scratch)
-        {
-            (int rows, int columns) = toTransposed ? (outputs, inputs) : (inputs, outputs);
-
-            // Tile by tile, so that both the rows read and the rows written stay in cache.
-            const int Tile = 32;
-            fixed (float* destination = block)
-            {
-                for (int r0 = 0; r0 < rows; r0 += Tile)
-                {
-                    int r1 = Math.Min(rows, r0 + Tile);
-                    for (int c0 = 0; c0 < columns; c0 += Tile)
-                    {
-                        int c1 = Math.Min(columns, c0 + Tile);
-                        for (int r = r0; r < r1; r++)
-                        {
-                            for (int c = c0; c < c1; c++)
-                            {
-                                destination[((nint)c * rows) + r] = copy[((nint)r * columns) + c];
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        (int rows, int columns) = toTransposed ? (outputs, inputs) : (inputs, outputs);
+        // Values are only moved: 8 × 8 blocks in registers (measured on the text workload's 100,931 × 100 block: 19 ms
+        // a transpose element by element in 32 × 32 tiles, three of them at the end of training).
+        Kernels.MatrixTranspose.Transpose(scratch[..block.Length], rows, columns, block);
     }
 
     /// <summary>A scratch buffer for <see cref="Transpose"/> of <paramref name="network"/>'s first weight block.</summary>
