@@ -1,4 +1,5 @@
 using Backprop.MLNet.MLNet;
+using Backprop.MLNet.MLNet.Persistence;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
@@ -211,6 +212,7 @@ public sealed partial class BackpropTrainer : TrainerEstimatorBase<BackpropTrans
     {
         Host.CheckValue(trainContext, nameof(trainContext));
         // The training's thread limit goes on to scoring; a model loaded from a file starts without one (see the property).
-        return new BackpropModelParameters(Host, new ModelTrainer(Host, _options).Train(trainContext)) { NumberOfThreads = _options.NumberOfThreads };
+        (ModelFormat.Contents contents, float[]? spare) = new ModelTrainer(Host, _options).Train(trainContext);
+        return new BackpropModelParameters(Host, contents, foldInto: spare) { NumberOfThreads = _options.NumberOfThreads };
     }
 }

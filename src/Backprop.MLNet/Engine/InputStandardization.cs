@@ -64,7 +64,11 @@ internal sealed record InputStandardization(float[] Mean, float[] Scale)
     /// W'[o, i] = W[o, i] / σ_i and b'[o] = b[o] − Σ_i W'[o, i]·μ_i (the sum in double precision); the other layers are copied.
     /// </summary>
     /// <param name="trained">A network trained on standardised inputs (row-major first layer).</param>
-    public Network Fold(Network trained)
+    /// <param name="storage">
+    /// Where the folded network's parameters go when it has exactly their count (overwritten; the caller gives it up), else
+    /// null for a new array. The result's bits are the same either way.
+    /// </param>
+    public Network Fold(Network trained, float[]? storage = null)
     {
         ArgumentNullException.ThrowIfNull(trained);
         if (trained.InputSize != Width)
@@ -72,7 +76,7 @@ internal sealed record InputStandardization(float[] Mean, float[] Scale)
             throw new ArgumentException($"The network has {trained.InputSize} inputs; the standardisation has {Width}.", nameof(trained));
         }
 
-        Network folded = trained.Clone();
+        Network folded = storage?.Length == trained.ParameterCount ? trained.CloneInto(storage) : trained.Clone();
         int inputs = trained.InputSize, outputs = trained.LayerOutputs(0);
         Span<float> weights = folded.WeightsOf(0);
         Span<float> biases = folded.BiasesOf(0);

@@ -45,6 +45,12 @@ internal sealed class Network
     /// with <see cref="ActivationKind.Gelu"/>.
     /// </param>
     public Network(IReadOnlyList<int> layerSizes, ActivationKind activation, OutputKind outputKind, bool geluByTanh = false)
+        : this(layerSizes, activation, outputKind, geluByTanh, parameters: null)
+    {
+    }
+
+    /// <summary>A network over <paramref name="parameters"/> (exactly its parameter count, kept), or over a new zeroed array when null.</summary>
+    private Network(IReadOnlyList<int> layerSizes, ActivationKind activation, OutputKind outputKind, bool geluByTanh, float[]? parameters)
     {
         ArgumentNullException.ThrowIfNull(layerSizes);
         if (layerSizes.Count < 2)
@@ -88,7 +94,12 @@ internal sealed class Network
             }
         }
 
-        Parameters = LargeArrays.Allocate<float>(offset);
+        if (parameters is not null && parameters.Length != offset)
+        {
+            throw new ArgumentException($"Expected {offset} parameters for this architecture but got {parameters.Length}.", nameof(parameters));
+        }
+
+        Parameters = parameters ?? LargeArrays.Allocate<float>(offset);
     }
 
     /// <summary>Widths of all layers, input first and output last.</summary>
@@ -184,6 +195,20 @@ internal sealed class Network
 
     /// <summary>A deep copy: same architecture and prediction form, its own copy of the parameters.</summary>
     public Network Clone() => FromParameters(_layerSizes, Activation, OutputKind, Parameters, PredictsGeluByTanh);
+
+    /// <summary>A deep copy like <see cref="Clone"/> whose parameters are copied into <paramref name="storage"/>, which it keeps.</summary>
+    /// <param name="storage">Exactly <see cref="ParameterCount"/> floats that nothing else uses from now on.</param>
+    public Network CloneInto(float[] storage)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        if (storage.Length != ParameterCount)
+        {
+            throw new ArgumentException($"The storage holds {storage.Length} floats; the network has {ParameterCount} parameters.", nameof(storage));
+        }
+
+        Parameters.CopyTo(storage, 0);
+        return new Network(_layerSizes, Activation, OutputKind, PredictsGeluByTanh, storage);
+    }
 
     /// <summary>True when <paramref name="other"/> has the same layer sizes, activation and output kind.</summary>
     /// <param name="other">The network to compare with.</param>

@@ -26,7 +26,8 @@ internal sealed partial class ModelTrainer(IHost host, BackpropTrainer.Options o
 
     /// <summary>Trains on the context's data (and validation data, and initial model).</summary>
     /// <param name="trainContext">ML.NET's training context.</param>
-    public ModelFormat.Contents Train(TrainContext trainContext)
+    /// <returns>The model's contents, and a buffer training no longer uses (see <see cref="TrainingResult.Spare"/>) or null.</returns>
+    public (ModelFormat.Contents Contents, float[]? Spare) Train(TrainContext trainContext)
     {
         RoleMappedData train = trainContext.TrainingSet;
         DataViewSchema.Column labelColumn = train.Schema.Label!.Value;
@@ -130,8 +131,8 @@ internal sealed partial class ModelTrainer(IHost host, BackpropTrainer.Options o
             prepared: prepared);
         ReportEnd(ch, result);
         // The data's classes, which a warm start has checked against its model's; the model's when the data has no key values.
-        return new ModelFormat.Contents(task, result.Network, scaling, result.History, result.StopReason, result.Checkpoint, standardization,
-            classes ?? initialModel?.Classes);
+        return (new ModelFormat.Contents(task, result.Network, scaling, result.History, result.StopReason, result.Checkpoint, standardization,
+            classes ?? initialModel?.Classes), result.Spare);
     }
 
     /// <summary>

@@ -96,7 +96,8 @@ internal static class MlpTrainer
         float[] gradient = prepared?.Gradient ?? LargeArrays.Allocate<float>(network.ParameterCount);
         if (!HoldsFirstLayerTransposed(data.IsSparse, network.LayerOutputs(0)))
         {
-            return solver.Train(new TrainingRun(data, settings, network, random, resume, onEpoch, checkAlive, validation, start, null, false, gradient, prepared?.Optimizer));
+            TrainingResult trainedAsIs = solver.Train(new TrainingRun(data, settings, network, random, resume, onEpoch, checkAlive, validation, start, null, false, gradient, prepared?.Optimizer));
+            return trainedAsIs with { Spare = gradient };
         }
 
         // The first layer is trained with its weights (and the optimizer's state of them) transposed. A new network was drawn
@@ -121,7 +122,7 @@ internal static class MlpTrainer
             Transposed(trained, network, toTransposed: false, scratch); // the finished optimizer's own buffers, transposed in place
         }
 
-        return result;
+        return result with { Spare = gradient };
     }
 
     /// <summary>

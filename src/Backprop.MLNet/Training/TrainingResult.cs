@@ -9,6 +9,13 @@ namespace Backprop.MLNet.Training;
 /// <param name="Checkpoint">Everything needed to continue this training exactly (see <see cref="TrainingCheckpoint"/>).</param>
 internal sealed record TrainingResult(Network Network, IReadOnlyList<EpochRecord> History, StopReason StopReason, TrainingCheckpoint Checkpoint)
 {
+    /// <summary>
+    /// A buffer of <see cref="Network.ParameterCount"/> floats that training no longer uses (its gradient), its pages already
+    /// written: room for a copy of the network (the model folds the input standardisation into it, see
+    /// <see cref="InputStandardization.Fold"/>), or null. Nothing else refers to it.
+    /// </summary>
+    public float[]? Spare { get; init; }
+
     /// <summary>Training loss of the last epoch (scikit-learn's <c>loss_</c>), NaN when no epoch ran.</summary>
     public double FinalLoss => History.Count == 0 ? double.NaN : History[^1].TrainingLoss;
 }
