@@ -1,4 +1,7 @@
-using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using Backprop.MLNet.Engine.Sparse;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -124,6 +127,48 @@ internal static class TargetReaders
         }
     }
 
-    /// <summary>Whether every value is finite (vectorised: it runs over every feature of every row read).</summary>
-    public static bool AllFinite(ReadOnlySpan<float> values) => TensorPrimitives.IsFiniteAll(values);
+    /// <summary>Whether every one of <paramref name="values"/> is finite (not NaN, not ±∞).</summary>
+    /// <remarks>
+    /// Vectorised and compiled optimised at first call, as <see cref="NonZeros.Count"/>: it runs over every feature of every
+    /// row read (it was <c>TensorPrimitives.IsFiniteAll</c>, whose generic code ran unoptimised through FMNIST's reading pass).
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static bool AllFinite(ReadOnlySpan<float> values)
+    {
+        ref float start = ref MemoryMarshal.GetReference(values);
+        int k = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; k <= values.Length - Vector512<float>.Count; k += Vector512<float>.Count)
+            {
+                // v − v is 0 for a finite v and NaN for NaN and ±∞.
+                Vector512<float> v = Vector512.LoadUnsafe(ref start, (nuint)k);
+                if (!Vector512.EqualsAll(v - v, Vector512<float>.Zero))
+                {
+                    return false;
+                }
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            for (; k <= values.Length - Vector256<float>.Count; k += Vector256<float>.Count)
+            {
+                Vector256<float> v = Vector256.LoadUnsafe(ref start, (nuint)k);
+                if (!Vector256.EqualsAll(v - v, Vector256<float>.Zero))
+                {
+                    return false;
+                }
+            }
+        }
+
+        for (; k < values.Length; k++)
+        {
+            if (!float.IsFinite(values[k]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 }

@@ -1,3 +1,8 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace Backprop.MLNet.Engine.Sparse;
 
 /// <summary>
@@ -6,13 +11,38 @@ namespace Backprop.MLNet.Engine.Sparse;
 /// </summary>
 internal static class NonZeros
 {
-    /// <summary>How many of <paramref name="values"/> are not zero.</summary>
+    /// <summary>How many of <paramref name="values"/> are not zero (NaN counts: it is not zero).</summary>
+    /// <remarks>
+    /// Sixteen or eight values at a time, and compiled optimised at its first call: the reading pass calls it once per row
+    /// (FMNIST: 60,000 times), and the runtime promotes a method only after a pause in compiling new ones, which a reading
+    /// pass with the warm-up beside it rarely gives (a probe found it running unoptimised through the pass).
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int Count(ReadOnlySpan<float> values)
     {
-        int count = 0;
-        foreach (float v in values)
+        ref float start = ref MemoryMarshal.GetReference(values);
+        int count = 0, k = 0;
+        if (Vector512.IsHardwareAccelerated)
         {
-            count += v != 0f ? 1 : 0;
+            for (; k <= values.Length - Vector512<float>.Count; k += Vector512<float>.Count)
+            {
+                // A lane equals 0 for ±0 only; NaN compares unequal and is counted.
+                ulong zeros = Vector512.Equals(Vector512.LoadUnsafe(ref start, (nuint)k), Vector512<float>.Zero).ExtractMostSignificantBits();
+                count += Vector512<float>.Count - BitOperations.PopCount(zeros);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            for (; k <= values.Length - Vector256<float>.Count; k += Vector256<float>.Count)
+            {
+                uint zeros = Vector256.Equals(Vector256.LoadUnsafe(ref start, (nuint)k), Vector256<float>.Zero).ExtractMostSignificantBits();
+                count += Vector256<float>.Count - BitOperations.PopCount(zeros);
+            }
+        }
+
+        for (; k < values.Length; k++)
+        {
+            count += values[k] != 0f ? 1 : 0;
         }
 
         return count;
