@@ -51,7 +51,6 @@ internal static partial class ModelFormat
             throw Errors.Corrupt("the activation code", activationCode, $"0 to {maxActivation}");
         }
 
-
         int layers = reader.ReadInt32();
         if (layers < 3 || layers > MaxLayers)
         {

@@ -78,7 +78,7 @@ internal static partial class ModelFormat
     /// <summary>The multilabel task (task code 4): the same version as the validation scores and class values.</summary>
     public const uint MultilabelVersion = ClassValuesVersion;
 
-    /// <summary>The hidden form after the activation code: GELU models of this version on predict as training computes.</summary>
+    /// <summary>The hidden form, the layout's last field: GELU models from this version on predict as training computes.</summary>
     public const uint HiddenFormVersion = 0x00010005;
 
     /// <summary>The version this code writes.</summary>
