@@ -70,6 +70,9 @@ internal sealed class TrainingWarmup : IDisposable
     /// <summary>Steps the warm-up has completed (for tests).</summary>
     internal int CompletedSteps { get; private set; }
 
+    /// <summary>Steps of the sparse path run beside the dense ones when the rows may come sparse (for tests; see <see cref="SparseWarmupStep"/>).</summary>
+    internal int SparseSteps { get; private set; }
+
     /// <summary>What stopped the warm-up early, if anything did (for tests; the training never sees it).</summary>
     internal Exception? Failure { get; private set; }
 
@@ -247,6 +250,9 @@ internal sealed class TrainingWarmup : IDisposable
             var gradient = new float[network.ParameterCount];
             int[] weightRanges = RawGradient.WeightRangesOf(network);
             InputBatch batch = InputBatch.FromDense(inputs, rows, width);
+            SparseWarmupStep? sparseStep = sparse
+                ? new SparseWarmupStep(settings, Math.Clamp(inputSize, 1, MaximumSparseWidth), [.. settings.HiddenLayerSizes.Select(h => Math.Min(h, MaximumWidth))], rows)
+                : null;
             hold?.WaitOne();
             for (int step = 0; step < Steps + pacedSteps && !_stop; step++)
             {
@@ -269,6 +275,8 @@ internal sealed class TrainingWarmup : IDisposable
                 }
 
                 workspace.ComputeLoss(batch, targets, 1e-4f);
+                sparseStep?.Run(weighted: step % 2 == 1);
+                SparseSteps = sparseStep?.Steps ?? 0;
                 CompletedSteps = step + 1;
                 if (step == Steps - 1 && !_stop)
                 {

@@ -53,7 +53,8 @@ public class TrainingWarmupTests
 
     /// <summary>
     /// When the rows may come sparse, the solver is rehearsed on sparse rows too (wide inputs and narrow ones, fewer than the
-    /// eight non-zeros a row it uses), for every solver; never when they are dense.
+    /// eight non-zeros a row it uses) and the sparse path is stepped beside every dense step, for every solver; never when
+    /// they are dense.
     /// </summary>
     [Theory]
     [InlineData(0, 100_000)]
@@ -68,9 +69,26 @@ public class TrainingWarmupTests
         sparse.Join();
         Assert.Null(sparse.Failure);
         Assert.True(sparse.RehearsedSparse);
+        Assert.Equal(TrainingWarmup.Steps, sparse.SparseSteps); // and a step of the sparse path beside every dense one
         TrainingWarmup dense = TrainingWarmup.Begin(settings, inputSize, sparse: false, pacedSteps: 0);
         dense.Join();
         Assert.False(dense.RehearsedSparse);
+        Assert.Equal(0, dense.SparseSteps);
+    }
+
+    /// <summary>The sparse path's steps run with full (not lazy) sparse updates too, and on with the paced steps.</summary>
+    [Fact]
+    public void StepsTheSparsePathWithFullUpdatesAndAtItsPace()
+    {
+        TrainingSettings settings = Settings(ActivationKind.Relu, OutputKind.Softmax, 10, SolverKind.Adam) with
+        {
+            HiddenLayerSizes = [100],
+            LazySparseUpdates = false,
+        };
+        TrainingWarmup warmup = TrainingWarmup.Begin(settings, 50_000, sparse: true, pacedSteps: 5);
+        warmup.Join();
+        Assert.Null(warmup.Failure);
+        Assert.Equal(TrainingWarmup.Steps + 5, warmup.SparseSteps);
     }
 
     /// <summary>A network too large to copy for tuning (a text model's wide first layer) is warmed up small only.</summary>
