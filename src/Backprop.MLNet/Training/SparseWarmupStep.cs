@@ -19,7 +19,7 @@ namespace Backprop.MLNet.Training;
 /// </remarks>
 internal sealed class SparseWarmupStep
 {
-    /// <summary>Non-zero inputs per row (as the solver's sparse rehearsal has them).</summary>
+    /// <summary>Non-zero inputs per row.</summary>
     private const int PerRow = 8;
 
     private readonly Network _network;
@@ -48,13 +48,25 @@ internal sealed class SparseWarmupStep
         _layer = new SparseFirstLayer(_network, new float[width], lazy: settings.LazySparseUpdates && settings.Solver != SolverKind.Lbfgs);
         _workspace = new BackpropWorkspace(_network, rows, sparse: _layer, transposedFirstLayer: true);
         _optimizer = settings.Solver == SolverKind.Lbfgs ? null : StochasticSolver.CreateOptimizer(settings with { NumberOfThreads = 1 }, _network.ParameterCount);
-        int perRow = Math.Min(PerRow, width), step = width / perRow;
-        _rowStarts = [.. Enumerable.Range(0, rows + 1).Select(r => r * perRow)];
-        _indices = [.. Enumerable.Range(0, rows).SelectMany(r => Enumerable.Range(0, perRow).Select(k => (k * step) + (r % step)))];
-        _values = [.. Enumerable.Range(0, _indices.Length).Select(i => (float)((i % 5) - 2))];
+        (_rowStarts, _indices, _values) = Rows(rows, width);
         _targets = new float[rows * _network.TargetWidth]; // zero: a valid target of every output kind
         _weights = [.. Enumerable.Repeat(1f, rows)];
         _gradient = new float[_network.ParameterCount];
+    }
+
+    /// <summary>
+    /// The warm-up's sparse rows in CSR form: eight increasing, distinct inputs a row (all of them when there are fewer),
+    /// moving from row to row, with small values of both signs.
+    /// </summary>
+    /// <param name="rows">Rows.</param>
+    /// <param name="width">Inputs.</param>
+    public static (int[] RowStarts, int[] Indices, float[] Values) Rows(int rows, int width)
+    {
+        int perRow = Math.Min(PerRow, width), step = width / perRow;
+        int[] rowStarts = [.. Enumerable.Range(0, rows + 1).Select(r => r * perRow)];
+        int[] indices = [.. Enumerable.Range(0, rows).SelectMany(r => Enumerable.Range(0, perRow).Select(k => (k * step) + (r % step)))];
+        float[] values = [.. Enumerable.Range(0, indices.Length).Select(i => (float)((i % 5) - 2))];
+        return (rowStarts, indices, values);
     }
 
     /// <summary>Steps run so far.</summary>

@@ -186,11 +186,7 @@ internal sealed class TrainingWarmup : IDisposable
         TrainingData data;
         if (sparse)
         {
-            // Eight increasing, distinct inputs a row (all of them when there are fewer), moving from row to row.
-            int perRow = Math.Min(8, width), step = width / perRow;
-            int[] rowStarts = [.. Enumerable.Range(0, rows + 1).Select(r => r * perRow)];
-            int[] indices = [.. Enumerable.Range(0, rows).SelectMany(r => Enumerable.Range(0, perRow).Select(k => (k * step) + (r % step)))];
-            float[] values = [.. Enumerable.Range(0, indices.Length).Select(i => (float)((i % 5) - 2))];
+            (int[] rowStarts, int[] indices, float[] values) = SparseWarmupStep.Rows(rows, width);
             data = new TrainingData(new SparseRows(rowStarts, indices, values, width), targets, targetWidth);
         }
         else
