@@ -60,6 +60,7 @@ internal sealed class TrainingWarmup : IDisposable
 
     private readonly Thread _thread;
     private volatile bool _stop;
+    private SparseWarmupStep? _sparseStep;
 
     private TrainingWarmup(TrainingSettings settings, int inputSize, bool sparse, WaitHandle? hold, int pacedSteps)
     {
@@ -71,7 +72,7 @@ internal sealed class TrainingWarmup : IDisposable
     internal int CompletedSteps { get; private set; }
 
     /// <summary>Steps of the sparse path run beside the dense ones when the rows may come sparse (for tests; see <see cref="SparseWarmupStep"/>).</summary>
-    internal int SparseSteps { get; private set; }
+    internal int SparseSteps => _sparseStep?.Steps ?? 0;
 
     /// <summary>What stopped the warm-up early, if anything did (for tests; the training never sees it).</summary>
     internal Exception? Failure { get; private set; }
@@ -246,7 +247,7 @@ internal sealed class TrainingWarmup : IDisposable
             var gradient = new float[network.ParameterCount];
             int[] weightRanges = RawGradient.WeightRangesOf(network);
             InputBatch batch = InputBatch.FromDense(inputs, rows, width);
-            SparseWarmupStep? sparseStep = sparse
+            _sparseStep = sparse
                 ? new SparseWarmupStep(settings, Math.Clamp(inputSize, 1, MaximumSparseWidth), [.. settings.HiddenLayerSizes.Select(h => Math.Min(h, MaximumWidth))], rows)
                 : null;
             hold?.WaitOne();
@@ -271,8 +272,7 @@ internal sealed class TrainingWarmup : IDisposable
                 }
 
                 workspace.ComputeLoss(batch, targets, 1e-4f);
-                sparseStep?.Run(weighted: step % 2 == 1);
-                SparseSteps = sparseStep?.Steps ?? 0;
+                _sparseStep?.Run(weighted: step % 2 == 1);
                 CompletedSteps = step + 1;
                 if (step == Steps - 1 && !_stop)
                 {
