@@ -112,7 +112,8 @@ internal static class TextBenchmark
     /// <summary>One row per trainer: fit seconds, seconds per epoch, peak working set and test metrics, or why it failed.</summary>
     private static void PrintTrainers(List<TextRunResult> results)
     {
-        var table = new Table("trainer", "fit s", "s/epoch", "peak WS at fit end GB", "peak WS before fit GB", "peak WS after scoring GB", "accuracy", "AUC", "log-loss");
+        var table = new Table("trainer", "fit s", "s/epoch", "peak WS at fit end GB", "peak WS before fit GB", "peak WS after scoring GB", "accuracy", "AUC", "log-loss",
+            "model MB (save s, load s)");
         foreach (TextRunResult r in results)
         {
             string name = r.Storage is null or "default" ? r.Trainer : $"{r.Trainer} ({r.Storage})";
@@ -124,7 +125,8 @@ internal static class TextBenchmark
 
             table.Add(name, $"{r.FitSeconds:F2}", r.SecondsPerEpoch is double s ? $"{s:F2}" : "-",
                 TextTrainerRun.Gigabytes(r.PeakWorkingSetAfterFit), TextTrainerRun.Gigabytes(r.PeakWorkingSetBeforeFit), TextTrainerRun.Gigabytes(r.PeakWorkingSet),
-                $"{r.Accuracy:F4}", $"{r.Auc:F4}", $"{r.LogLoss:F4}");
+                $"{r.Accuracy:F4}", $"{r.Auc:F4}", $"{r.LogLoss:F4}",
+                r.ModelFileBytes is long bytes ? $"{bytes / 1e6:F1} ({r.SaveSeconds:F2}, {r.LoadSeconds:F2})" : "-");
         }
 
         table.Print();
@@ -136,6 +138,7 @@ internal static class TextBenchmark
         Console.WriteLine("Peak WS: the child process's peak working set (PeakWorkingSet64) when Fit returns, before Fit, and after scoring the test rows.");
         Console.WriteLine("s/epoch: Backprop's median epoch, from the Elapsed times of its TrainingHistory.");
         Console.WriteLine("Accuracy, AUC and log-loss (in bits: ML.NET's evaluator uses log base 2) on the test rows.");
+        Console.WriteLine("Model: the trainer's fitted transformer saved with mlContext.Model.Save (MB = 10^6 bytes), and loaded in a new MLContext.");
         Console.WriteLine();
     }
 }

@@ -86,6 +86,15 @@ internal sealed record TextRunResult
     /// <summary>Test log-loss.</summary>
     public double LogLoss { get; init; }
 
+    /// <summary>Bytes of the fitted model's file (<c>mlContext.Model.Save</c> of the trainer's transformer); null for a whole pipeline.</summary>
+    public long? ModelFileBytes { get; init; }
+
+    /// <summary>Seconds of <c>mlContext.Model.Save</c> to that file.</summary>
+    public double? SaveSeconds { get; init; }
+
+    /// <summary>Seconds of <c>mlContext.Model.Load</c> from it, in a new MLContext.</summary>
+    public double? LoadSeconds { get; init; }
+
     /// <summary>Backprop only: what became of <c>--backprop-storage</c> ("default" when not given).</summary>
     public string? Storage { get; init; }
 

@@ -89,6 +89,7 @@ internal static class TextTrainerRun
         Console.WriteLine($"  [{fitSeconds:F3} s] Fit returned");
 
         CalibratedBinaryClassificationMetrics metrics = mlContext.BinaryClassification.Evaluate(model.Transform(test));
+        (long modelBytes, double saveSeconds, double loadSeconds) = SaveAndLoad(mlContext, model, train.Schema);
         TrainingHistory? history = (model as BackpropTransformer)?.Model.TrainingHistory;
         double[]? epochSeconds = history?.Select((r, e) => (r.Elapsed - (e == 0 ? TimeSpan.Zero : history[e - 1].Elapsed)).TotalSeconds).ToArray();
         return new TextRunResult
@@ -117,7 +118,30 @@ internal static class TextTrainerRun
             Auc = metrics.AreaUnderRocCurve,
             LogLoss = metrics.LogLoss,
             Storage = storage,
+            ModelFileBytes = modelBytes,
+            SaveSeconds = saveSeconds,
+            LoadSeconds = loadSeconds,
         };
+    }
+
+    /// <summary>Saves the model to a temporary file with <c>mlContext.Model.Save</c> and loads it in a new MLContext, timing both.</summary>
+    private static (long Bytes, double SaveSeconds, double LoadSeconds) SaveAndLoad(MLContext mlContext, ITransformer model, DataViewSchema schema)
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"backprop-text-model-{Environment.ProcessId}.zip");
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            mlContext.Model.Save(model, schema, path);
+            double saveSeconds = clock.Elapsed.TotalSeconds;
+            long bytes = new FileInfo(path).Length;
+            clock.Restart();
+            new MLContext().Model.Load(path, out _);
+            return (bytes, saveSeconds, clock.Elapsed.TotalSeconds);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     /// <summary>
@@ -276,12 +300,17 @@ internal static class TextTrainerRun
 
         if (r.Storage is not null)
         {
-            table.Add("FeatureStorage", r.Storage);
+            table.Add("Backprop options (--backprop)", r.Storage);
         }
 
         table.Add("Peak working set (before Fit / when Fit returns / after scoring)",
             $"{Gigabytes(r.PeakWorkingSetBeforeFit)} / {Gigabytes(r.PeakWorkingSetAfterFit)} / {Gigabytes(r.PeakWorkingSet)} GB");
         table.Add("Test accuracy / AUC / log-loss", $"{r.Accuracy:F4} / {r.Auc:F4} / {r.LogLoss:F4}");
+        if (r.ModelFileBytes is long bytes)
+        {
+            table.Add("Model file (Model.Save), save, load (new MLContext)", $"{bytes / 1e6:F1} MB, {r.SaveSeconds:F2} s, {r.LoadSeconds:F2} s");
+        }
+
         table.Print();
     }
 

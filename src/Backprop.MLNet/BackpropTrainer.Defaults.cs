@@ -35,6 +35,7 @@ public sealed partial class BackpropTrainer
         public const FeatureStorage Storage = FeatureStorage.Auto;
         public const bool LazySparseUpdates = true;
         public const DataCaching Caching = DataCaching.Auto;
+        public const bool KeepOptimizerState = true;
 
         /// <summary>One hidden layer of <see cref="HiddenLayerSize"/> units (a new array each time: options own theirs).</summary>
         public static int[] HiddenLayerSizes => [HiddenLayerSize];

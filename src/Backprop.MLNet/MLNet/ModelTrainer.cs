@@ -130,8 +130,9 @@ internal sealed partial class ModelTrainer(IHost host, BackpropTrainer.Options o
             standardization: standardization,
             prepared: prepared);
         ReportEnd(ch, result);
+        TrainingCheckpoint checkpoint = _options.KeepOptimizerState ? result.Checkpoint : result.Checkpoint.WithoutOptimizer();
         // The data's classes, which a warm start has checked against its model's; the model's when the data has no key values.
-        return (new ModelFormat.Contents(task, result.Network, scaling, result.History, result.StopReason, result.Checkpoint, standardization,
+        return (new ModelFormat.Contents(task, result.Network, scaling, result.History, result.StopReason, checkpoint, standardization,
             classes ?? initialModel?.Classes), result.Spare);
     }
 

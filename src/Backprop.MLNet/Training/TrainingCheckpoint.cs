@@ -39,6 +39,9 @@ internal sealed class TrainingCheckpoint
     /// <param name="optimizer">The state.</param>
     public TrainingCheckpoint WithOptimizer(OptimizerState optimizer) => With(Network, optimizer);
 
+    /// <summary>The same checkpoint without the optimizer's state: a warm start from it starts a fresh optimizer.</summary>
+    public TrainingCheckpoint WithoutOptimizer() => Optimizer is null ? this : With(Network, null);
+
     /// <summary>The same checkpoint of another network object (the same parameters in another prediction form).</summary>
     /// <param name="network">The network.</param>
     public TrainingCheckpoint WithNetwork(Network network) => With(network, Optimizer);
