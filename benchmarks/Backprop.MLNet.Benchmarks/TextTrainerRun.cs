@@ -89,6 +89,7 @@ internal static class TextTrainerRun
         Console.WriteLine($"  [{fitSeconds:F3} s] Fit returned");
 
         CalibratedBinaryClassificationMetrics metrics = mlContext.BinaryClassification.Evaluate(model.Transform(test));
+        long peakAfterScoring = PeakWorkingSet(); // before saving and loading, which read and write the model once more
         (long modelBytes, double saveSeconds, double loadSeconds) = SaveAndLoad(mlContext, model, train.Schema);
         TrainingHistory? history = (model as BackpropTransformer)?.Model.TrainingHistory;
         double[]? epochSeconds = history?.Select((r, e) => (r.Elapsed - (e == 0 ? TimeSpan.Zero : history[e - 1].Elapsed)).TotalSeconds).ToArray();
@@ -112,7 +113,7 @@ internal static class TextTrainerRun
             Epochs = history?.Count,
             SetupSeconds = history is { Count: > 0 } ? fitSeconds - history[^1].Elapsed.TotalSeconds : null,
             PeakWorkingSetBeforeFit = peakBeforeFit,
-            PeakWorkingSet = PeakWorkingSet(),
+            PeakWorkingSet = peakAfterScoring,
             PeakWorkingSetAfterFit = peakAfterFit,
             Accuracy = metrics.Accuracy,
             Auc = metrics.AreaUnderRocCurve,
