@@ -96,7 +96,7 @@ internal static class MlpTrainer
         float[] gradient = prepared?.Gradient ?? LargeArrays.Allocate<float>(network.ParameterCount);
         if (!HoldsFirstLayerTransposed(data.IsSparse, network.LayerOutputs(0)))
         {
-            TrainingResult trainedAsIs = solver.Train(new TrainingRun(data, settings, network, random, resume, onEpoch, checkAlive, validation, start, null, false, gradient, prepared?.Optimizer));
+            TrainingResult trainedAsIs = solver.Train(new TrainingRun(data, settings, network, random, resume, onEpoch, checkAlive, validation, start, null, false, gradient, prepared?.Optimizer, prepared?.BestParameters));
             return trainedAsIs with { Spare = gradient };
         }
 
@@ -115,7 +115,7 @@ internal static class MlpTrainer
         TrainingCheckpoint? transposedResume = resume?.Optimizer is { } resumedState
             ? resume.WithOptimizer(Transposed(resumedState with { Buffers = [.. resumedState.Buffers.Select(LargeArrays.Copy)] }, network, true, scratch))
             : resume;
-        TrainingResult result = solver.Train(new TrainingRun(data, settings, network, random, transposedResume, onEpoch, checkAlive, validation, start, sparse, true, gradient, prepared?.Optimizer));
+        TrainingResult result = solver.Train(new TrainingRun(data, settings, network, random, transposedResume, onEpoch, checkAlive, validation, start, sparse, true, gradient, prepared?.Optimizer, prepared?.BestParameters));
         FirstLayerLayout.Transpose(network.Parameters, network, toTransposed: false, scratch);
         if (result.Checkpoint.Optimizer is { } trained)
         {

@@ -95,8 +95,9 @@ internal sealed class TrainingPreparation : IDisposable
             var network = new Network(_inputSize, _settings.HiddenLayerSizes, _settings.OutputSize, _settings.Activation, _settings.OutputKind);
             float[] gradient = LargeArrays.Allocate<float>(network.ParameterCount);
             IOptimizer? optimizer = _settings.Solver == SolverKind.Lbfgs ? null : StochasticSolver.CreateOptimizer(_settings, network.ParameterCount);
+            float[]? best = optimizer is not null && _settings.EarlyStopping ? LargeArrays.Allocate<float>(network.ParameterCount) : null;
             _networkPages = new PagePopulation(network.Parameters);
-            _bufferPages = new PagePopulation([gradient, .. optimizer?.GetState().Buffers ?? []]);
+            _bufferPages = new PagePopulation([gradient, .. optimizer?.GetState().Buffers ?? [], .. best is null ? [] : new[] { best }]);
             _allocated.Set();
 
             // The network's pages first, then its draws (the largest writes); the buffers' pages after, unless the trainer,
@@ -111,7 +112,7 @@ internal sealed class TrainingPreparation : IDisposable
             var random = new SeededRandom(_settings.Seed);
             GlorotInitializer.Initialize(network, random, _transposed);
             _bufferPages.Run(stopped);
-            _result = new PreparedTraining(_settings, network, random.GetState(), _transposed, gradient, optimizer);
+            _result = new PreparedTraining(_settings, network, random.GetState(), _transposed, gradient, optimizer, best);
         }
         catch (Exception e)
         {
@@ -132,10 +133,12 @@ internal sealed class TrainingPreparation : IDisposable
 /// <param name="TransposedFirstLayer">Whether the first layer was drawn transposed (<see cref="MlpTrainer.HoldsFirstLayerTransposed"/>).</param>
 /// <param name="Gradient">A zeroed parameter-sized buffer for the gradient.</param>
 /// <param name="Optimizer">The minibatch solver's new optimizer; null for L-BFGS.</param>
+/// <param name="BestParameters">With early stopping (minibatch solvers), a parameter-sized buffer for the best epoch's parameters; else null.</param>
 internal sealed record PreparedTraining(
     TrainingSettings Settings,
     Network Network,
     ulong[] RandomState,
     bool TransposedFirstLayer,
     float[] Gradient,
-    IOptimizer? Optimizer);
+    IOptimizer? Optimizer,
+    float[]? BestParameters = null);

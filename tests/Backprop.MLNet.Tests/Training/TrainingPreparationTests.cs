@@ -37,6 +37,8 @@ public class TrainingPreparationTests
     [InlineData((int)SolverKind.Adam, true, 70, false)]
     [InlineData((int)SolverKind.Sgd, true, 8, false)]
     [InlineData((int)SolverKind.Adam, false, 70, true)]
+    [InlineData((int)SolverKind.Adam, true, 70, true)]
+    [InlineData((int)SolverKind.Sgd, false, 8, true)]
     [InlineData((int)SolverKind.Sgd, false, 8, false)]
     [InlineData((int)SolverKind.Lbfgs, false, 8, false)]
     [InlineData((int)SolverKind.Lbfgs, true, 70, false)]
@@ -44,8 +46,10 @@ public class TrainingPreparationTests
     {
         var solver = (SolverKind)solverKind;
         (SparseRows sparseRows, float[] dense, float[] targets) = Rows(240, seed: 5);
+        // Each training its own rows: early stopping keeps its training rows in place, in the data's own arrays.
         TrainingData Data() => sparse
-            ? new TrainingData(sparseRows, (float[])targets.Clone(), 1)
+            ? new TrainingData(new SparseRows((int[])sparseRows.RowStarts.Clone(), (int[])sparseRows.Indices.Clone(), (float[])sparseRows.Values.Clone(), Inputs),
+                (float[])targets.Clone(), 1)
             : new TrainingData((float[])dense.Clone(), (float[])targets.Clone(), 240, Inputs, 1);
         TrainingSettings settings = Settings(solver, hidden, earlyStopping);
 
@@ -62,6 +66,13 @@ public class TrainingPreparationTests
         Assert.Equal(own.Checkpoint.Optimizer?.Buffers, adopted.Checkpoint.Optimizer?.Buffers);
         Assert.Equal(own.Checkpoint.RandomState, adopted.Checkpoint.RandomState);
         Assert.True(adopted.History.Count >= 2, "trained more than one epoch"); // the comparison is not of an empty history
+        // Early stopping kept its best epoch's parameters in the prepared buffer (the network's layout: equal when not transposed).
+        Assert.Equal(earlyStopping && solver != SolverKind.Lbfgs, prepared.BestParameters is not null);
+        if (prepared.BestParameters is { } best)
+        {
+            Assert.Equal(adopted.Network.ParameterCount, best.Length);
+            Assert.Equal(hidden < 64 && !sparse, best.AsSpan().SequenceEqual(adopted.Network.Parameters));
+        }
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Backprop.MLNet.Engine;
 
 namespace Backprop.MLNet.Training.Data;
@@ -50,6 +51,16 @@ internal sealed class SparseRows
         Width = width;
     }
 
+    /// <summary>Wraps rows taken from checked rows (<see cref="KeepOnly"/>, <see cref="Select"/>), which keep their shape: no check again.</summary>
+    private SparseRows(int[] rowStarts, int[] indices, float[] values, int width, bool fromCheckedRows)
+    {
+        Debug.Assert(fromCheckedRows && rowStarts[0] == 0 && rowStarts[^1] <= indices.Length && rowStarts[^1] <= values.Length);
+        RowStarts = rowStarts;
+        Indices = indices;
+        Values = values;
+        Width = width;
+    }
+
     /// <summary>Rows + 1 offsets into <see cref="Indices"/> and <see cref="Values"/>.</summary>
     public int[] RowStarts { get; }
 
@@ -88,6 +99,33 @@ internal sealed class SparseRows
     /// <param name="rows">Number of rows (≥ 1).</param>
     public InputBatch Batch(int start, int rows) => InputBatch.FromCsr(RowStarts.AsSpan(start, rows + 1), Indices, Values, Width);
 
+    /// <summary>
+    /// The rows whose numbers are listed (strictly increasing), as <see cref="Select"/> gives them, but moved to the front of
+    /// this object's own <see cref="Indices"/> and <see cref="Values"/>, which the result holds (only its row starts are
+    /// new): these rows are spent afterwards. Early stopping keeps nine rows in ten this way; a copy of the text workload's
+    /// 15 MB was fresh memory whose first writes cost the first epoch ~45 ms.
+    /// </summary>
+    /// <param name="rows">Row numbers, strictly increasing (the caller checks).</param>
+    public SparseRows KeepOnly(ReadOnlySpan<int> rows)
+    {
+        var starts = new int[rows.Length + 1];
+        for (int k = 0; k < rows.Length; k++)
+        {
+            // Row rows[k] ≥ k starts at or after its new place, and the rows before it have moved already: a move down
+            // overwrites only entries of rows already moved.
+            int from = RowStarts[rows[k]], length = RowStarts[rows[k] + 1] - from;
+            if (from != starts[k])
+            {
+                Array.Copy(Indices, from, Indices, starts[k], length);
+                Array.Copy(Values, from, Values, starts[k], length);
+            }
+
+            starts[k + 1] = starts[k] + length;
+        }
+
+        return new SparseRows(starts, Indices, Values, Width, fromCheckedRows: true);
+    }
+
     /// <summary>A copy of the rows whose numbers are listed, in that order.</summary>
     /// <param name="rows">Row numbers.</param>
     public SparseRows Select(ReadOnlySpan<int> rows)
@@ -107,6 +145,6 @@ internal sealed class SparseRows
             Values.AsSpan(from, length).CopyTo(values.AsSpan(starts[k]));
         }
 
-        return new SparseRows(starts, indices, values, Width);
+        return new SparseRows(starts, indices, values, Width, fromCheckedRows: true);
     }
 }

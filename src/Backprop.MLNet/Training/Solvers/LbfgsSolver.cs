@@ -29,7 +29,7 @@ internal sealed class LbfgsSolver : ISolver
     public TrainingResult Train(TrainingRun run)
     {
         (ITrainingRows data, TrainingSettings settings, Network network, _, TrainingCheckpoint? resume,
-            Action<EpochRecord>? onEpoch, Action? checkAlive, ITrainingRows? validation, long start, SparseFirstLayer? sparse, bool transposed, float[] chunkGradient, _) = run;
+            Action<EpochRecord>? onEpoch, Action? checkAlive, ITrainingRows? validation, long start, SparseFirstLayer? sparse, bool transposed, float[] chunkGradient, _, _) = run;
         var workspace = new BackpropWorkspace(network, (int)Math.Min(data.Rows, ChunkRows), settings.NumberOfThreads, sparse: sparse, transposedFirstLayer: transposed);
         using IMinibatchSource chunks = data.Batches(workspace.MaxRows, shuffle: false, random: null);
         float l2 = (float)settings.L2Regularization;

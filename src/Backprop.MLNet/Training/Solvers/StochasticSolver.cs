@@ -19,7 +19,8 @@ internal sealed class StochasticSolver : ISolver
     public TrainingResult Train(TrainingRun run)
     {
         (ITrainingRows data, TrainingSettings settings, Network network, SeededRandom random, TrainingCheckpoint? resume,
-            Action<EpochRecord>? onEpoch, Action? checkAlive, ITrainingRows? validation, long start, SparseFirstLayer? sparse, bool transposed, float[] gradient, IOptimizer? prepared) = run;
+            Action<EpochRecord>? onEpoch, Action? checkAlive, ITrainingRows? validation, long start, SparseFirstLayer? sparse, bool transposed, float[] gradient, IOptimizer? prepared,
+            float[]? preparedBest) = run;
 
         int batchSize = (int)Math.Min(settings.BatchSize, data.Rows);
         Dropout? dropout = settings.DropoutRate > 0 ? new Dropout(settings.DropoutRate, random, network, batchSize) : null;
@@ -34,7 +35,7 @@ internal sealed class StochasticSolver : ISolver
         var schedule = new LearningRateController(settings, resume);
         var history = new List<EpochRecord>(Math.Min((resume?.History.Count ?? 0) + settings.MaximumNumberOfEpochs, 4096));
         history.AddRange(resume?.History ?? []);
-        float[]? bestParameters = settings.EarlyStopping ? LargeArrays.Copy(network.Parameters) : null;
+        float[]? bestParameters = settings.EarlyStopping ? BestBuffer(network.Parameters, preparedBest) : null;
         float l2 = (float)settings.L2Regularization;
         int[] weightRanges = RawGradient.WeightRangesOf(network);
         long samplesSeen = resume?.SamplesSeen ?? 0;
@@ -119,6 +120,18 @@ internal sealed class StochasticSolver : ISolver
             History = history,
         };
         return new TrainingResult(network, history, reason, checkpoint);
+    }
+
+    /// <summary>The parameters copied into <paramref name="prepared"/> when it fits, else into a new array.</summary>
+    private static float[] BestBuffer(float[] parameters, float[]? prepared)
+    {
+        if (prepared is null || prepared.Length != parameters.Length)
+        {
+            return LargeArrays.Copy(parameters);
+        }
+
+        parameters.AsSpan().CopyTo(prepared);
+        return prepared;
     }
 
     /// <summary>The engine optimizer the settings name.</summary>

@@ -77,12 +77,41 @@ public class ValidationSplitTests
         var e = Assert.Throws<InvalidOperationException>(() => data.Batches(32, shuffle: false, random: null));
         Assert.Contains("split for early stopping", e.Message, StringComparison.Ordinal);
         Assert.Throws<InvalidOperationException>(() => ValidationSplit.Split(data, 0.1, true, new SeededRandom(3)));
+    }
 
-        var sparse = new TrainingData(new SparseRows([.. Enumerable.Range(0, rows + 1)], [.. Enumerable.Range(0, rows).Select(r => r % width)],
-            [.. Enumerable.Range(0, rows).Select(r => 1f)], width), targets, 1);
-        (TrainingData sparseTrain, _) = ValidationSplit.Split(sparse, 0.1, true, new SeededRandom(3));
-        Assert.Equal(rows - 200, sparseTrain.Rows);
-        using IMinibatchSource again = sparse.Batches(32, shuffle: false, random: null); // not spent
+    /// <summary>Sparse rows likewise: the kept rows move to the front of the data's own indices and values.</summary>
+    [Fact]
+    public void SparseTrainingRowsStayInTheirArraysAndTheDataIsSpent()
+    {
+        const int rows = 2_000, width = 5_000;
+        SparseRows Rows() => SparseRowsTests.Random(new SeededRandom(7), rows, width, longest: 200); // ~90 entries a row
+        float[] targets = [.. Enumerable.Range(0, rows).Select(i => (float)(i % 3))];
+        float[] weights = [.. Enumerable.Range(0, rows).Select(i => 1f + (i % 5))];
+        SparseRows rowsOfData = Rows();
+        var data = new TrainingData(rowsOfData, targets, 1, weights);
+        var twin = new TrainingData(Rows(), targets, 1, weights);
+        int[] originalStarts = (int[])rowsOfData.RowStarts.Clone();
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        (TrainingData train, TrainingData valid) = ValidationSplit.Split(data, 0.1, true, new SeededRandom(3));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        long entryBytes = (long)rowsOfData.Entries * (sizeof(int) + sizeof(float));
+        Assert.Same(rowsOfData.Indices, train.Sparse!.Indices);
+        Assert.Same(rowsOfData.Values, train.Sparse.Values);
+        Assert.True(allocated < entryBytes / 4, $"{allocated:N0} bytes allocated for {entryBytes:N0} bytes of entries");
+        (TrainingData twinTrain, TrainingData twinValid) = ValidationSplit.Split(twin.Select([.. Enumerable.Range(0, rows)]), 0.1, true, new SeededRandom(3));
+        Assert.Equal(twinValid.Sparse!.RowStarts, valid.Sparse!.RowStarts);
+        Assert.Equal(twinTrain.Sparse!.RowStarts, train.Sparse.RowStarts);
+        int entries = train.Sparse.Entries;
+        Assert.Equal(twinTrain.Sparse.Indices.AsSpan(0, entries).ToArray(), train.Sparse.Indices.AsSpan(0, entries).ToArray());
+        Assert.Equal(twinTrain.Sparse.Values.AsSpan(0, entries).ToArray(), train.Sparse.Values.AsSpan(0, entries).ToArray());
+        Assert.Equal(twinTrain.Targets, train.Targets);
+        Assert.Equal(twinTrain.Weights, train.Weights);
+        Assert.NotEqual(originalStarts, train.Sparse.RowStarts[..]);
+
+        var e = Assert.Throws<InvalidOperationException>(() => data.Batches(32, shuffle: false, random: null));
+        Assert.Contains("split for early stopping", e.Message, StringComparison.Ordinal);
     }
 
     /// <summary>Keeping rows in place needs them in increasing order; anything else is refused before a row moves.</summary>
@@ -92,5 +121,11 @@ public class ValidationSplitTests
         TrainingData data = Classes([5, 5]);
         Assert.Throws<ArgumentException>(() => data.KeepOnly([3, 1]));
         Assert.Equal(Enumerable.Range(0, 10).Select(i => (float)i), data.Features);
+        SparseRows rows = SparseRowsTests.Random(new SeededRandom(2), 10, 40);
+        int[] starts = (int[])rows.RowStarts.Clone(), indices = (int[])rows.Indices.Clone();
+        var sparse = new TrainingData(rows, [.. Enumerable.Range(0, 10).Select(i => (float)(i % 2))], 1);
+        Assert.Throws<ArgumentException>(() => sparse.KeepOnly([2, 2, 5]));
+        Assert.Equal(starts, rows.RowStarts);
+        Assert.Equal(indices, rows.Indices);
     }
 }
