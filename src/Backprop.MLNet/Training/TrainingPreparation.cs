@@ -6,9 +6,9 @@ namespace Backprop.MLNet.Training;
 
 /// <summary>
 /// Prepares a new training's network-sized memory on a background thread while the trainer reads its data: draws the
-/// network from the seed exactly as <see cref="MlpTrainer.Train"/> would, allocates the gradient and the optimizer, and has
-/// the kernel map all their pages (<see cref="PagePopulation"/>), so that neither the drawing nor the first writes to those
-/// arrays fall in the first epoch.
+/// network from the seed exactly as <see cref="MlpTrainer.Train"/> would, allocates the gradient, the optimizer and, with
+/// early stopping, the best epoch's parameter buffer, and has the kernel map all their pages (<see cref="PagePopulation"/>),
+/// so that neither the drawing nor the first writes to those arrays fall in the first epoch.
 /// </summary>
 /// <remarks>
 /// <para>Only worth it for a large network (a parameter array of at least <see cref="LargeArrays.MinimumBytes"/>, such as a
