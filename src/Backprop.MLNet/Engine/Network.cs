@@ -161,6 +161,22 @@ internal sealed class Network
         return network;
     }
 
+    /// <summary>
+    /// A network over <paramref name="parameters"/> itself, not a copy (<see cref="FromParameters"/> copies): for an array
+    /// nothing else holds, such as parameters just read from a model file (a text model's 40 MB copied and written for the
+    /// first time cost its load ~0.1 s).
+    /// </summary>
+    /// <param name="layerSizes">Widths of all layers.</param>
+    /// <param name="activation">Activation of every hidden layer.</param>
+    /// <param name="outputKind">Output activation and loss.</param>
+    /// <param name="parameters">Exactly the architecture's parameter count; the network keeps it.</param>
+    /// <param name="geluByTanh">As in the constructor.</param>
+    public static Network Adopt(IReadOnlyList<int> layerSizes, ActivationKind activation, OutputKind outputKind, float[] parameters, bool geluByTanh = false)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        return new Network(layerSizes, activation, outputKind, geluByTanh, parameters);
+    }
+
     /// <summary>Number of inputs (fan-in) of weight layer <paramref name="layer"/>.</summary>
     /// <param name="layer">Weight layer index, 0 ≤ layer &lt; <see cref="LayerCount"/>.</param>
     public int LayerInputs(int layer) => _layerSizes[layer];

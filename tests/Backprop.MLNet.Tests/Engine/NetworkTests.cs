@@ -134,4 +134,20 @@ public class NetworkTests
         Assert.Throws<ArgumentException>(() => new Network([3], ActivationKind.Relu, OutputKind.Sigmoid));
         Assert.Throws<ArgumentOutOfRangeException>(() => new Network(2, [], 1, (ActivationKind)99, OutputKind.Sigmoid));
     }
+
+    /// <summary>Adopt keeps the given array (FromParameters copies it), checks its length naming it, and takes the prediction form.</summary>
+    [Fact]
+    public void AdoptKeepsTheArrayItIsGiven()
+    {
+        int[] sizes = [3, 4, 2];
+        float[] parameters = [.. Enumerable.Range(0, (3 * 4) + 4 + (4 * 2) + 2).Select(i => i * 0.25f)];
+        Network adopted = Network.Adopt(sizes, ActivationKind.Gelu, OutputKind.Softmax, parameters, geluByTanh: true);
+        Network copied = Network.FromParameters(sizes, ActivationKind.Gelu, OutputKind.Softmax, parameters, geluByTanh: true);
+
+        Assert.Same(parameters, adopted.Parameters);
+        Assert.NotSame(parameters, copied.Parameters);
+        Assert.Equal(copied.Parameters, adopted.Parameters);
+        Assert.True(adopted.PredictsGeluByTanh);
+        Assert.Equal("parameters", Assert.Throws<ArgumentException>(() => Network.Adopt(sizes, ActivationKind.Relu, OutputKind.Softmax, new float[5])).ParamName);
+    }
 }

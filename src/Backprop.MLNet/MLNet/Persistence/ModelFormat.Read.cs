@@ -113,7 +113,7 @@ internal static partial class ModelFormat
         // A GELU model of a version before the hidden form predicts by tanh; from that version on, the form says (at the end).
         var activation = (ActivationKind)activationCode;
         bool gelu = activation == ActivationKind.Gelu;
-        var network = Network.FromParameters(widths, activation, EngineMapping.OutputKindOf(task), parameters, geluByTanh: gelu && version < HiddenFormVersion);
+        var network = Network.Adopt(widths, activation, EngineMapping.OutputKindOf(task), parameters, geluByTanh: gelu && version < HiddenFormVersion);
         TrainingCheckpoint? checkpoint = version >= CheckpointVersion ? ReadCheckpoint(reader, network, history) : null;
         InputStandardization? standardization = version >= StandardizationVersion ? ReadStandardization(reader, widths[0]) : null;
         ClassValues? classes = null;
@@ -126,7 +126,7 @@ internal static partial class ModelFormat
         if (version >= HiddenFormVersion && ReadHiddenForm(reader, gelu))
         {
             // GELU by tanh (a model of an older version, saved again): the same parameters in that prediction form.
-            network = Network.FromParameters(widths, activation, network.OutputKind, network.Parameters, geluByTanh: true);
+            network = Network.Adopt(widths, activation, network.OutputKind, network.Parameters, geluByTanh: true); // the first object is dropped
             checkpoint = checkpoint?.WithNetwork(network);
         }
 
@@ -320,7 +320,7 @@ internal static partial class ModelFormat
         }
 
         CheckRemaining(reader, 4L * count, what + "s");
-        var values = new float[count];
+        float[] values = LargeArrays.Allocate<float>(count); // a large network's parameters or state: huge pages, fewer first-write faults
         ReadExactly(reader, MemoryMarshal.AsBytes(values.AsSpan()));
         for (int i = 0; i < values.Length; i++)
         {
