@@ -322,6 +322,11 @@ internal static partial class ModelFormat
         CheckRemaining(reader, 4L * count, what + "s");
         float[] values = LargeArrays.Allocate<float>(count); // a large network's parameters or state: huge pages, fewer first-write faults
         ReadExactly(reader, MemoryMarshal.AsBytes(values.AsSpan()));
+        if (TargetReaders.AllFinite(values))
+        {
+            return values;
+        }
+
         for (int i = 0; i < values.Length; i++)
         {
             if (!float.IsFinite(values[i]))
